@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Bytes -> documents: bounded JSON and YAML parsing into cJSON trees, with
+ * the source line of each Kubernetes object (and, for YAML, of every node). */
+#ifndef SI_DOCUMENT_H
+#define SI_DOCUMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "security-inspector/error.h"
+
+/* Bounds applied before and while parsing. Every field must be non-zero. */
+struct si_limits {
+	size_t max_input_bytes;     /* one file or stdin */
+	size_t max_documents;       /* YAML documents in one stream, List items */
+	unsigned max_depth;         /* nesting of mappings and sequences */
+	size_t max_nodes;           /* per document, alias expansions included */
+};
+
+/* 64 MiB input, 10000 documents, depth 100, 1000000 nodes. */
+extern const struct si_limits si_limits_default;
+
+/* node -> 1-based source line; owned by an si_input. */
+struct si_linemap;
+
+/* Source line of `node`, 0 when the map (which may be NULL) does not know it. */
+int si_linemap_get(const struct si_linemap *map, const cJSON *node);
+
+/* Parses one JSON text of `len` bytes into `*out` (caller frees with
+ * cJSON_Delete). Rejects depth over the limit and duplicate keys; an error
+ * names the line. */
+si_status si_json_parse(const char *data, size_t len, const struct si_limits *lim,
+			cJSON **out, struct si_error *err);
+
+/* One Kubernetes object found in an input; `json` borrows from the input. */
+struct si_object {
+	const cJSON *json;
+	int line;                   /* where the object starts, 1-based */
+};
+
+/* Everything read from one file or stdin. Objects of `List` kinds are
+ * unpacked into their items. */
+struct si_input {
+	char *path;                 /* as given by the user; "<stdin>" for "-" */
+	cJSON **roots;              /* owned documents */
+	size_t n_roots;
+	struct si_object *objects;
+	size_t n_objects;
+	struct si_linemap *lines;   /* NULL unless the input was YAML */
+};
+
+/* Parses `len` bytes named `path` (only used in messages). JSON is chosen
+ * when the name ends in ".json" or the first non-blank byte is '{' or '[';
+ * YAML (multi-document) otherwise. On success `*out` is set and the caller
+ * frees it with si_input_free(). On failure `*out` is NULL and `err` names
+ * the file and line. */
+si_status si_input_parse(const char *path, const char *data, size_t len,
+			 const struct si_limits *lim, struct si_input **out,
+			 struct si_error *err);
+
+/* Reads a file (or stdin when `path` is "-") within lim->max_input_bytes,
+ * then behaves as si_input_parse(). */
+si_status si_input_read(const char *path, const struct si_limits *lim,
+			struct si_input **out, struct si_error *err);
+
+/* Frees `in` and everything it owns. Accepts NULL. */
+void si_input_free(struct si_input *in);
+
+/* Line of `node` inside `in`, or `fallback` when unknown. */
+int si_input_line(const struct si_input *in, const cJSON *node, int fallback);
+
+/* The manifest files under `path`: `path` itself when it is a file (or "-"),
+ * or every *.yaml, *.yml and *.json below a folder, recursively, in sorted
+ * order, symbolic links to folders not followed. On success `*paths` (caller
+ * frees with si_paths_free()) holds `*count` strings. */
+si_status si_paths_collect(const char *path, char ***paths, size_t *count,
+			   struct si_error *err);
+void si_paths_free(char **paths, size_t count);
+
+#endif

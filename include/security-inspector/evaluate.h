@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Workload x policy -> results: the one place where verdicts are made. */
+#ifndef SI_EVALUATE_H
+#define SI_EVALUATE_H
+
+#include <stddef.h>
+
+#include "security-inspector/checks.h"
+#include "security-inspector/error.h"
+#include "security-inspector/policy.h"
+#include "security-inspector/workload.h"
+
+enum si_result_status {
+	SI_RESULT_PASSED,
+	SI_RESULT_FAILED,
+	SI_RESULT_WHITELISTED,
+};
+
+struct si_result {
+	const struct si_item *item;
+	const struct si_container *container;   /* NULL: pod or binding level */
+	enum si_result_status status;
+	enum si_severity severity;              /* as the policy sets it */
+	char *message;                          /* owned: subject, finding, fix */
+	char *detail;                           /* owned: the finding alone */
+	const char *reason;                     /* whitelisted: borrowed */
+};
+
+/* The results of one workload, with counts. */
+struct si_evaluation {
+	struct si_result *results;
+	size_t n_results;
+	size_t passed, failed, whitelisted;
+	size_t danger_failed, warning_failed;
+};
+
+/* Runs every item the policy does not ignore on `w`, in table order, then
+ * applies whitelist and exemptions. `eval` borrows from `w` and `p`, which
+ * must outlive it. Caller frees with si_evaluation_clear(), also after a
+ * failure. */
+si_status si_evaluate(const struct si_workload *w, const struct si_policy *p,
+		      struct si_evaluation *eval, struct si_error *err);
+
+/* Accepts NULL. */
+void si_evaluation_clear(struct si_evaluation *eval);
+
+enum si_health {
+	SI_HEALTH_HEALTHY,
+	SI_HEALTH_WARNING,
+	SI_HEALTH_DANGER,
+};
+
+/* 100 * 2S / (2S + W + 2D) rounded to the nearest integer; 100 when there
+ * is nothing to score. */
+int si_score(size_t passed, size_t warning_failed, size_t danger_failed);
+
+/* danger if any danger failure, else warning if any failure, else healthy. */
+enum si_health si_health_of(size_t warning_failed, size_t danger_failed);
+const char *si_health_name(enum si_health h);
+const char *si_result_status_name(enum si_result_status s);
+
+#endif

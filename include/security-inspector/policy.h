@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The policy file: default mode, item severities, allowed capabilities,
+ * namespace rules and the whitelist; and the embedded default policy. */
+#ifndef SI_POLICY_H
+#define SI_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "security-inspector/checks.h"
+#include "security-inspector/error.h"
+#include "security-inspector/workload.h"
+
+enum si_mode {
+	SI_MODE_OFF,
+	SI_MODE_AUDIT,
+	SI_MODE_WARN,
+	SI_MODE_ENFORCE,
+};
+
+struct si_strings {
+	char **items;
+	size_t n;
+};
+
+/* True when `list` is empty ("any") or one of its globs matches `text`. */
+bool si_strings_match(const struct si_strings *list, const char *text);
+
+/* A namespace rule; the first rule whose `names` match a namespace wins. */
+struct si_ns_rule {
+	struct si_strings names;            /* globs */
+	bool has_mode;
+	enum si_mode mode;
+	bool has_severity[SI_ITEM_COUNT];
+	enum si_severity severity[SI_ITEM_COUNT];
+	int line;
+};
+
+/* A whitelist entry. An empty list means "any". `containers` only narrows
+ * container results: pod-level and binding results ignore it. */
+struct si_whitelist_entry {
+	struct si_strings namespaces, kinds, names, containers;  /* globs */
+	bool checks[SI_ITEM_COUNT];
+	bool any_check;                     /* `checks` omitted */
+	char *reason;                       /* "" when none was given */
+	int line;
+};
+
+struct si_policy {
+	enum si_mode mode;
+	enum si_severity severity[SI_ITEM_COUNT];
+	struct si_strings allowed_caps;     /* normalized: upper case, no CAP_ */
+	bool allow_annotation_exemptions;
+	struct si_ns_rule *rules;
+	size_t n_rules;
+	struct si_whitelist_entry *whitelist;
+	size_t n_whitelist;
+};
+
+/* The policy applied when no file is given, as YAML (NUL-terminated). */
+extern const char si_policy_default_yaml[];
+
+/* Parses policy YAML of `len` bytes named `path` (for messages). Keys left
+ * out take their defaults: mode warn, the table's severities,
+ * allowedCapabilities [NET_BIND_SERVICE], no exemptions, no rules, empty
+ * whitelist. An unknown key, item ID, mode or severity, or a wrong type, is
+ * SI_ERR_POLICY with file, line and key in `err`. Caller frees `*out` with
+ * si_policy_free(). */
+si_status si_policy_parse(const char *path, const char *data, size_t len,
+			  struct si_policy **out, struct si_error *err);
+
+/* Reads and parses the file at `path`. */
+si_status si_policy_load(const char *path, struct si_policy **out,
+			 struct si_error *err);
+
+/* Parses the embedded default policy. */
+si_status si_policy_default(struct si_policy **out, struct si_error *err);
+
+/* Accepts NULL. */
+void si_policy_free(struct si_policy *p);
+
+/* The first namespace rule matching `ns`, or NULL. */
+const struct si_ns_rule *si_policy_rule(const struct si_policy *p, const char *ns);
+
+/* Severity of `item` in namespace `ns`: the rule's override, else the
+ * policy's. */
+enum si_severity si_policy_severity(const struct si_policy *p, const char *ns,
+				    enum si_item_id item);
+
+/* The whitelist entry covering `item` for `container` (NULL for pod-level and
+ * binding results) of `w`, or NULL. An entry naming a workload also covers
+ * the objects it owns (see struct si_workload.owners). */
+const struct si_whitelist_entry *
+si_policy_whitelisted(const struct si_policy *p, const struct si_workload *w,
+		      const char *container, enum si_item_id item);
+
+/* Item IDs exempted by the `security-inspector.io/exempt` annotation of `w`
+ * (object or pod template); all false unless the policy allows exemptions. */
+void si_policy_exemptions(const struct si_policy *p, const struct si_workload *w,
+			  bool exempt[SI_ITEM_COUNT]);
+
+const char *si_mode_name(enum si_mode mode);
+/* Parses "enforce", "warn", "audit" or "off"; false when unknown. */
+bool si_mode_parse(const char *text, enum si_mode *out);
+
+#define SI_EXEMPT_ANNOTATION "security-inspector.io/exempt"
+
+#endif

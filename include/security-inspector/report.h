@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Results -> reports: text for terminals and the versioned JSON report. */
+#ifndef SI_REPORT_H
+#define SI_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "security-inspector/audit.h"
+#include "security-inspector/error.h"
+
+struct si_report_options {
+	bool failed_only;   /* list only failing workloads and failed results */
+	bool color;         /* ANSI colours (text only) */
+};
+
+/* Writes the text report to `out`. */
+si_status si_report_text(const struct si_audit *a, const struct si_report_options *o,
+			 FILE *out, struct si_error *err);
+
+/* Writes the JSON report (apiVersion security-inspector.io/v1, kind
+ * AuditReport) to `out`. */
+si_status si_report_json(const struct si_audit *a, const struct si_report_options *o,
+			 FILE *out, struct si_error *err);
+
+/* The item table as text or JSON. */
+si_status si_report_checks_text(FILE *out, bool color);
+si_status si_report_checks_json(FILE *out, struct si_error *err);
+
+#endif

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: Apache-2.0
+// `security-inspector audit`: arguments -> audit run -> report and exit code.
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "security-inspector/audit.h"
+#include "security-inspector/report.h"
+
+static const char audit_usage[] =
+	"Usage: security-inspector audit [OPTIONS] PATH|- ...\n"
+	"\n"
+	"Inspects files, folders (*.yaml, *.yml, *.json, recursively) and stdin (-).\n"
+	"\n"
+	"  -c, --config FILE       policy file (default: the embedded policy)\n"
+	"  -f, --format FORMAT     text (default) or json\n"
+	"  -o, --output FILE       write the report to FILE instead of stdout\n"
+	"  -n, --namespace NS      inspect only namespace NS (a glob)\n"
+	"  -k, --kind KIND         inspect only objects of KIND\n"
+	"      --failed-only       list only failing workloads and results\n"
+	"      --fail-on LEVEL     exit 1 when a failure at LEVEL or above is found:\n"
+	"                          danger (default), warning or never\n"
+	"      --color WHEN        auto (default), always or never\n"
+	"\n"
+	"Exit codes: 0 nothing at or above --fail-on failed, 1 something did,\n"
+	"2 usage or input error.\n";
+
+struct options {
+	const char *config, *format, *output, *color;
+	struct si_audit_filter filter;
+	bool failed_only;
+	enum si_severity fail_on;
+};
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "namespace", required_argument, NULL, 'n' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "failed-only", no_argument, NULL, 'F' },
+		{ "fail-on", required_argument, NULL, 'L' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	o->format = "text";
+	o->color = "auto";
+	o->fail_on = SI_SEVERITY_DANGER;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:f:o:n:k:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': o->config = optarg; break;
+		case 'f': o->format = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 'n': o->filter.namespace = optarg; break;
+		case 'k': o->filter.kind = optarg; break;
+		case 'F': o->failed_only = true; break;
+		case 'C': o->color = optarg; break;
+		case 'L':
+			if (strcmp(optarg, "danger") == 0)
+				o->fail_on = SI_SEVERITY_DANGER;
+			else if (strcmp(optarg, "warning") == 0)
+				o->fail_on = SI_SEVERITY_WARNING;
+			else if (strcmp(optarg, "never") == 0)
+				o->fail_on = SI_SEVERITY_IGNORE;
+			else {
+				si_cli_error("--fail-on: expected danger, warning or never, got \"%s\"",
+					     optarg);
+				return SI_EXIT_ERROR;
+			}
+			break;
+		case 'h':
+			fputs(audit_usage, stdout);
+			return -1;
+		case ':':
+			si_cli_error("option %s needs a value", argv[optind - 1]);
+			return SI_EXIT_ERROR;
+		default:
+			si_cli_error("unknown option \"%s\"", argv[optind - 1]);
+			fputs(audit_usage, stderr);
+			return SI_EXIT_ERROR;
+		}
+	}
+	if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0) {
+		si_cli_error("--format: expected text or json, got \"%s\"", o->format);
+		return SI_EXIT_ERROR;
+	}
+	if (strcmp(o->color, "auto") != 0 && strcmp(o->color, "always") != 0 &&
+	    strcmp(o->color, "never") != 0) {
+		si_cli_error("--color: expected auto, always or never, got \"%s\"", o->color);
+		return SI_EXIT_ERROR;
+	}
+	return SI_EXIT_OK;
+}
+
+static void report_error(struct si_audit *a, const struct si_error *err)
+{
+	char buf[1024];
+	si_cli_error("%s", si_error_format(err, buf, sizeof(buf)));
+	if (si_audit_add_error(a, err))
+		si_cli_error("out of memory");
+}
+
+/* Reads every file under `path` into the audit. Returns false on an error
+ * that stops the run (out of memory). */
+static bool add_path(struct si_audit *a, const char *path, bool *stdin_used)
+{
+	struct si_error err = { 0 };
+	char **files = NULL;
+	size_t n = 0;
+
+	if (strcmp(path, "-") == 0) {
+		if (*stdin_used) {
+			si_error_set(&err, SI_ERR_USAGE, "<stdin>", 0, "stdin (-) given twice");
+			report_error(a, &err);
+			return true;
+		}
+		*stdin_used = true;
+	}
+	if (si_paths_collect(path, &files, &n, &err)) {
+		report_error(a, &err);
+		return err.code != SI_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct si_input *in = NULL;
+		si_status rc = si_input_read(files[i], &si_limits_default, &in, &err);
+		if (rc == SI_OK)
+			rc = si_audit_add_input(a, in);
+		else
+			report_error(a, &err);
+		if (rc == SI_ERR_NOMEM) {
+			si_paths_free(files, n);
+			return false;
+		}
+	}
+	si_paths_free(files, n);
+	return true;
+}
+
+int si_cmd_audit(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct si_policy *policy = NULL;
+	struct si_audit a;
+	struct si_error err = { 0 };
+	FILE *out = stdout;
+	bool stdin_used = false;
+	int code = SI_EXIT_ERROR;
+
+	si_audit_init(&a, NULL, NULL);
+	/* GNU getopt moves the paths behind the options, so both may mix. */
+	int rc0 = parse_options(argc, argv, &o);
+	if (rc0)
+		return rc0 < 0 ? SI_EXIT_OK : rc0;
+	char **paths = argv + optind;
+	size_t n_paths = (size_t)(argc - optind);
+	if (n_paths == 0) {
+		si_cli_error("audit needs at least one PATH or - for stdin");
+		fputs(audit_usage, stderr);
+		goto out;
+	}
+	if (o.config ? si_policy_load(o.config, &policy, &err) : si_policy_default(&policy, &err)) {
+		char buf[1024];
+		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
+		goto out;
+	}
+	si_audit_init(&a, policy, &o.filter);
+	for (size_t i = 0; i < n_paths; i++)
+		if (!add_path(&a, paths[i], &stdin_used))
+			goto out;
+	if (si_audit_finish(&a)) {
+		si_cli_error("out of memory");
+		goto out;
+	}
+	if (o.output && !(out = fopen(o.output, "w"))) {
+		si_cli_error("%s: cannot write the report", o.output);
+		goto out;
+	}
+	struct si_report_options ro = { .failed_only = o.failed_only };
+	ro.color = strcmp(o.color, "always") == 0 ||
+		   (strcmp(o.color, "auto") == 0 && !o.output && isatty(fileno(out)) &&
+		    !getenv("NO_COLOR"));
+	si_status rc = strcmp(o.format, "json") == 0 ? si_report_json(&a, &ro, out, &err)
+						     : si_report_text(&a, &ro, out, &err);
+	if (fflush(out) != 0 || rc) {
+		si_cli_error("cannot write the report");
+		goto out;
+	}
+	if (a.n_errors)
+		code = SI_EXIT_ERROR;
+	else
+		code = si_audit_failed_at(&a, o.fail_on) ? SI_EXIT_FINDINGS : SI_EXIT_OK;
+out:
+	if (out && out != stdout)
+		fclose(out);
+	si_audit_free(&a);
+	si_policy_free(policy);
+	return code;
+}

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// The embedded default policy, applied when no --config is given. It is an
+// ordinary policy file: `security-inspector policy` prints it.
+#include "security-inspector/policy.h"
+
+const char si_policy_default_yaml[] =
+	"# security-inspector default policy\n"
+	"mode: warn\n"
+	"checks:\n"
+	"  hostNetworkSet: danger\n"
+	"  hostIPCSet: danger\n"
+	"  hostPIDSet: danger\n"
+	"  hostPortSet: warning\n"
+	"  runAsRootAllowed: danger\n"
+	"  runAsPrivileged: danger\n"
+	"  privilegeEscalationAllowed: danger\n"
+	"  capabilitiesAdded: danger\n"
+	"  notReadOnlyRootFileSystem: warning\n"
+	"  cpuRequestsMissing: warning\n"
+	"  cpuLimitsMissing: warning\n"
+	"  memoryRequestsMissing: warning\n"
+	"  memoryLimitsMissing: warning\n"
+	"  readinessProbeMissing: warning\n"
+	"  livenessProbeMissing: warning\n"
+	"  tagNotSpecified: danger\n"
+	"  anonymousUserRBACBinding: danger\n"
+	"allowedCapabilities: [NET_BIND_SERVICE]\n"
+	"allowAnnotationExemptions: false\n"
+	"namespaces:\n"
+	"  - names: [kube-system, kube-public, kube-node-lease]\n"
+	"    mode: \"off\"\n"
+	"whitelist:\n"
+	"  - kinds: [ClusterRoleBinding]\n"
+	"    names: [\"system:public-info-viewer\"]\n"
+	"    checks: [anonymousUserRBACBinding]\n"
+	"    reason: built-in binding that lets anyone read the API server's version and health\n";

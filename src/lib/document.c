@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: Apache-2.0
+// Inputs: files, folders and stdin -> parsed documents -> Kubernetes objects,
+// with List kinds unpacked and each object's source line kept.
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "document_internal.h"
+
+const struct si_limits si_limits_default = {
+	.max_input_bytes = 64u << 20,
+	.max_documents = 10000,
+	.max_depth = 100,
+	.max_nodes = 1000000,
+};
+
+#define MAX_PATHS 100000
+#define MAX_FOLDER_DEPTH 32
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static bool is_list(const cJSON *obj)
+{
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+	return cJSON_IsString(kind) && ends_with(kind->valuestring, "List") &&
+	       cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(obj, "items"));
+}
+
+static si_status add_object(struct si_input *in, const cJSON *obj, int line,
+			    size_t *cap, const struct si_limits *lim, struct si_error *err)
+{
+	if (in->n_objects == lim->max_documents)
+		return si_error_set(err, SI_ERR_LIMIT, in->path, line,
+				    "more than %zu objects", lim->max_documents);
+	if (in->n_objects == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		struct si_object *o = realloc(in->objects, c * sizeof(*o));
+		if (!o)
+			return si_error_set(err, SI_ERR_NOMEM, in->path, line, "out of memory");
+		in->objects = o;
+		*cap = c;
+	}
+	in->objects[in->n_objects++] = (struct si_object){ obj, line };
+	return SI_OK;
+}
+
+/* Adds `obj`, or the items of a List, recursively. `item_lines` (JSON only)
+ * gives the lines of a top-level List's items. */
+static si_status add_tree(struct si_input *in, const cJSON *obj, int line,
+			  const int *item_lines, size_t n_item_lines, unsigned depth,
+			  size_t *cap, const struct si_limits *lim, struct si_error *err)
+{
+	if (!is_list(obj) || depth > 4)
+		return add_object(in, obj, line, cap, lim, err);
+	size_t i = 0;
+	for (const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "items")->child;
+	     item; item = item->next, i++) {
+		int l = i < n_item_lines ? item_lines[i] : si_input_line(in, item, line);
+		si_status rc = add_tree(in, item, l, NULL, 0, depth + 1, cap, lim, err);
+		if (rc)
+			return rc;
+	}
+	return SI_OK;
+}
+
+static bool looks_like_json(const char *path, const char *data, size_t len)
+{
+	if (ends_with(path, ".json"))
+		return true;
+	for (size_t i = 0; i < len; i++) {
+		char c = data[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		return c == '{' || c == '[';
+	}
+	return false;
+}
+
+static si_status parse_json_input(struct si_input *in, const char *data, size_t len,
+				  const struct si_limits *lim, size_t *cap,
+				  struct si_error *err)
+{
+	cJSON *root;
+	si_status rc = si_json_parse(data, len, lim, &root, err);
+	if (rc) {
+		if (err)
+			snprintf(err->file, sizeof(err->file), "%s", in->path);
+		return rc;
+	}
+	in->roots = malloc(sizeof(*in->roots));
+	if (!in->roots) {
+		cJSON_Delete(root);
+		return si_error_set(err, SI_ERR_NOMEM, in->path, 0, "out of memory");
+	}
+	in->roots[0] = root;
+	in->n_roots = 1;
+
+	size_t start = 0;
+	while (start < len && data[start] != '{' && data[start] != '[')
+		start++;
+	int line = si_line_at(data, start);
+	if (cJSON_IsArray(root)) {   /* a bare array of objects, as some tools write */
+		for (const cJSON *item = root->child; item; item = item->next)
+			if ((rc = add_tree(in, item, line, NULL, 0, 1, cap, lim, err)))
+				return rc;
+		return SI_OK;
+	}
+	if (!is_list(root))
+		return add_object(in, root, line, cap, lim, err);
+
+	size_t n = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "items"));
+	int *lines = calloc(n ? n : 1, sizeof(*lines));
+	if (!lines)
+		return si_error_set(err, SI_ERR_NOMEM, in->path, 0, "out of memory");
+	size_t found = si_json_item_lines(data, len, lines, n);
+	rc = add_tree(in, root, line, lines, found, 0, cap, lim, err);
+	free(lines);
+	return rc;
+}
+
+static si_status parse_yaml_input(struct si_input *in, const char *data, size_t len,
+				  const struct si_limits *lim, size_t *cap,
+				  struct si_error *err)
+{
+	int *lines = NULL;
+	in->lines = si_linemap_new();
+	if (!in->lines)
+		return si_error_set(err, SI_ERR_NOMEM, in->path, 0, "out of memory");
+	si_status rc = si_yaml_parse_stream(in->path, data, len, lim, in->lines,
+					    &in->roots, &lines, &in->n_roots, err);
+	for (size_t i = 0; rc == SI_OK && i < in->n_roots; i++)
+		rc = add_tree(in, in->roots[i], lines[i], NULL, 0, 0, cap, lim, err);
+	free(lines);
+	return rc;
+}
+
+si_status si_input_parse(const char *path, const char *data, size_t len,
+			 const struct si_limits *lim, struct si_input **out,
+			 struct si_error *err)
+{
+	size_t cap = 0;
+	si_status rc;
+	struct si_input *in = calloc(1, sizeof(*in));
+
+	*out = NULL;
+	if (!in || !(in->path = strdup(path))) {
+		free(in);
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+	}
+	if (len > lim->max_input_bytes) {
+		rc = si_error_set(err, SI_ERR_LIMIT, path, 0,
+				  "input of %zu bytes is over the %zu-byte limit",
+				  len, lim->max_input_bytes);
+		goto fail;
+	}
+	if (looks_like_json(path, data, len))
+		rc = parse_json_input(in, data, len, lim, &cap, err);
+	else
+		rc = parse_yaml_input(in, data, len, lim, &cap, err);
+	if (rc)
+		goto fail;
+	*out = in;
+	return SI_OK;
+fail:
+	si_input_free(in);
+	return rc;
+}
+
+si_status si_input_read(const char *path, const struct si_limits *lim,
+			struct si_input **out, struct si_error *err)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *name = is_stdin ? "<stdin>" : path;
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	si_status rc = SI_OK;
+
+	*out = NULL;
+	if (!f)
+		return si_error_set(err, SI_ERR_IO, name, 0, "cannot open: %s", strerror(errno));
+	for (;;) {
+		if (len == cap) {
+			if (cap > lim->max_input_bytes) {
+				rc = si_error_set(err, SI_ERR_LIMIT, name, 0,
+						  "input is over the %zu-byte limit",
+						  lim->max_input_bytes);
+				goto out;
+			}
+			size_t c = cap ? cap * 2 : 65536;
+			char *b = realloc(buf, c + 1);
+			if (!b) {
+				rc = si_error_set(err, SI_ERR_NOMEM, name, 0, "out of memory");
+				goto out;
+			}
+			buf = b;
+			cap = c;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		rc = si_error_set(err, SI_ERR_IO, name, 0, "read error: %s", strerror(errno));
+		goto out;
+	}
+	if (len > lim->max_input_bytes) {
+		rc = si_error_set(err, SI_ERR_LIMIT, name, 0, "input is over the %zu-byte limit",
+				  lim->max_input_bytes);
+		goto out;
+	}
+	buf[len] = '\0';
+	rc = si_input_parse(name, buf, len, lim, out, err);
+out:
+	free(buf);
+	if (!is_stdin)
+		fclose(f);
+	return rc;
+}
+
+void si_input_free(struct si_input *in)
+{
+	if (!in)
+		return;
+	for (size_t i = 0; i < in->n_roots; i++)
+		cJSON_Delete(in->roots[i]);
+	free(in->roots);
+	free(in->objects);
+	si_linemap_free(in->lines);
+	free(in->path);
+	free(in);
+}
+
+int si_input_line(const struct si_input *in, const cJSON *node, int fallback)
+{
+	int line = in ? si_linemap_get(in->lines, node) : 0;
+	return line ? line : fallback;
+}
+
+struct path_list {
+	char **items;
+	size_t n, cap;
+};
+
+static si_status push_path(struct path_list *l, const char *p, struct si_error *err)
+{
+	if (l->n == MAX_PATHS)
+		return si_error_set(err, SI_ERR_LIMIT, p, 0, "more than %d files", MAX_PATHS);
+	if (l->n == l->cap) {
+		size_t c = l->cap ? l->cap * 2 : 16;
+		char **items = realloc(l->items, c * sizeof(*items));
+		if (!items)
+			return si_error_set(err, SI_ERR_NOMEM, p, 0, "out of memory");
+		l->items = items;
+		l->cap = c;
+	}
+	if (!(l->items[l->n] = strdup(p)))
+		return si_error_set(err, SI_ERR_NOMEM, p, 0, "out of memory");
+	l->n++;
+	return SI_OK;
+}
+
+static bool manifest_name(const char *name)
+{
+	return ends_with(name, ".yaml") || ends_with(name, ".yml") || ends_with(name, ".json");
+}
+
+static si_status walk(const char *dir, unsigned depth, struct path_list *l,
+		      struct si_error *err)
+{
+	if (depth > MAX_FOLDER_DEPTH)
+		return si_error_set(err, SI_ERR_LIMIT, dir, 0,
+				    "folders nested deeper than %d", MAX_FOLDER_DEPTH);
+	DIR *d = opendir(dir);
+	if (!d)
+		return si_error_set(err, SI_ERR_IO, dir, 0, "cannot open folder: %s",
+				    strerror(errno));
+	si_status rc = SI_OK;
+	struct dirent *e;
+	char *child = NULL;
+	while (rc == SI_OK && (e = readdir(d))) {
+		if (e->d_name[0] == '.')    /* ".", "..", and hidden files */
+			continue;
+		size_t n = strlen(dir) + strlen(e->d_name) + 2;
+		free(child);
+		if (!(child = malloc(n))) {
+			rc = si_error_set(err, SI_ERR_NOMEM, dir, 0, "out of memory");
+			break;
+		}
+		snprintf(child, n, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", e->d_name);
+		struct stat st;
+		if (lstat(child, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			rc = walk(child, depth + 1, l, err);
+		else if (manifest_name(e->d_name) &&
+			 (S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) &&
+			  stat(child, &st) == 0 && S_ISREG(st.st_mode))))
+			rc = push_path(l, child, err);
+	}
+	free(child);
+	closedir(d);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+si_status si_paths_collect(const char *path, char ***paths, size_t *count,
+			   struct si_error *err)
+{
+	struct path_list l = { 0 };
+	struct stat st;
+	si_status rc;
+
+	*paths = NULL;
+	*count = 0;
+	if (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))) {
+		rc = push_path(&l, path, err);
+	} else if (stat(path, &st) != 0) {
+		rc = si_error_set(err, SI_ERR_IO, path, 0, "cannot read: %s", strerror(errno));
+	} else {
+		size_t first = l.n;
+		rc = walk(path, 0, &l, err);
+		if (rc == SI_OK)
+			qsort(l.items + first, l.n - first, sizeof(*l.items), cmp_str);
+	}
+	if (rc) {
+		si_paths_free(l.items, l.n);
+		return rc;
+	}
+	*paths = l.items;
+	*count = l.n;
+	return SI_OK;
+}
+
+void si_paths_free(char **paths, size_t count)
+{
+	if (!paths)
+		return;
+	for (size_t i = 0; i < count; i++)
+		free(paths[i]);
+	free(paths);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Between the document modules: the line map, the YAML stream parser and
+ * the JSON List item scanner. Not part of the public headers. */
+#ifndef SI_DOCUMENT_INTERNAL_H
+#define SI_DOCUMENT_INTERNAL_H
+
+#include "security-inspector/document.h"
+
+/* Creates an empty map; NULL when out of memory. */
+struct si_linemap *si_linemap_new(void);
+/* Records `line` for `node`; false when out of memory. */
+bool si_linemap_put(struct si_linemap *map, const cJSON *node, int line);
+void si_linemap_free(struct si_linemap *map);
+
+/* Parses a YAML stream into documents. `*docs` (caller frees each with
+ * cJSON_Delete and the array with free) gets `*n_docs` trees; empty
+ * documents are left out. Every node's line goes into `lines`, and
+ * `doc_lines` (caller frees) gets each document's first line. */
+si_status si_yaml_parse_stream(const char *path, const char *data, size_t len,
+			       const struct si_limits *lim, struct si_linemap *lines,
+			       cJSON ***docs, int **doc_lines, size_t *n_docs,
+			       struct si_error *err);
+
+/* For the JSON text `data`, whose root is an object with an "items" array,
+ * writes the 1-based line where each item starts into `lines` (at most
+ * `max`); returns how many were found. */
+size_t si_json_item_lines(const char *data, size_t len, int *lines, size_t max);
+
+/* Sets `*dup` to the later member of the first pair of `obj`'s members that
+ * share a key, or NULL. SI_ERR_NOMEM when out of memory. */
+si_status si_json_duplicate_key(const cJSON *obj, const cJSON **dup);
+
+/* 1-based line of byte offset `off` in `data`. */
+int si_line_at(const char *data, size_t off);
+
+#endif

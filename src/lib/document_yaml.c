@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: Apache-2.0
+// Bytes -> cJSON with source lines: the only libyaml user. Scalars resolve as
+// Kubernetes' YAML reader (YAML 1.1) does; aliases are copied within a node
+// budget so that "billion laughs" ends in an error, not in memory exhaustion.
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "document_internal.h"
+
+struct anchor {
+	char *name;
+	const cJSON *node;
+	size_t nodes;               /* size of the anchored subtree */
+};
+
+struct frame {
+	cJSON *node;                /* object or array being built */
+	char *key;                  /* mapping: pending key, owned */
+	int key_line;
+	bool key_is_merge;          /* the pending key is a plain "<<" */
+	cJSON *merges;              /* values of "<<" keys, applied at the end */
+	char *anchor;               /* anchor of this collection, owned */
+	size_t nodes_at_start;
+	int line;
+};
+
+struct builder {
+	const char *path;
+	const struct si_limits *lim;
+	struct si_linemap *lines;
+	struct si_error *err;
+	struct frame *stack;
+	size_t depth;
+	cJSON *root;
+	int root_line;
+	size_t nodes;
+	struct anchor *anchors;
+	size_t n_anchors, cap_anchors;
+};
+
+#define fail(b, code, line, ...) si_error_set((b)->err, code, (b)->path, line, __VA_ARGS__)
+
+static bool in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+static const char *const null_words[] = { "", "~", "null", "Null", "NULL", NULL };
+static const char *const true_words[] = { "true", "True", "TRUE", "yes", "Yes", "YES",
+	"on", "On", "ON", "y", "Y", NULL };
+static const char *const false_words[] = { "false", "False", "FALSE", "no", "No", "NO",
+	"off", "Off", "OFF", "n", "N", NULL };
+
+/* Parses a YAML 1.1 integer (decimal, 0x hex, 0b binary, leading-0 octal,
+ * '_' separators). */
+static bool parse_int(const char *s, double *out)
+{
+	char buf[80];
+	size_t n = 0;
+	for (const char *c = s; *c; c++) {
+		if (*c == '_')
+			continue;
+		if (n + 1 >= sizeof(buf))
+			return false;
+		buf[n++] = *c;
+	}
+	buf[n] = '\0';
+	const char *digits = buf;
+	bool neg = false;
+	if (*digits == '+' || *digits == '-')
+		neg = *digits++ == '-';
+	if (!*digits)
+		return false;
+	int base = 10;
+	if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
+		base = 16, digits += 2;
+	else if (digits[0] == '0' && (digits[1] == 'b' || digits[1] == 'B'))
+		base = 2, digits += 2;
+	else if (digits[0] == '0' && digits[1] == 'o')
+		base = 8, digits += 2;
+	else if (digits[0] == '0' && digits[1])
+		base = 8, digits += 1;
+	if (!*digits)
+		return false;
+	for (const char *c = digits; *c; c++) {
+		int v = (*c >= '0' && *c <= '9') ? *c - '0'
+		      : (*c >= 'a' && *c <= 'f') ? *c - 'a' + 10
+		      : (*c >= 'A' && *c <= 'F') ? *c - 'A' + 10 : 99;
+		if (v >= base)
+			return false;
+	}
+	errno = 0;
+	unsigned long long v = strtoull(digits, NULL, base);
+	if (errno == ERANGE)
+		return false;
+	*out = neg ? -(double)v : (double)v;
+	return true;
+}
+
+/* [-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?, .inf, .nan */
+static bool parse_float(const char *s, double *out)
+{
+	const char *c = s;
+	if (*c == '+' || *c == '-')
+		c++;
+	if (strcmp(c, ".inf") == 0 || strcmp(c, ".Inf") == 0 || strcmp(c, ".INF") == 0) {
+		*out = s[0] == '-' ? -INFINITY : INFINITY;
+		return true;
+	}
+	if (c == s && (strcmp(c, ".nan") == 0 || strcmp(c, ".NaN") == 0 ||
+		       strcmp(c, ".NAN") == 0)) {
+		*out = NAN;
+		return true;
+	}
+	char buf[80];
+	size_t n = 0;
+	bool digits = false, dot = false;
+	for (c = s; *c; c++) {
+		if (*c == '_')
+			continue;
+		if (n + 1 >= sizeof(buf))
+			return false;
+		buf[n++] = *c;
+	}
+	buf[n] = '\0';
+	c = buf;
+	if (*c == '+' || *c == '-')
+		c++;
+	for (; *c >= '0' && *c <= '9'; c++)
+		digits = true;
+	if (*c == '.') {
+		dot = true;
+		for (c++; *c >= '0' && *c <= '9'; c++)
+			digits = true;
+	}
+	if (!digits)
+		return false;
+	if (*c == 'e' || *c == 'E') {
+		c++;
+		if (*c == '+' || *c == '-')
+			c++;
+		if (!(*c >= '0' && *c <= '9'))
+			return false;
+		while (*c >= '0' && *c <= '9')
+			c++;
+	} else if (!dot) {
+		return false;   /* a plain integer is parse_int's */
+	}
+	if (*c)
+		return false;
+	*out = strtod(buf, NULL);
+	return true;
+}
+
+static bool tag_is(const yaml_char_t *tag, const char *name)
+{
+	return tag && strcmp((const char *)tag, name) == 0;
+}
+
+/* Builds the cJSON value of a scalar event. */
+static si_status scalar_value(struct builder *b, const yaml_event_t *ev, cJSON **out)
+{
+	const char *text = (const char *)ev->data.scalar.value;
+	const yaml_char_t *tag = ev->data.scalar.tag;
+	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	int line = (int)ev->start_mark.line + 1;
+	double num;
+
+	if (strlen(text) != ev->data.scalar.length)
+		return fail(b, SI_ERR_SYNTAX, line, "%s", "NUL character in a scalar");
+	if (tag_is(tag, YAML_STR_TAG) || tag_is(tag, "!") || tag_is(tag, "tag:yaml.org,2002:binary")) {
+		*out = cJSON_CreateString(text);
+	} else if (tag_is(tag, YAML_NULL_TAG)) {
+		*out = cJSON_CreateNull();
+	} else if (tag_is(tag, YAML_BOOL_TAG)) {
+		if (!in_list(text, true_words) && !in_list(text, false_words))
+			return fail(b, SI_ERR_SYNTAX, line, "\"%s\" is not a boolean", text);
+		*out = cJSON_CreateBool(in_list(text, true_words));
+	} else if (tag_is(tag, YAML_INT_TAG) || tag_is(tag, YAML_FLOAT_TAG)) {
+		if (!parse_int(text, &num) && !parse_float(text, &num))
+			return fail(b, SI_ERR_SYNTAX, line, "\"%s\" is not a number", text);
+		*out = cJSON_CreateNumber(num);
+	} else if (!plain) {
+		*out = cJSON_CreateString(text);
+	} else if (in_list(text, null_words)) {
+		*out = cJSON_CreateNull();
+	} else if (in_list(text, true_words)) {
+		*out = cJSON_CreateTrue();
+	} else if (in_list(text, false_words)) {
+		*out = cJSON_CreateFalse();
+	} else if (parse_int(text, &num) || parse_float(text, &num)) {
+		*out = cJSON_CreateNumber(num);
+	} else {
+		*out = cJSON_CreateString(text);
+	}
+	return *out ? SI_OK : fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+}
+
+static si_status count_nodes(struct builder *b, size_t n, int line)
+{
+	b->nodes += n;
+	if (b->nodes > b->lim->max_nodes)
+		return si_error_set(b->err, SI_ERR_LIMIT, b->path, line,
+				    "document expands to more than %zu values "
+				    "(aliases included)", b->lim->max_nodes);
+	return SI_OK;
+}
+
+static si_status remember_anchor(struct builder *b, char *name, const cJSON *node,
+				 size_t nodes, int line)
+{
+	if (b->n_anchors == b->cap_anchors) {
+		size_t cap = b->cap_anchors ? b->cap_anchors * 2 : 16;
+		struct anchor *a = realloc(b->anchors, cap * sizeof(*a));
+		if (!a) {
+			free(name);
+			return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+		}
+		b->anchors = a;
+		b->cap_anchors = cap;
+	}
+	b->anchors[b->n_anchors++] = (struct anchor){ name, node, nodes };
+	return SI_OK;
+}
+
+/* Copies the lines of `from` onto its copy `to`, node by node. */
+static bool copy_lines(struct si_linemap *m, const cJSON *from, const cJSON *to,
+		       int fallback)
+{
+	int line = si_linemap_get(m, from);
+	if (!si_linemap_put(m, to, line ? line : fallback))
+		return false;
+	for (from = from->child, to = to->child; from && to; from = from->next, to = to->next)
+		if (!copy_lines(m, from, to, fallback))
+			return false;
+	return true;
+}
+
+/* Adds a finished node `v` (owned) to the open collection or as the root. */
+static si_status attach(struct builder *b, cJSON *v, int line)
+{
+	if (b->depth == 0) {
+		b->root = v;
+		b->root_line = line;
+		return si_linemap_put(b->lines, v, line) ? SI_OK
+			: fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+	}
+	struct frame *f = &b->stack[b->depth - 1];
+	if (cJSON_IsArray(f->node)) {
+		cJSON_AddItemToArray(f->node, v);
+		return si_linemap_put(b->lines, v, line) ? SI_OK
+			: fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+	}
+	if (!f->key) {
+		cJSON_Delete(v);
+		return fail(b, SI_ERR_SYNTAX, line, "%s",
+			    "mapping key is not a scalar (a template placeholder such "
+			    "as {{ value }} needs quotes)");
+	}
+	if (f->key_is_merge) {
+		if (!f->merges && !(f->merges = cJSON_CreateArray())) {
+			cJSON_Delete(v);
+			return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+		}
+		cJSON_AddItemToArray(f->merges, v);
+	} else {
+		cJSON_AddItemToObject(f->node, f->key, v);
+	}
+	bool ok = si_linemap_put(b->lines, v, f->key_line);
+	free(f->key);
+	f->key = NULL;
+	f->key_is_merge = false;
+	return ok ? SI_OK : fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+}
+
+static bool expecting_key(const struct builder *b)
+{
+	if (b->depth == 0)
+		return false;
+	const struct frame *f = &b->stack[b->depth - 1];
+	return cJSON_IsObject(f->node) && !f->key;
+}
+
+static si_status set_key(struct builder *b, const char *text, bool merge, int line)
+{
+	struct frame *f = &b->stack[b->depth - 1];
+	f->key = strdup(text);
+	if (!f->key)
+		return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+	f->key_line = line;
+	f->key_is_merge = merge;
+	return SI_OK;
+}
+
+static si_status on_scalar(struct builder *b, const yaml_event_t *ev)
+{
+	int line = (int)ev->start_mark.line + 1;
+	si_status rc = count_nodes(b, 1, line);
+	if (rc)
+		return rc;
+	if (expecting_key(b)) {
+		const char *text = (const char *)ev->data.scalar.value;
+		bool merge = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+			     !ev->data.scalar.tag && strcmp(text, "<<") == 0;
+		return set_key(b, text, merge, line);
+	}
+	cJSON *v;
+	if ((rc = scalar_value(b, ev, &v)))
+		return rc;
+	if (ev->data.scalar.anchor) {
+		char *name = strdup((const char *)ev->data.scalar.anchor);
+		if (!name) {
+			cJSON_Delete(v);
+			return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+		}
+		if ((rc = remember_anchor(b, name, v, 1, line))) {
+			cJSON_Delete(v);
+			return rc;
+		}
+	}
+	return attach(b, v, line);
+}
+
+static const struct anchor *find_anchor(const struct builder *b, const char *name)
+{
+	for (size_t i = b->n_anchors; i-- > 0;)   /* a redefined anchor: latest wins */
+		if (strcmp(b->anchors[i].name, name) == 0)
+			return &b->anchors[i];
+	return NULL;
+}
+
+static si_status on_alias(struct builder *b, const yaml_event_t *ev)
+{
+	int line = (int)ev->start_mark.line + 1;
+	const char *name = (const char *)ev->data.alias.anchor;
+	const struct anchor *a = find_anchor(b, name);
+	if (!a)
+		return fail(b, SI_ERR_SYNTAX, line,
+			    "alias *%s names no complete anchor before it", name);
+	si_status rc = count_nodes(b, a->nodes, line);
+	if (rc)
+		return rc;
+	if (expecting_key(b)) {
+		if (!cJSON_IsString(a->node))
+			return fail(b, SI_ERR_SYNTAX, line,
+				    "alias *%s used as a key is not a string", name);
+		return set_key(b, a->node->valuestring, false, line);
+	}
+	cJSON *copy = cJSON_Duplicate(a->node, true);
+	if (!copy || !copy_lines(b->lines, a->node, copy, line)) {
+		cJSON_Delete(copy);
+		return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+	}
+	return attach(b, copy, line);
+}
+
+static si_status on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
+{
+	int line = (int)ev->start_mark.line + 1;
+	if (expecting_key(b))
+		return fail(b, SI_ERR_SYNTAX, line, "%s",
+			    "mapping key is not a scalar (a template placeholder such "
+			    "as {{ value }} needs quotes)");
+	if (b->depth >= b->lim->max_depth)
+		return si_error_set(b->err, SI_ERR_LIMIT, b->path, line,
+				    "nesting deeper than %u levels", b->lim->max_depth);
+	si_status rc = count_nodes(b, 1, line);
+	if (rc)
+		return rc;
+	const yaml_char_t *anchor = mapping ? ev->data.mapping_start.anchor
+					    : ev->data.sequence_start.anchor;
+	struct frame f = { .line = line, .nodes_at_start = b->nodes - 1 };
+	f.node = mapping ? cJSON_CreateObject() : cJSON_CreateArray();
+	if (anchor)
+		f.anchor = strdup((const char *)anchor);
+	if (!f.node || (anchor && !f.anchor)) {
+		cJSON_Delete(f.node);
+		free(f.anchor);
+		return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+	}
+	b->stack[b->depth++] = f;
+	return SI_OK;
+}
+
+/* Adds the keys of merge sources that the mapping does not set itself. */
+static si_status apply_merges(struct builder *b, struct frame *f)
+{
+	cJSON *sources = f->merges;
+	for (cJSON *s = sources ? sources->child : NULL; s; s = s->next) {
+		cJSON *list = cJSON_IsArray(s) ? s->child : s;
+		for (cJSON *m = list; m; m = cJSON_IsArray(s) ? m->next : NULL) {
+			if (!cJSON_IsObject(m))
+				return fail(b, SI_ERR_SYNTAX, f->line, "%s",
+					    "merge key << needs a mapping or a list of mappings");
+			for (cJSON *kv = m->child; kv; kv = kv->next) {
+				if (cJSON_GetObjectItemCaseSensitive(f->node, kv->string))
+					continue;
+				cJSON *copy = cJSON_Duplicate(kv, true);
+				if (!copy || !copy_lines(b->lines, kv, copy, f->line)) {
+					cJSON_Delete(copy);
+					return fail(b, SI_ERR_NOMEM, f->line, "%s", "out of memory");
+				}
+				cJSON_AddItemToObject(f->node, kv->string, copy);
+			}
+		}
+	}
+	return SI_OK;
+}
+
+static si_status on_end(struct builder *b)
+{
+	struct frame f = b->stack[--b->depth];
+	si_status rc = SI_OK;
+
+	if (cJSON_IsObject(f.node)) {
+		const cJSON *dup;
+		if (si_json_duplicate_key(f.node, &dup)) {
+			rc = fail(b, SI_ERR_NOMEM, f.line, "%s", "out of memory");
+			goto out;
+		}
+		if (dup) {
+			const cJSON *first = cJSON_GetObjectItemCaseSensitive(f.node, dup->string);
+			rc = si_error_set(b->err, SI_ERR_SYNTAX, b->path,
+					  si_linemap_get(b->lines, dup),
+					  "duplicate key \"%s\" (first set at line %d)",
+					  dup->string, si_linemap_get(b->lines, first));
+			if (b->err)
+				snprintf(b->err->key, sizeof(b->err->key), "%s", dup->string);
+			goto out;
+		}
+		if ((rc = apply_merges(b, &f)))
+			goto out;
+	}
+	if (f.anchor) {
+		rc = remember_anchor(b, f.anchor, f.node, b->nodes - f.nodes_at_start, f.line);
+		f.anchor = NULL;
+		if (rc)
+			goto out;
+	}
+	rc = attach(b, f.node, f.line);
+	f.node = NULL;
+out:
+	cJSON_Delete(f.node);
+	cJSON_Delete(f.merges);
+	free(f.key);
+	free(f.anchor);
+	return rc;
+}
+
+static void reset_document(struct builder *b)
+{
+	while (b->depth > 0) {
+		struct frame *f = &b->stack[--b->depth];
+		cJSON_Delete(f->node);
+		cJSON_Delete(f->merges);
+		free(f->key);
+		free(f->anchor);
+	}
+	for (size_t i = 0; i < b->n_anchors; i++)
+		free(b->anchors[i].name);
+	b->n_anchors = 0;
+	b->nodes = 0;
+	cJSON_Delete(b->root);
+	b->root = NULL;
+}
+
+static si_status parser_error(struct builder *b, const yaml_parser_t *p)
+{
+	const yaml_mark_t *mark = p->problem ? &p->problem_mark : &p->context_mark;
+	char msg[256];
+	snprintf(msg, sizeof(msg), "invalid YAML: %s%s%s",
+		 p->problem ? p->problem : "unknown problem",
+		 p->context ? " " : "", p->context ? p->context : "");
+	return si_error_set(b->err, SI_ERR_SYNTAX, b->path, (int)mark->line + 1,
+			    "%s", msg);
+}
+
+static si_status push_document(struct builder *b, cJSON ***docs, int **lines,
+			       size_t *n, size_t *cap)
+{
+	if (*n == b->lim->max_documents)
+		return si_error_set(b->err, SI_ERR_LIMIT, b->path, b->root_line,
+				    "more than %zu documents", b->lim->max_documents);
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		cJSON **d = realloc(*docs, c * sizeof(*d));
+		if (!d)
+			return fail(b, SI_ERR_NOMEM, b->root_line, "%s", "out of memory");
+		*docs = d;
+		int *l = realloc(*lines, c * sizeof(*l));
+		if (!l)
+			return fail(b, SI_ERR_NOMEM, b->root_line, "%s", "out of memory");
+		*lines = l;
+		*cap = c;
+	}
+	(*docs)[*n] = b->root;
+	(*lines)[*n] = b->root_line;
+	(*n)++;
+	b->root = NULL;
+	return SI_OK;
+}
+
+si_status si_yaml_parse_stream(const char *path, const char *data, size_t len,
+			       const struct si_limits *lim, struct si_linemap *lines,
+			       cJSON ***docs, int **doc_lines, size_t *n_docs,
+			       struct si_error *err)
+{
+	struct builder b = { .path = path, .lim = lim, .lines = lines, .err = err };
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	size_t cap = 0;
+	bool done = false;
+	si_status rc = SI_OK;
+
+	*docs = NULL;
+	*doc_lines = NULL;
+	*n_docs = 0;
+	if (len > lim->max_input_bytes)
+		return si_error_set(err, SI_ERR_LIMIT, path, 0,
+				    "input of %zu bytes is over the %zu-byte limit",
+				    len, lim->max_input_bytes);
+	b.stack = calloc(lim->max_depth, sizeof(*b.stack));
+	if (!b.stack)
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+	if (!yaml_parser_initialize(&parser)) {
+		free(b.stack);
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+
+	while (!done && rc == SI_OK) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = parser_error(&b, &parser);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_SCALAR_EVENT:
+			rc = on_scalar(&b, &ev);
+			break;
+		case YAML_ALIAS_EVENT:
+			rc = on_alias(&b, &ev);
+			break;
+		case YAML_MAPPING_START_EVENT:
+			rc = on_start(&b, &ev, true);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			rc = on_start(&b, &ev, false);
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			rc = on_end(&b);
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+			if (b.root && !cJSON_IsNull(b.root))
+				rc = push_document(&b, docs, doc_lines, n_docs, &cap);
+			reset_document(&b);
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	reset_document(&b);
+	free(b.anchors);
+	free(b.stack);
+	yaml_parser_delete(&parser);
+	if (rc) {
+		for (size_t i = 0; i < *n_docs; i++)
+			cJSON_Delete((*docs)[i]);
+		free(*docs);
+		free(*doc_lines);
+		*docs = NULL;
+		*doc_lines = NULL;
+		*n_docs = 0;
+	}
+	return rc;
+}

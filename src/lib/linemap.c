@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// Node -> source line: an open-addressing hash keyed by node address.
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "document_internal.h"
+
+struct slot {
+	const cJSON *node;
+	int line;
+};
+
+struct si_linemap {
+	struct slot *slots;
+	size_t cap;      /* a power of two */
+	size_t used;
+};
+
+static size_t hash_ptr(const void *p, size_t cap)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)x & (cap - 1);
+}
+
+struct si_linemap *si_linemap_new(void)
+{
+	struct si_linemap *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->cap = 256;
+	m->slots = calloc(m->cap, sizeof(*m->slots));
+	if (!m->slots) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void insert(struct slot *slots, size_t cap, const cJSON *node, int line,
+		   size_t *used)
+{
+	size_t i = hash_ptr(node, cap);
+	while (slots[i].node && slots[i].node != node)
+		i = (i + 1) & (cap - 1);
+	if (!slots[i].node)
+		(*used)++;
+	slots[i].node = node;
+	slots[i].line = line;
+}
+
+bool si_linemap_put(struct si_linemap *m, const cJSON *node, int line)
+{
+	if (!m || !node)
+		return true;
+	if ((m->used + 1) * 2 > m->cap) {
+		size_t cap = m->cap * 2, used = 0;
+		struct slot *slots = calloc(cap, sizeof(*slots));
+		if (!slots)
+			return false;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->slots[i].node)
+				insert(slots, cap, m->slots[i].node, m->slots[i].line, &used);
+		free(m->slots);
+		m->slots = slots;
+		m->cap = cap;
+		m->used = used;
+	}
+	insert(m->slots, m->cap, node, line, &m->used);
+	return true;
+}
+
+int si_linemap_get(const struct si_linemap *m, const cJSON *node)
+{
+	if (!m || !node)
+		return 0;
+	size_t i = hash_ptr(node, m->cap);
+	while (m->slots[i].node) {
+		if (m->slots[i].node == node)
+			return m->slots[i].line;
+		i = (i + 1) & (m->cap - 1);
+	}
+	return 0;
+}
+
+void si_linemap_free(struct si_linemap *m)
+{
+	if (!m)
+		return;
+	free(m->slots);
+	free(m);
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+// Results -> the versioned JSON report (security-inspector.io/v1 AuditReport)
+// and the item table as JSON.
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "security-inspector/report.h"
+
+static void source(char *buf, size_t size, const char *path, int line)
+{
+	if (line > 0)
+		snprintf(buf, size, "%s:%d", path, line);
+	else
+		snprintf(buf, size, "%s", path);
+}
+
+static cJSON *summary_json(const struct si_audit_summary *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "workloads", (double)s->workloads);
+	cJSON_AddNumberToObject(o, "passedWorkloads", (double)s->passed_workloads);
+	cJSON_AddNumberToObject(o, "failedWorkloads", (double)s->failed_workloads);
+	cJSON_AddNumberToObject(o, "items", (double)s->items);
+	cJSON_AddNumberToObject(o, "passed", (double)s->passed);
+	cJSON_AddNumberToObject(o, "failed", (double)s->failed);
+	cJSON_AddNumberToObject(o, "whitelisted", (double)s->whitelisted);
+	cJSON_AddNumberToObject(o, "score", s->score);
+	cJSON_AddStringToObject(o, "health", si_health_name(s->health));
+	cJSON *kinds = cJSON_AddObjectToObject(o, "byKind");
+	for (size_t i = 0; i < s->n_kinds; i++)
+		cJSON_AddNumberToObject(kinds, s->by_kind[i].kind, (double)s->by_kind[i].count);
+	cJSON *cats = cJSON_AddObjectToObject(o, "byCategory");
+	for (int c = 0; c < SI_CAT_COUNT; c++) {
+		cJSON *cat = cJSON_AddObjectToObject(cats, si_category_name((enum si_category)c));
+		cJSON_AddNumberToObject(cat, "passed", (double)s->by_category[c].passed);
+		cJSON_AddNumberToObject(cat, "failed", (double)s->by_category[c].failed);
+		cJSON_AddNumberToObject(cat, "whitelisted", (double)s->by_category[c].whitelisted);
+	}
+	return o;
+}
+
+static cJSON *result_json(const struct si_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "check", r->item->name);
+	cJSON_AddStringToObject(o, "category", si_category_name(r->item->category));
+	cJSON_AddStringToObject(o, "severity", si_severity_name(r->severity));
+	if (r->container)
+		cJSON_AddStringToObject(o, "container", r->container->name);
+	else
+		cJSON_AddNullToObject(o, "container");
+	cJSON_AddStringToObject(o, "status", si_result_status_name(r->status));
+	cJSON_AddStringToObject(o, "message", r->message);
+	cJSON_AddStringToObject(o, "fix", r->item->fix);
+	if (r->status == SI_RESULT_WHITELISTED)
+		cJSON_AddStringToObject(o, "reason", r->reason);
+	return o;
+}
+
+static cJSON *workload_json(const struct si_audit_entry *e, bool failed_only)
+{
+	const struct si_workload *w = &e->workload;
+	char src[300];
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "kind", w->kind);
+	cJSON_AddStringToObject(o, "namespace", w->namespace);
+	cJSON_AddStringToObject(o, "name", w->name);
+	source(src, sizeof(src), e->input->path, e->line);
+	cJSON_AddStringToObject(o, "source", src);
+	cJSON_AddNumberToObject(o, "passed", (double)e->eval.passed);
+	cJSON_AddNumberToObject(o, "failed", (double)e->eval.failed);
+	cJSON_AddNumberToObject(o, "whitelisted", (double)e->eval.whitelisted);
+	cJSON *results = cJSON_AddArrayToObject(o, "results");
+	for (size_t i = 0; i < e->eval.n_results; i++)
+		if (!failed_only || e->eval.results[i].status == SI_RESULT_FAILED)
+			cJSON_AddItemToArray(results, result_json(&e->eval.results[i]));
+	return o;
+}
+
+static si_status print_json(cJSON *root, FILE *out, struct si_error *err)
+{
+	char *text = root ? cJSON_Print(root) : NULL;
+	cJSON_Delete(root);
+	if (!text)
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	int ok = fputs(text, out) >= 0 && fputc('\n', out) != EOF;
+	free(text);
+	return ok ? SI_OK : si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report");
+}
+
+si_status si_report_json(const struct si_audit *a, const struct si_report_options *o,
+			 FILE *out, struct si_error *err)
+{
+	cJSON *root = cJSON_CreateObject();
+	char src[300];
+
+	cJSON_AddStringToObject(root, "apiVersion", "security-inspector.io/v1");
+	cJSON_AddStringToObject(root, "kind", "AuditReport");
+	cJSON_AddItemToObject(root, "summary", summary_json(&a->summary));
+	cJSON *workloads = cJSON_AddArrayToObject(root, "workloads");
+	for (size_t i = 0; i < a->n_entries; i++)
+		if (!o->failed_only || a->entries[i].eval.failed)
+			cJSON_AddItemToArray(workloads, workload_json(&a->entries[i], o->failed_only));
+	cJSON *skipped = cJSON_AddArrayToObject(root, "skipped");
+	for (size_t i = 0; i < a->n_skipped; i++) {
+		const struct si_audit_skipped *s = &a->skipped[i];
+		cJSON *so = cJSON_CreateObject();
+		cJSON_AddStringToObject(so, "kind", s->kind);
+		cJSON_AddStringToObject(so, "namespace", s->namespace);
+		cJSON_AddStringToObject(so, "name", s->name);
+		source(src, sizeof(src), s->path, s->line);
+		cJSON_AddStringToObject(so, "source", src);
+		cJSON_AddStringToObject(so, "reason", s->reason);
+		cJSON_AddItemToArray(skipped, so);
+	}
+	cJSON *errors = cJSON_AddArrayToObject(root, "errors");
+	for (size_t i = 0; i < a->n_errors; i++) {
+		const struct si_error *e = &a->errors[i];
+		cJSON *eo = cJSON_CreateObject();
+		source(src, sizeof(src), e->file, e->line);
+		cJSON_AddStringToObject(eo, "source", src);
+		cJSON_AddStringToObject(eo, "message", e->message);
+		cJSON_AddItemToArray(errors, eo);
+	}
+	return print_json(root, out, err);
+}
+
+static const char *scope_name(enum si_scope s)
+{
+	switch (s) {
+	case SI_SCOPE_POD: return "pod";
+	case SI_SCOPE_SECURITY: return "container";
+	case SI_SCOPE_RUNTIME: return "container";
+	case SI_SCOPE_PROBE: return "container";
+	case SI_SCOPE_BINDING: return "binding";
+	}
+	return "container";
+}
+
+si_status si_report_checks_json(FILE *out, struct si_error *err)
+{
+	cJSON *root = cJSON_CreateArray();
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
+		const struct si_item *it = &si_items[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", it->name);
+		cJSON_AddStringToObject(o, "category", si_category_name(it->category));
+		cJSON_AddStringToObject(o, "severity", si_severity_name(it->severity));
+		cJSON_AddStringToObject(o, "scope", scope_name(it->scope));
+		cJSON_AddStringToObject(o, "title", it->title);
+		cJSON_AddStringToObject(o, "risk", it->risk);
+		cJSON_AddStringToObject(o, "fix", it->fix);
+		cJSON_AddItemToArray(root, o);
+	}
+	return print_json(root, out, err);
+}
