@@ -29,8 +29,8 @@ struct si_linemap;
 int si_linemap_get(const struct si_linemap *map, const cJSON *node);
 
 /* Parses one JSON text of `len` bytes into `*out` (caller frees with
- * cJSON_Delete). Rejects depth over the limit and duplicate keys; an error
- * names the line. */
+ * cJSON_Delete). Rejects depth over the limit, more values than the limit and
+ * duplicate keys; an error names the line. */
 si_status si_json_parse(const char *data, size_t len, const struct si_limits *lim,
 			cJSON **out, struct si_error *err);
 
@@ -48,12 +48,13 @@ struct si_input {
 	size_t n_roots;
 	struct si_object *objects;
 	size_t n_objects;
-	struct si_linemap *lines;   /* NULL unless the input was YAML */
+	struct si_linemap *lines;   /* the line of every node */
 };
 
 /* Parses `len` bytes named `path` (only used in messages). JSON is chosen
- * when the name ends in ".json" or the first non-blank byte is '{' or '[';
- * YAML (multi-document) otherwise. On success `*out` is set and the caller
+ * when the name ends in ".json" or the first non-blank byte is '{' or '['
+ * (falling back to YAML for flow-style YAML unless the name ends in
+ * ".json"); YAML (multi-document) otherwise. On success `*out` is set and the caller
  * frees it with si_input_free(). On failure `*out` is NULL and `err` names
  * the file and line. */
 si_status si_input_parse(const char *path, const char *data, size_t len,

@@ -132,11 +132,17 @@ static bool add_path(struct si_audit *a, const char *path, bool *stdin_used)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct si_input *in = NULL;
+		size_t known = a->n_errors;
 		si_status rc = si_input_read(files[i], &si_limits_default, &in, &err);
 		if (rc == SI_OK)
 			rc = si_audit_add_input(a, in);
 		else
 			report_error(a, &err);
+		/* Objects with fields of the wrong type were recorded by the audit. */
+		for (size_t e = known + (rc != SI_OK); e < a->n_errors; e++) {
+			char buf[1024];
+			si_cli_error("%s", si_error_format(&a->errors[e], buf, sizeof(buf)));
+		}
 		if (rc == SI_ERR_NOMEM) {
 			si_paths_free(files, n);
 			return false;

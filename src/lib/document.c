@@ -51,23 +51,47 @@ static si_status add_object(struct si_input *in, const cJSON *obj, int line,
 	return SI_OK;
 }
 
-/* Adds `obj`, or the items of a List, recursively. `item_lines` (JSON only)
- * gives the lines of a top-level List's items. */
-static si_status add_tree(struct si_input *in, const cJSON *obj, int line,
-			  const int *item_lines, size_t n_item_lines, unsigned depth,
+/* Adds `obj`, or the items of a List, recursively. Items of a typed List
+ * (PodList, as the API server returns them) may leave out their kind: it is
+ * the List's without "List". */
+static si_status add_tree(struct si_input *in, const cJSON *obj, int line, unsigned depth,
 			  size_t *cap, const struct si_limits *lim, struct si_error *err)
 {
 	if (!is_list(obj) || depth > 4)
 		return add_object(in, obj, line, cap, lim, err);
-	size_t i = 0;
-	for (const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "items")->child;
-	     item; item = item->next, i++) {
-		int l = i < n_item_lines ? item_lines[i] : si_input_line(in, item, line);
-		si_status rc = add_tree(in, item, l, NULL, 0, depth + 1, cap, lim, err);
+	const char *list_kind = cJSON_GetObjectItemCaseSensitive(obj, "kind")->valuestring;
+	size_t kind_len = strlen(list_kind) - 4;
+	for (cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "items")->child; item;
+	     item = item->next) {
+		if (kind_len > 0 && cJSON_IsObject(item) &&
+		    !cJSON_GetObjectItemCaseSensitive(item, "kind")) {
+			char kind[128];
+			snprintf(kind, sizeof(kind), "%.*s", (int)kind_len, list_kind);
+			if (!cJSON_AddStringToObject(item, "kind", kind))
+				return si_error_set(err, SI_ERR_NOMEM, in->path, line,
+						    "out of memory");
+		}
+		si_status rc = add_tree(in, item, si_input_line(in, item, line), depth + 1,
+					cap, lim, err);
 		if (rc)
 			return rc;
 	}
 	return SI_OK;
+}
+
+/* Frees what parsing left in `in`, keeping its path. */
+static void clear_input(struct si_input *in)
+{
+	for (size_t i = 0; i < in->n_roots; i++)
+		cJSON_Delete(in->roots[i]);
+	free(in->roots);
+	free(in->objects);
+	si_linemap_free(in->lines);
+	in->roots = NULL;
+	in->n_roots = 0;
+	in->objects = NULL;
+	in->n_objects = 0;
+	in->lines = NULL;
 }
 
 static bool looks_like_json(const char *path, const char *data, size_t len)
@@ -88,8 +112,11 @@ static si_status parse_json_input(struct si_input *in, const char *data, size_t 
 				  struct si_error *err)
 {
 	cJSON *root;
-	si_status rc = si_json_parse(data, len, lim, &root, err);
-	if (rc) {
+	si_status rc;
+
+	if (!(in->lines = si_linemap_new()))
+		return si_error_set(err, SI_ERR_NOMEM, in->path, 0, "out of memory");
+	if ((rc = si_json_parse_lines(data, len, lim, &root, in->lines, err))) {
 		if (err)
 			snprintf(err->file, sizeof(err->file), "%s", in->path);
 		return rc;
@@ -101,28 +128,14 @@ static si_status parse_json_input(struct si_input *in, const char *data, size_t 
 	}
 	in->roots[0] = root;
 	in->n_roots = 1;
-
-	size_t start = 0;
-	while (start < len && data[start] != '{' && data[start] != '[')
-		start++;
-	int line = si_line_at(data, start);
-	if (cJSON_IsArray(root)) {   /* a bare array of objects, as some tools write */
-		for (const cJSON *item = root->child; item; item = item->next)
-			if ((rc = add_tree(in, item, line, NULL, 0, 1, cap, lim, err)))
-				return rc;
-		return SI_OK;
-	}
-	if (!is_list(root))
-		return add_object(in, root, line, cap, lim, err);
-
-	size_t n = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "items"));
-	int *lines = calloc(n ? n : 1, sizeof(*lines));
-	if (!lines)
-		return si_error_set(err, SI_ERR_NOMEM, in->path, 0, "out of memory");
-	size_t found = si_json_item_lines(data, len, lines, n);
-	rc = add_tree(in, root, line, lines, found, 0, cap, lim, err);
-	free(lines);
-	return rc;
+	int line = si_input_line(in, root, 1);
+	if (!cJSON_IsArray(root))
+		return add_tree(in, root, line, 0, cap, lim, err);
+	/* A bare array of objects, as some tools write. */
+	for (cJSON *item = root->child; item; item = item->next)
+		if ((rc = add_tree(in, item, si_input_line(in, item, line), 1, cap, lim, err)))
+			return rc;
+	return SI_OK;
 }
 
 static si_status parse_yaml_input(struct si_input *in, const char *data, size_t len,
@@ -136,7 +149,7 @@ static si_status parse_yaml_input(struct si_input *in, const char *data, size_t 
 	si_status rc = si_yaml_parse_stream(in->path, data, len, lim, in->lines,
 					    &in->roots, &lines, &in->n_roots, err);
 	for (size_t i = 0; rc == SI_OK && i < in->n_roots; i++)
-		rc = add_tree(in, in->roots[i], lines[i], NULL, 0, 0, cap, lim, err);
+		rc = add_tree(in, in->roots[i], lines[i], 0, cap, lim, err);
 	free(lines);
 	return rc;
 }
@@ -160,10 +173,18 @@ si_status si_input_parse(const char *path, const char *data, size_t len,
 				  len, lim->max_input_bytes);
 		goto fail;
 	}
-	if (looks_like_json(path, data, len))
-		rc = parse_json_input(in, data, len, lim, &cap, err);
-	else
+	if (!looks_like_json(path, data, len)) {
 		rc = parse_yaml_input(in, data, len, lim, &cap, err);
+	} else if ((rc = parse_json_input(in, data, len, lim, &cap, err)) == SI_ERR_SYNTAX &&
+		   !ends_with(path, ".json")) {
+		/* Flow-style YAML ("{kind: Pod, ...}") starts as JSON does. When
+		 * YAML cannot read it either, the JSON error is the one to show. */
+		struct si_error json_err = err ? *err : (struct si_error){ 0 };
+		clear_input(in);
+		cap = 0;
+		if ((rc = parse_yaml_input(in, data, len, lim, &cap, err)) && err)
+			*err = json_err;
+	}
 	if (rc)
 		goto fail;
 	*out = in;
@@ -226,15 +247,13 @@ out:
 	return rc;
 }
 
+
+
 void si_input_free(struct si_input *in)
 {
 	if (!in)
 		return;
-	for (size_t i = 0; i < in->n_roots; i++)
-		cJSON_Delete(in->roots[i]);
-	free(in->roots);
-	free(in->objects);
-	si_linemap_free(in->lines);
+	clear_input(in);
 	free(in->path);
 	free(in);
 }
@@ -332,7 +351,7 @@ si_status si_paths_collect(const char *path, char ***paths, size_t *count,
 	} else {
 		size_t first = l.n;
 		rc = walk(path, 0, &l, err);
-		if (rc == SI_OK)
+		if (rc == SI_OK && l.n > first)
 			qsort(l.items + first, l.n - first, sizeof(*l.items), cmp_str);
 	}
 	if (rc) {

@@ -21,10 +21,10 @@ si_status si_yaml_parse_stream(const char *path, const char *data, size_t len,
 			       cJSON ***docs, int **doc_lines, size_t *n_docs,
 			       struct si_error *err);
 
-/* For the JSON text `data`, whose root is an object with an "items" array,
- * writes the 1-based line where each item starts into `lines` (at most
- * `max`); returns how many were found. */
-size_t si_json_item_lines(const char *data, size_t len, int *lines, size_t max);
+/* As si_json_parse(), and when `lines` is not NULL records there the line of
+ * every node (a member's is the line of its key). */
+si_status si_json_parse_lines(const char *data, size_t len, const struct si_limits *lim,
+			      cJSON **out, struct si_linemap *lines, struct si_error *err);
 
 /* Sets `*dup` to the later member of the first pair of `obj`'s members that
  * share a key, or NULL. SI_ERR_NOMEM when out of memory. */

@@ -58,22 +58,22 @@ si_status si_json_duplicate_key(const cJSON *obj, const cJSON **dup)
 	return SI_OK;
 }
 
-static si_status check_tree(const char *path, const cJSON *node, unsigned depth,
-			    const struct si_limits *lim, size_t *nodes,
-			    struct si_error *err)
+/* Checks the node budget and duplicate keys; on failure `*bad` is the
+ * offending node, for its line. */
+static si_status check_tree(const cJSON *node, const struct si_limits *lim, size_t *nodes,
+			    const cJSON **bad, struct si_error *err)
 {
-	if (depth > lim->max_depth)
-		return si_error_set(err, SI_ERR_LIMIT, path, 0,
-				    "nesting deeper than %u levels", lim->max_depth);
+	*bad = node;
 	if (++*nodes > lim->max_nodes)
-		return si_error_set(err, SI_ERR_LIMIT, path, 0,
+		return si_error_set(err, SI_ERR_LIMIT, NULL, 0,
 				    "more than %zu values in one document", lim->max_nodes);
 	if (cJSON_IsObject(node)) {
 		const cJSON *dup;
 		if (si_json_duplicate_key(node, &dup))
-			return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+			return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
 		if (dup) {
-			si_error_set(err, SI_ERR_SYNTAX, path, 0, "duplicate key \"%s\"",
+			*bad = dup;
+			si_error_set(err, SI_ERR_SYNTAX, NULL, 0, "duplicate key \"%s\"",
 				     dup->string);
 			if (err)
 				snprintf(err->key, sizeof(err->key), "%s", dup->string);
@@ -81,50 +81,10 @@ static si_status check_tree(const char *path, const cJSON *node, unsigned depth,
 		}
 	}
 	for (const cJSON *c = node->child; c; c = c->next) {
-		si_status rc = check_tree(path, c, depth + 1, lim, nodes, err);
+		si_status rc = check_tree(c, lim, nodes, bad, err);
 		if (rc)
 			return rc;
 	}
-	return SI_OK;
-}
-
-si_status si_json_parse(const char *data, size_t len, const struct si_limits *lim,
-			cJSON **out, struct si_error *err)
-{
-	*out = NULL;
-	if (len > lim->max_input_bytes)
-		return si_error_set(err, SI_ERR_LIMIT, NULL, 0,
-				    "document of %zu bytes is over the %zu-byte limit",
-				    len, lim->max_input_bytes);
-	size_t start = 0;
-	while (start < len && is_blank(data[start]))
-		start++;
-	if (start == len)
-		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, len),
-				    "empty JSON document");
-
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, false);
-	if (!root) {
-		size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
-		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, off),
-				    "invalid JSON near byte %zu", off + 1);
-	}
-	size_t off = (size_t)(end - data);
-	while (off < len && is_blank(data[off]))
-		off++;
-	if (off < len) {
-		cJSON_Delete(root);
-		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, off),
-				    "unexpected content after the JSON value");
-	}
-	size_t nodes = 0;
-	si_status rc = check_tree(NULL, root, 1, lim, &nodes, err);
-	if (rc) {
-		cJSON_Delete(root);
-		return rc;
-	}
-	*out = root;
 	return SI_OK;
 }
 
@@ -141,40 +101,149 @@ static size_t skip_string(const char *d, size_t len, size_t i)
 	return len;
 }
 
-size_t si_json_item_lines(const char *d, size_t len, int *lines, size_t max)
+/* Offset of the first bracket nested deeper than `max`, or `len`. Checked
+ * before parsing so that the parser's recursion stays bounded. */
+static size_t too_deep(const char *d, size_t len, unsigned max)
 {
-	size_t found = 0, i = 0;
-	int depth = 0, line = 1, items_depth = -1;
-	bool expect_items = false;   /* just saw the key "items" at depth 1 */
-
-	while (i < len && found < max) {
-		char c = d[i];
-		if (c == '\n') {
-			line++;
-		} else if (c == '"') {
-			size_t end = skip_string(d, len, i);
-			if (depth == 1 && end - i == 7 && memcmp(d + i, "\"items\"", 7) == 0)
-				expect_items = true;
-			for (size_t k = i; k < end; k++)
-				if (d[k] == '\n')
-					line++;
-			i = end;
-			continue;
-		} else if (c == '{' || c == '[') {
-			if (items_depth >= 0 && depth == items_depth + 1)
-				lines[found++] = line;
-			depth++;
-			if (c == '[' && expect_items && depth == 2)
-				items_depth = 1;
-			expect_items = false;
-		} else if (c == '}' || c == ']') {
+	unsigned depth = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (d[i] == '"') {
+			i = skip_string(d, len, i) - 1;
+		} else if (d[i] == '{' || d[i] == '[') {
+			if (++depth > max)
+				return i;
+		} else if ((d[i] == '}' || d[i] == ']') && depth > 0) {
 			depth--;
-			if (depth <= items_depth)
-				items_depth = -1;
-		} else if (c == ',' && depth == 1) {
-			expect_items = false;
 		}
-		i++;
 	}
-	return found;
+	return len;
+}
+
+/* Walks the text of an already parsed value beside its tree, giving every
+ * node its line: a member the line of its key, as the YAML loader does. */
+struct scan {
+	const char *d;
+	size_t len, i;
+	int line;
+	struct si_linemap *map;
+};
+
+static void skip_blank(struct scan *s)
+{
+	/* cJSON takes every byte up to ' ' as white space. */
+	for (; s->i < s->len && (unsigned char)s->d[s->i] <= ' '; s->i++)
+		if (s->d[s->i] == '\n')
+			s->line++;
+}
+
+static void skip_token(struct scan *s)
+{
+	if (s->i < s->len && s->d[s->i] == '"') {
+		size_t end = skip_string(s->d, s->len, s->i);
+		for (; s->i < end; s->i++)
+			if (s->d[s->i] == '\n')
+				s->line++;
+		return;
+	}
+	while (s->i < s->len && !strchr(",:}] \t\r\n", s->d[s->i]))
+		s->i++;
+}
+
+static bool map_value(struct scan *s, const cJSON *node, int line)
+{
+	skip_blank(s);
+	if (!si_linemap_put(s->map, node, line ? line : s->line))
+		return false;
+	if (s->i >= s->len || (s->d[s->i] != '{' && s->d[s->i] != '[')) {
+		skip_token(s);
+		return true;
+	}
+	bool object = s->d[s->i++] == '{';
+	for (const cJSON *c = node->child; c; c = c->next) {
+		int key_line = 0;
+		skip_blank(s);
+		if (object) {
+			key_line = s->line;
+			skip_token(s);      /* the key */
+			skip_blank(s);
+			s->i++;             /* ':' */
+		}
+		if (!map_value(s, c, key_line))
+			return false;
+		skip_blank(s);
+		if (s->i < s->len && s->d[s->i] == ',')
+			s->i++;
+	}
+	skip_blank(s);
+	s->i++;                         /* '}' or ']' */
+	return true;
+}
+
+si_status si_json_parse_lines(const char *data, size_t len, const struct si_limits *lim,
+			      cJSON **out, struct si_linemap *lines, struct si_error *err)
+{
+	*out = NULL;
+	if (len > lim->max_input_bytes)
+		return si_error_set(err, SI_ERR_LIMIT, NULL, 0,
+				    "document of %zu bytes is over the %zu-byte limit",
+				    len, lim->max_input_bytes);
+	size_t start = 0;
+	while (start < len && is_blank(data[start]))
+		start++;
+	if (start == len)
+		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, len),
+				    "empty JSON document");
+
+	size_t deep = too_deep(data, len, lim->max_depth);
+	if (deep < len)
+		return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(data, deep),
+				    "nesting deeper than %u levels", lim->max_depth);
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, false);
+	if (!root) {
+		size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
+		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, off),
+				    "invalid JSON near byte %zu", off + 1);
+	}
+	size_t off = (size_t)(end - data);
+	while (off < len && is_blank(data[off]))
+		off++;
+	if (off < len) {
+		cJSON_Delete(root);
+		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, off),
+				    "unexpected content after the JSON value");
+	}
+
+	si_status rc = SI_OK;
+	struct si_linemap *own = NULL;
+	struct scan s = { data, len, 0, 1, lines };
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		s.i = 3;
+	if (lines && !map_value(&s, root, 0)) {
+		rc = si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+		goto fail;
+	}
+	size_t nodes = 0;
+	const cJSON *bad = NULL;
+	if ((rc = check_tree(root, lim, &nodes, &bad, err))) {
+		/* Without a map of our caller's, make one to name the line. */
+		if (!lines && rc != SI_ERR_NOMEM && (own = si_linemap_new()) &&
+		    (s.map = own) && map_value(&s, root, 0))
+			lines = own;
+		if (err)
+			err->line = si_linemap_get(lines, bad);
+		goto fail;
+	}
+	*out = root;
+	return SI_OK;
+fail:
+	si_linemap_free(own);
+	cJSON_Delete(root);
+	return rc;
+}
+
+si_status si_json_parse(const char *data, size_t len, const struct si_limits *lim,
+			cJSON **out, struct si_error *err)
+{
+	return si_json_parse_lines(data, len, lim, out, NULL, err);
 }

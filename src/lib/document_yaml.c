@@ -46,6 +46,8 @@ struct builder {
 
 static bool in_list(const char *s, const char *const *list)
 {
+	if (!strchr("~nNtTfFyYoO", s[0]))   /* every word starts so ("" too) */
+		return false;
 	for (; *list; list++)
 		if (strcmp(s, *list) == 0)
 			return true;

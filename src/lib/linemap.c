@@ -18,9 +18,13 @@ struct si_linemap {
 
 static size_t hash_ptr(const void *p, size_t cap)
 {
+	/* The full 64-bit finalizer of MurmurHash3: aligned addresses differ
+	 * only in their middle bits, and every output bit must depend on them. */
 	uint64_t x = (uint64_t)(uintptr_t)p;
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
 	x ^= x >> 33;
 	return (size_t)x & (cap - 1);
 }

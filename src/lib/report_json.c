@@ -88,41 +88,88 @@ static si_status print_json(cJSON *root, FILE *out, struct si_error *err)
 	return ok ? SI_OK : si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report");
 }
 
+/* Writes `v` (taking ownership) as the member or element of a structure
+ * nested `tabs` deep, so that the report streams out one workload at a time
+ * yet reads as if printed whole. */
+static si_status put_nested(FILE *out, const char *key, cJSON *v, int tabs, bool last)
+{
+	char *text = v ? cJSON_Print(v) : NULL;
+	cJSON_Delete(v);
+	if (!text)
+		return SI_ERR_NOMEM;
+	for (int i = 0; i < tabs; i++)
+		fputc('\t', out);
+	if (key)
+		fprintf(out, "\"%s\":\t", key);
+	for (const char *c = text; *c; c++) {
+		fputc(*c, out);
+		for (int i = 0; *c == '\n' && i < tabs; i++)
+			fputc('\t', out);
+	}
+	fputs(last ? "\n" : ",\n", out);
+	free(text);
+	return SI_OK;
+}
+
+static cJSON *skipped_json(const struct si_audit_skipped *s)
+{
+	char src[300];
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "kind", s->kind);
+	cJSON_AddStringToObject(o, "namespace", s->namespace);
+	cJSON_AddStringToObject(o, "name", s->name);
+	source(src, sizeof(src), s->path, s->line);
+	cJSON_AddStringToObject(o, "source", src);
+	cJSON_AddStringToObject(o, "reason", s->reason);
+	return o;
+}
+
+static cJSON *error_json(const struct si_error *e)
+{
+	char src[300];
+	cJSON *o = cJSON_CreateObject();
+	source(src, sizeof(src), e->file, e->line);
+	cJSON_AddStringToObject(o, "source", src);
+	cJSON_AddStringToObject(o, "message", e->message);
+	return o;
+}
+
 si_status si_report_json(const struct si_audit *a, const struct si_report_options *o,
 			 FILE *out, struct si_error *err)
 {
-	cJSON *root = cJSON_CreateObject();
-	char src[300];
+	si_status rc;
+	size_t last = a->n_entries;
 
-	cJSON_AddStringToObject(root, "apiVersion", "security-inspector.io/v1");
-	cJSON_AddStringToObject(root, "kind", "AuditReport");
-	cJSON_AddItemToObject(root, "summary", summary_json(&a->summary));
-	cJSON *workloads = cJSON_AddArrayToObject(root, "workloads");
-	for (size_t i = 0; i < a->n_entries; i++)
+	fputs("{\n\t\"apiVersion\":\t\"security-inspector.io/v1\",\n"
+	      "\t\"kind\":\t\"AuditReport\",\n", out);
+	if ((rc = put_nested(out, "summary", summary_json(&a->summary), 1, false)))
+		goto fail;
+	while (o->failed_only && last > 0 && !a->entries[last - 1].eval.failed)
+		last--;
+	fputs(last ? "\t\"workloads\":\t[\n" : "\t\"workloads\":\t[", out);
+	for (size_t i = 0; i < last; i++)
 		if (!o->failed_only || a->entries[i].eval.failed)
-			cJSON_AddItemToArray(workloads, workload_json(&a->entries[i], o->failed_only));
-	cJSON *skipped = cJSON_AddArrayToObject(root, "skipped");
-	for (size_t i = 0; i < a->n_skipped; i++) {
-		const struct si_audit_skipped *s = &a->skipped[i];
-		cJSON *so = cJSON_CreateObject();
-		cJSON_AddStringToObject(so, "kind", s->kind);
-		cJSON_AddStringToObject(so, "namespace", s->namespace);
-		cJSON_AddStringToObject(so, "name", s->name);
-		source(src, sizeof(src), s->path, s->line);
-		cJSON_AddStringToObject(so, "source", src);
-		cJSON_AddStringToObject(so, "reason", s->reason);
-		cJSON_AddItemToArray(skipped, so);
-	}
-	cJSON *errors = cJSON_AddArrayToObject(root, "errors");
-	for (size_t i = 0; i < a->n_errors; i++) {
-		const struct si_error *e = &a->errors[i];
-		cJSON *eo = cJSON_CreateObject();
-		source(src, sizeof(src), e->file, e->line);
-		cJSON_AddStringToObject(eo, "source", src);
-		cJSON_AddStringToObject(eo, "message", e->message);
-		cJSON_AddItemToArray(errors, eo);
-	}
-	return print_json(root, out, err);
+			if ((rc = put_nested(out, NULL, workload_json(&a->entries[i], o->failed_only),
+					     2, i + 1 == last)))
+				goto fail;
+	fputs(last ? "\t],\n" : "],\n", out);
+	fputs(a->n_skipped ? "\t\"skipped\":\t[\n" : "\t\"skipped\":\t[", out);
+	for (size_t i = 0; i < a->n_skipped; i++)
+		if ((rc = put_nested(out, NULL, skipped_json(&a->skipped[i]), 2,
+				     i + 1 == a->n_skipped)))
+			goto fail;
+	fputs(a->n_skipped ? "\t],\n" : "],\n", out);
+	fputs(a->n_errors ? "\t\"errors\":\t[\n" : "\t\"errors\":\t[", out);
+	for (size_t i = 0; i < a->n_errors; i++)
+		if ((rc = put_nested(out, NULL, error_json(&a->errors[i]), 2,
+				     i + 1 == a->n_errors)))
+			goto fail;
+	fputs(a->n_errors ? "\t]\n}\n" : "]\n}\n", out);
+	if (ferror(out))
+		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report");
+	return SI_OK;
+fail:
+	return si_error_set(err, rc, NULL, 0, "out of memory");
 }
 
 static const char *scope_name(enum si_scope s)

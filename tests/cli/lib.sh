@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: Apache-2.0
+# TAP helpers shared by the CLI test scripts: source this file, call
+# `tap_setup "$@"`, make assertions, end with `tap_finish`.
+#
+# Each assertion prints one `ok N - description` or `not ok N - description`
+# line (with `# ` diagnostics on failure); the plan `1..N` comes last.
+
+# shellcheck disable=SC2034  # DATA, ELAPSED_MS, ... are read by the sourcing scripts
+set -u
+export LC_ALL=C
+
+TAP_N=0
+TAP_FAILED=0
+SI=""
+SCRATCH=""
+DATA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/data"
+
+# Seconds any one run of the binary may take before it counts as hung.
+SI_TIMEOUT=${SI_TIMEOUT:-30}
+
+tap_setup() {
+	SI=${1:-}
+	if [ -z "$SI" ]; then
+		echo "Bail out! usage: $0 /path/to/security-inspector"
+		exit 2
+	fi
+	case $SI in /*) ;; *) SI="$PWD/$SI" ;; esac
+	if [ ! -x "$SI" ]; then
+		echo "Bail out! $SI is not an executable"
+		exit 2
+	fi
+	SCRATCH=$(mktemp -d) || { echo "Bail out! mktemp -d failed"; exit 2; }
+	trap 'rm -rf -- "$SCRATCH"' EXIT
+	trap 'exit 130' INT TERM
+}
+
+tap_finish() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+	exit $?
+}
+
+# diag LINE... : diagnostics, each line prefixed with "# ".
+diag() {
+	local line
+	printf '%s\n' "$@" | while IFS= read -r line; do printf '# %s\n' "$line"; done
+}
+
+# pass DESC / fail DESC [DIAG...]
+pass() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1"
+}
+fail() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $1"
+	shift
+	[ $# -gt 0 ] && diag "$@"
+	return 0
+}
+
+# ok DESC COMMAND... : passes when COMMAND exits 0.
+ok() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc" "command failed: $*"; fi
+}
+
+# is GOT EXPECTED DESC
+is() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3" "expected: $2" "     got: $1"
+	fi
+}
+
+# contains HAYSTACK NEEDLE DESC : fixed-string containment.
+contains() {
+	case $1 in
+	*"$2"*) pass "$3" ;;
+	*) fail "$3" "expected to find: $2" "in:" "$1" ;;
+	esac
+}
+
+# lacks HAYSTACK NEEDLE DESC
+lacks() {
+	case $1 in
+	*"$2"*) fail "$3" "did not expect: $2" "in:" "$1" ;;
+	*) pass "$3" ;;
+	esac
+}
+
+# nonempty VALUE DESC
+nonempty() {
+	if [ -n "$1" ]; then pass "$2"; else fail "$2" "expected a non-empty value"; fi
+}
+
+# like HAYSTACK ERE DESC / unlike HAYSTACK ERE DESC
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		pass "$3"
+	else
+		fail "$3" "expected to match: $2" "in:" "$1"
+	fi
+}
+unlike() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		fail "$3" "did not expect to match: $2" "in:" "$1"
+	else
+		pass "$3"
+	fi
+}
+
+# si [--stdin FILE] ARGS... : runs the binary in the current directory;
+# sets RC, OUT (stdout), ERR (stderr) and ELAPSED_MS.  RC 124 means it hung.
+si() {
+	local in=/dev/null t0 t1
+	if [ "${1:-}" = "--stdin" ]; then
+		in=$2
+		shift 2
+	fi
+	t0=$(date +%s%N)
+	timeout "$SI_TIMEOUT" "$SI" "$@" <"$in" >"$SCRATCH/.out" 2>"$SCRATCH/.err"
+	RC=$?
+	t1=$(date +%s%N)
+	ELAPSED_MS=$(((t1 - t0) / 1000000))
+	OUT=$(cat "$SCRATCH/.out")
+	ERR=$(cat "$SCRATCH/.err")
+	# The report itself, byte for byte, for the JSON checks.
+	cp "$SCRATCH/.out" "$SCRATCH/last.out"
+}
+
+# exits_with CODE DESC : checks RC of the last `si` run.
+exits_with() {
+	if [ "$RC" = "$1" ]; then
+		pass "$2"
+	else
+		fail "$2" "expected exit code $1, got $RC" "stderr: $ERR" "stdout (first lines):" \
+			"$(printf '%s\n' "$OUT" | head -n 15)"
+	fi
+}
+
+# no_crash DESC : the last run neither hung nor died on a signal.
+no_crash() {
+	if [ "$RC" -ge 124 ]; then
+		fail "$1" "exit code $RC (hang or signal)" "stderr: $ERR"
+	else
+		pass "$1"
+	fi
+}
+
+# Python prelude for JSON checks.  The snippet prints "ok - desc",
+# "not ok - desc" and "# diag" lines; py_tap numbers them.
+PY_PRELUDE='
+import json, sys, re
+
+def ok(cond, desc, *diag):
+    print(("ok - " if cond else "not ok - ") + desc)
+    if not cond:
+        for d in diag:
+            for line in str(d).splitlines() or [""]:
+                print("# " + line)
+    return bool(cond)
+
+def eq(got, exp, desc):
+    return ok(got == exp, desc, "expected: %r" % (exp,), "     got: %r" % (got,))
+
+def load(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except Exception as e:
+        ok(False, "report %s is valid JSON" % path, repr(e))
+        return None
+'
+
+# py_tap ARGS... <<'PY' ... PY : runs a python snippet (with the prelude)
+# and turns its results into numbered TAP lines.  A snippet that dies
+# counts as one failure.
+py_tap() {
+	local code line rc
+	code=$(cat)
+	python3 -c "$PY_PRELUDE$code" "$@" >"$SCRATCH/.py" 2>"$SCRATCH/.pyerr"
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) pass "${line#ok - }" ;;
+		"not ok - "*)
+			TAP_N=$((TAP_N + 1))
+			TAP_FAILED=$((TAP_FAILED + 1))
+			echo "not ok $TAP_N - ${line#not ok - }"
+			;;
+		*) echo "# ${line#\# }" ;;
+		esac
+	done <"$SCRATCH/.py"
+	if [ $rc -ne 0 ]; then
+		fail "python checks ran to the end" "$(cat "$SCRATCH/.pyerr")"
+	fi
+}
+
+# workdir NAME : a fresh directory under the scratch dir, made current.
+workdir() {
+	mkdir -p "$SCRATCH/$1" && cd "$SCRATCH/$1" || exit 2
+}

@@ -1,0 +1,1126 @@
+// SPDX-License-Identifier: Apache-2.0
+// The document loader: YAML streams and JSON into cJSON trees with source
+// lines, List unpacking, YAML 1.1 scalars, input bounds, syntax errors and
+// the manifest files of a folder.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include <cmocka.h>
+
+#include "security-inspector/document.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static struct si_input *parse_ok(const char *path, const char *text)
+{
+	struct si_input *in = NULL;
+	struct si_error err = { 0 };
+	char buf[900];
+	si_status rc = si_input_parse(path, text, strlen(text), &si_limits_default, &in, &err);
+	if (rc != SI_OK)
+		fail_msg("unexpected error: %s", si_error_format(&err, buf, sizeof(buf)));
+	assert_non_null(in);
+	return in;
+}
+
+/* Parses `text` expecting failure; returns the code and fills `err`. */
+static si_status parse_fail(const char *path, const char *text, const struct si_limits *lim,
+			    struct si_error *err)
+{
+	struct si_input *in = (struct si_input *)&in;   /* must be reset to NULL */
+	memset(err, 0, sizeof(*err));
+	si_status rc = si_input_parse(path, text, strlen(text), lim ? lim : &si_limits_default,
+				      &in, err);
+	assert_int_not_equal(rc, SI_OK);
+	assert_null(in);
+	assert_int_equal(err->code, rc);
+	return rc;
+}
+
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!v)
+		fail_msg("no member \"%s\"", key);
+	return v;
+}
+
+static const char *str_of(const cJSON *obj, const char *key)
+{
+	const cJSON *v = member(obj, key);
+	assert_true(cJSON_IsString(v));
+	return v->valuestring;
+}
+
+static const char *name_of(const cJSON *obj)
+{
+	return str_of(member(obj, "metadata"), "name");
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+}
+
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		assert_non_null(d);
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			char child[1024];
+			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
+			remove_tree(child);
+		}
+		closedir(d);
+		assert_int_equal(rmdir(path), 0);
+	} else {
+		assert_int_equal(unlink(path), 0);
+	}
+}
+
+static const struct si_limits small_limits = {
+	.max_input_bytes = 1 << 20,
+	.max_documents = 10,
+	.max_depth = 4,
+	.max_nodes = 1000,
+};
+
+/* ---- streams, objects and their lines --------------------------------- */
+
+static void test_yaml_multi_document_gives_each_object_with_its_line(void **state)
+{
+	const char *text =
+		"apiVersion: v1\n"                 /* 1 */
+		"kind: Pod\n"
+		"metadata:\n"
+		"  name: first\n"
+		"---\n"                            /* 5 */
+		"apiVersion: v1\n"
+		"kind: Service\n"
+		"metadata:\n"
+		"  name: second\n"
+		"---\n"                            /* 10 */
+		"apiVersion: apps/v1\n"
+		"kind: Deployment\n"
+		"metadata:\n"
+		"  name: third\n";
+	struct si_input *in = parse_ok("multi.yaml", text);
+	assert_string_equal(in->path, "multi.yaml");
+	assert_int_equal(in->n_roots, 3);
+	assert_int_equal(in->n_objects, 3);
+	assert_non_null(in->lines);
+	assert_string_equal(name_of(in->objects[0].json), "first");
+	assert_string_equal(name_of(in->objects[1].json), "second");
+	assert_string_equal(name_of(in->objects[2].json), "third");
+	assert_string_equal(str_of(in->objects[1].json, "kind"), "Service");
+	assert_int_equal(in->objects[0].line, 1);
+	assert_int_equal(in->objects[1].line, 6);
+	assert_int_equal(in->objects[2].line, 11);
+	for (size_t i = 0; i < 3; i++)
+		assert_ptr_equal(in->objects[i].json, in->roots[i]);
+	si_input_free(in);
+}
+
+static void test_yaml_comments_and_empty_documents_are_skipped(void **state)
+{
+	const char *text =
+		"# leading comment\n"              /* 1 */
+		"---\n"
+		"# a comment before the object\n"
+		"\n"
+		"apiVersion: v1   # trailing comment\n"   /* 5 */
+		"kind: Pod\n"
+		"metadata:\n"
+		"  name: a # the name\n"
+		"---\n"
+		"---\n"                            /* 10 */
+		"# only a comment\n"
+		"---\n"
+		"kind: ConfigMap\n"                /* 13 */
+		"metadata: {name: b}\n"
+		"...\n"
+		"---\n"
+		"\n";
+	struct si_input *in = parse_ok("comments.yaml", text);
+	assert_int_equal(in->n_objects, 2);
+	assert_string_equal(name_of(in->objects[0].json), "a");
+	assert_string_equal(name_of(in->objects[1].json), "b");
+	assert_int_equal(in->objects[0].line, 5);
+	assert_int_equal(in->objects[1].line, 13);
+	assert_int_equal(cJSON_GetArraySize(in->objects[0].json), 3);
+	si_input_free(in);
+}
+
+static void test_json_object_is_one_object_at_its_opening_brace(void **state)
+{
+	const char *text =
+		"\n"
+		"\n"
+		"  {\n"                             /* 3 */
+		"    \"apiVersion\": \"v1\",\n"
+		"    \"kind\": \"Pod\",\n"
+		"    \"metadata\": {\"name\": \"solo\"}\n"
+		"  }\n";
+	struct si_input *in = parse_ok("pod.json", text);
+	assert_int_equal(in->n_roots, 1);
+	assert_int_equal(in->n_objects, 1);
+	assert_ptr_equal(in->objects[0].json, in->roots[0]);
+	assert_string_equal(name_of(in->objects[0].json), "solo");
+	assert_int_equal(in->objects[0].line, 3);
+	si_input_free(in);
+}
+
+static void test_json_is_chosen_by_first_byte_whatever_the_name(void **state)
+{
+	struct si_input *in = parse_ok("stdin-like",
+				       "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"x\"}}");
+	assert_int_equal(in->n_objects, 1);
+	assert_string_equal(name_of(in->objects[0].json), "x");
+	si_input_free(in);
+
+	in = parse_ok("stdin-like", "kind: Pod\nmetadata:\n  name: from-yaml\n");
+	assert_string_equal(name_of(in->objects[0].json), "from-yaml");
+	assert_string_equal(name_of(in->objects[0].json), "from-yaml");
+	si_input_free(in);
+}
+
+static void test_json_list_items_are_unpacked_with_each_item_line(void **state)
+{
+	/* As `kubectl get deploy,svc -o json` prints it. */
+	const char *text =
+		"{\n"                                               /* 1 */
+		"    \"apiVersion\": \"v1\",\n"
+		"    \"items\": [\n"
+		"        {\n"                                       /* 4 */
+		"            \"apiVersion\": \"apps/v1\",\n"
+		"            \"kind\": \"Deployment\",\n"
+		"            \"metadata\": {\n"
+		"                \"annotations\": {\n"
+		"                    \"note\": \"braces { [ and \\\"items\\\": [ in a string\",\n"
+		"                    \"items\": \"[{\"\n"           /* 10 */
+		"                },\n"
+		"                \"name\": \"web\"\n"
+		"            }\n"
+		"        },\n"
+		"        {\n"                                       /* 15 */
+		"            \"apiVersion\": \"v1\",\n"
+		"            \"kind\": \"Service\",\n"
+		"            \"metadata\": {\n"
+		"                \"name\": \"web-svc\"\n"
+		"            },\n"                                  /* 20 */
+		"            \"spec\": {\"ports\": [{\"port\": 80}]}\n"
+		"        },\n"
+		"        {\n"                                       /* 23 */
+		"            \"kind\": \"Pod\",\n"
+		"            \"metadata\": {\"name\": \"third\"}\n"
+		"        }\n"
+		"    ],\n"
+		"    \"kind\": \"List\",\n"
+		"    \"metadata\": {\n"
+		"        \"resourceVersion\": \"\"\n"               /* 30 */
+		"    }\n"
+		"}\n";
+	struct si_input *in = parse_ok("list.json", text);
+	assert_int_equal(in->n_roots, 1);
+	assert_int_equal(in->n_objects, 3);
+	const cJSON *items = member(in->roots[0], "items");
+	assert_string_equal(name_of(in->objects[0].json), "web");
+	assert_string_equal(name_of(in->objects[1].json), "web-svc");
+	assert_string_equal(name_of(in->objects[2].json), "third");
+	for (int i = 0; i < 3; i++)
+		assert_ptr_equal(in->objects[i].json, cJSON_GetArrayItem(items, i));
+	assert_int_equal(in->objects[0].line, 4);
+	assert_int_equal(in->objects[1].line, 15);
+	assert_int_equal(in->objects[2].line, 23);
+	si_input_free(in);
+}
+
+static void test_yaml_list_items_are_unpacked_with_each_item_line(void **state)
+{
+	const char *text =
+		"apiVersion: v1\n"          /* 1 */
+		"kind: List\n"
+		"metadata:\n"
+		"  resourceVersion: \"\"\n"
+		"items:\n"                  /* 5 */
+		"- apiVersion: v1\n"
+		"  kind: Pod\n"
+		"  metadata:\n"
+		"    name: a\n"
+		"- apiVersion: apps/v1\n"   /* 10 */
+		"  kind: Deployment\n"
+		"  metadata:\n"
+		"    name: b\n";
+	struct si_input *in = parse_ok("list.yaml", text);
+	assert_int_equal(in->n_roots, 1);
+	assert_int_equal(in->n_objects, 2);
+	assert_string_equal(name_of(in->objects[0].json), "a");
+	assert_string_equal(name_of(in->objects[1].json), "b");
+	assert_int_equal(in->objects[0].line, 6);
+	assert_int_equal(in->objects[1].line, 10);
+	si_input_free(in);
+}
+
+static void test_typed_list_kinds_are_unpacked(void **state)
+{
+	const char *yaml =
+		"apiVersion: apps/v1\n"
+		"kind: DeploymentList\n"
+		"metadata: {}\n"
+		"items:\n"
+		"  - apiVersion: apps/v1\n"   /* 5 */
+		"    kind: Deployment\n"
+		"    metadata: {name: one}\n"
+		"  - apiVersion: apps/v1\n"   /* 8 */
+		"    kind: Deployment\n"
+		"    metadata: {name: two}\n";
+	struct si_input *in = parse_ok("deployments.yaml", yaml);
+	assert_int_equal(in->n_objects, 2);
+	assert_string_equal(name_of(in->objects[0].json), "one");
+	assert_string_equal(name_of(in->objects[1].json), "two");
+	assert_int_equal(in->objects[0].line, 5);
+	assert_int_equal(in->objects[1].line, 8);
+	si_input_free(in);
+
+	const char *json =
+		"{\"apiVersion\": \"v1\", \"kind\": \"PodList\", \"items\": [\n"
+		"  {\"kind\": \"Pod\", \"metadata\": {\"name\": \"p1\"}},\n"    /* 2 */
+		"  {\"kind\": \"Pod\", \"metadata\": {\"name\": \"p2\"}}\n"     /* 3 */
+		"]}\n";
+	in = parse_ok("pods.json", json);
+	assert_int_equal(in->n_objects, 2);
+	assert_string_equal(name_of(in->objects[0].json), "p1");
+	assert_string_equal(name_of(in->objects[1].json), "p2");
+	assert_int_equal(in->objects[0].line, 2);
+	assert_int_equal(in->objects[1].line, 3);
+	si_input_free(in);
+}
+
+static void test_list_among_other_documents_keeps_stream_order(void **state)
+{
+	const char *text =
+		"kind: Pod\n"
+		"metadata: {name: before}\n"
+		"---\n"
+		"kind: List\n"
+		"items:\n"
+		"- kind: Pod\n"                     /* 6 */
+		"  metadata: {name: inside}\n"
+		"---\n"
+		"kind: Pod\n"                       /* 9 */
+		"metadata: {name: after}\n";
+	struct si_input *in = parse_ok("mixed.yaml", text);
+	assert_int_equal(in->n_roots, 3);
+	assert_int_equal(in->n_objects, 3);
+	assert_string_equal(name_of(in->objects[0].json), "before");
+	assert_string_equal(name_of(in->objects[1].json), "inside");
+	assert_string_equal(name_of(in->objects[2].json), "after");
+	assert_int_equal(in->objects[0].line, 1);
+	assert_int_equal(in->objects[1].line, 6);
+	assert_int_equal(in->objects[2].line, 9);
+	si_input_free(in);
+}
+
+/* ---- YAML 1.1 scalars --------------------------------------------------- */
+
+static void test_yaml11_booleans_as_kubernetes_reads_them(void **state)
+{
+	const char *text =
+		"a: yes\nb: on\nc: off\nd: no\ne: true\nf: False\ng: YES\nh: Off\n"
+		"i: y\nj: n\n";
+	struct si_input *in = parse_ok("bool.yaml", text);
+	const cJSON *o = in->objects[0].json;
+	assert_true(cJSON_IsTrue(member(o, "a")));
+	assert_true(cJSON_IsTrue(member(o, "b")));
+	assert_true(cJSON_IsFalse(member(o, "c")));
+	assert_true(cJSON_IsFalse(member(o, "d")));
+	assert_true(cJSON_IsTrue(member(o, "e")));
+	assert_true(cJSON_IsFalse(member(o, "f")));
+	assert_true(cJSON_IsTrue(member(o, "g")));
+	assert_true(cJSON_IsFalse(member(o, "h")));
+	assert_true(cJSON_IsTrue(member(o, "i")));
+	assert_true(cJSON_IsFalse(member(o, "j")));
+	si_input_free(in);
+}
+
+static void test_yaml11_nulls(void **state)
+{
+	struct si_input *in = parse_ok("null.yaml", "a: ~\nb: null\nc: Null\nd:\ne: NULL\n");
+	const cJSON *o = in->objects[0].json;
+	assert_true(cJSON_IsNull(member(o, "a")));
+	assert_true(cJSON_IsNull(member(o, "b")));
+	assert_true(cJSON_IsNull(member(o, "c")));
+	assert_true(cJSON_IsNull(member(o, "d")));
+	assert_true(cJSON_IsNull(member(o, "e")));
+	si_input_free(in);
+}
+
+static void test_yaml11_integers_hex_octal_and_decimal(void **state)
+{
+	struct si_input *in = parse_ok("int.yaml",
+				       "hex: 0x1F\noctal: 010\ndec: 42\nneg: -7\nzero: 0\n"
+				       "under: 1_000\nport: 8080\n");
+	const cJSON *o = in->objects[0].json;
+	const struct { const char *key; double want; } cases[] = {
+		{ "hex", 31 }, { "octal", 8 }, { "dec", 42 }, { "neg", -7 },
+		{ "zero", 0 }, { "under", 1000 }, { "port", 8080 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const cJSON *v = member(o, cases[i].key);
+		if (!cJSON_IsNumber(v))
+			fail_msg("%s is not a number", cases[i].key);
+		assert_true(v->valuedouble == cases[i].want);
+	}
+	si_input_free(in);
+}
+
+static void test_yaml_floats_and_exponents_are_numbers(void **state)
+{
+	struct si_input *in = parse_ok("float.yaml", "a: 1e3\nb: 0.5\nc: -2.5e-1\nd: .5\n");
+	const cJSON *o = in->objects[0].json;
+	assert_true(cJSON_IsNumber(member(o, "a")));
+	assert_true(member(o, "a")->valuedouble == 1000.0);
+	assert_true(member(o, "b")->valuedouble == 0.5);
+	assert_true(member(o, "c")->valuedouble == -0.25);
+	assert_true(cJSON_IsNumber(member(o, "d")));
+	assert_true(member(o, "d")->valuedouble == 0.5);
+	si_input_free(in);
+}
+
+static void test_quoted_scalars_stay_strings(void **state)
+{
+	struct si_input *in = parse_ok("quoted.yaml",
+				       "a: \"true\"\nb: 'yes'\nc: \"123\"\nd: \"~\"\ne: 'off'\n"
+				       "f: \"0x1F\"\n");
+	const cJSON *o = in->objects[0].json;
+	assert_string_equal(str_of(o, "a"), "true");
+	assert_string_equal(str_of(o, "b"), "yes");
+	assert_string_equal(str_of(o, "c"), "123");
+	assert_string_equal(str_of(o, "d"), "~");
+	assert_string_equal(str_of(o, "e"), "off");
+	assert_string_equal(str_of(o, "f"), "0x1F");
+	si_input_free(in);
+}
+
+static void test_str_tag_makes_a_string(void **state)
+{
+	struct si_input *in = parse_ok("tag.yaml", "a: !!str 123\nb: !!str true\nc: !!str ~\n");
+	const cJSON *o = in->objects[0].json;
+	assert_string_equal(str_of(o, "a"), "123");
+	assert_string_equal(str_of(o, "b"), "true");
+	assert_string_equal(str_of(o, "c"), "~");
+	si_input_free(in);
+}
+
+static void test_quantities_and_words_stay_strings(void **state)
+{
+	struct si_input *in = parse_ok("q.yaml",
+				       "cpu: 100m\nmem: 64Mi\nbig: 1.5Gi\nimg: nginx:1.25\n"
+				       "word: yesterday\nver: v1\n");
+	const cJSON *o = in->objects[0].json;
+	assert_string_equal(str_of(o, "cpu"), "100m");
+	assert_string_equal(str_of(o, "mem"), "64Mi");
+	assert_string_equal(str_of(o, "big"), "1.5Gi");
+	assert_string_equal(str_of(o, "img"), "nginx:1.25");
+	assert_string_equal(str_of(o, "word"), "yesterday");
+	assert_string_equal(str_of(o, "ver"), "v1");
+	si_input_free(in);
+}
+
+/* ---- anchors, aliases and merge keys ------------------------------------ */
+
+static void test_merge_key_copies_base_and_explicit_keys_win(void **state)
+{
+	const char *text =
+		"base: &base\n"
+		"  a: 1\n"
+		"  b: 2\n"
+		"after:\n"
+		"  <<: *base\n"
+		"  b: 3\n"
+		"  c: 4\n"
+		"before:\n"
+		"  b: 5\n"
+		"  <<: *base\n";
+	struct si_input *in = parse_ok("merge.yaml", text);
+	const cJSON *o = in->objects[0].json;
+	const cJSON *after = member(o, "after"), *before = member(o, "before");
+	assert_int_equal(cJSON_GetArraySize(after), 3);
+	assert_true(member(after, "a")->valuedouble == 1);
+	assert_true(member(after, "b")->valuedouble == 3);
+	assert_true(member(after, "c")->valuedouble == 4);
+	assert_null(cJSON_GetObjectItemCaseSensitive(after, "<<"));
+	assert_int_equal(cJSON_GetArraySize(before), 2);
+	assert_true(member(before, "a")->valuedouble == 1);
+	assert_true(member(before, "b")->valuedouble == 5);
+	assert_null(cJSON_GetObjectItemCaseSensitive(before, "<<"));
+	/* The base itself is untouched. */
+	assert_true(member(member(o, "base"), "b")->valuedouble == 2);
+	si_input_free(in);
+}
+
+static void test_merge_key_list_earlier_sources_win(void **state)
+{
+	const char *text =
+		"x: &x {a: 1, b: 1}\n"
+		"y: &y {b: 2, c: 2}\n"
+		"z:\n"
+		"  <<: [*x, *y]\n"
+		"  d: 3\n";
+	struct si_input *in = parse_ok("merge2.yaml", text);
+	const cJSON *z = member(in->objects[0].json, "z");
+	assert_int_equal(cJSON_GetArraySize(z), 4);
+	assert_true(member(z, "a")->valuedouble == 1);
+	assert_true(member(z, "b")->valuedouble == 1);
+	assert_true(member(z, "c")->valuedouble == 2);
+	assert_true(member(z, "d")->valuedouble == 3);
+	si_input_free(in);
+}
+
+static void test_alias_is_a_deep_copy_of_its_anchor(void **state)
+{
+	const char *text =
+		"kind: Pod\n"                          /* 1 */
+		"defaults: &res\n"
+		"  limits: {cpu: 100m, memory: 64Mi}\n"
+		"  list: [1, 2]\n"
+		"name: &n shared\n"                    /* 5 */
+		"copy: *res\n"
+		"again: *n\n";
+	struct si_input *in = parse_ok("alias.yaml", text);
+	const cJSON *o = in->objects[0].json;
+	const cJSON *orig = member(o, "defaults"), *copy = member(o, "copy");
+	assert_ptr_not_equal(orig, copy);
+	assert_true(cJSON_Compare(orig, copy, true));
+	assert_ptr_not_equal(member(orig, "limits"), member(copy, "limits"));
+	assert_string_equal(str_of(member(copy, "limits"), "memory"), "64Mi");
+	assert_int_equal(cJSON_GetArraySize(member(copy, "list")), 2);
+	assert_string_equal(str_of(o, "again"), "shared");
+	/* Copied nodes still have a source line. */
+	assert_int_not_equal(si_input_line(in, member(copy, "limits"), 0), 0);
+	assert_int_not_equal(si_input_line(in, copy, 0), 0);
+	si_input_free(in);
+}
+
+/* ---- bounds ------------------------------------------------------------- */
+
+static void test_billion_laughs_ends_in_limit_quickly(void **state)
+{
+	char text[2048];
+	size_t n = 0;
+	n += (size_t)snprintf(text + n, sizeof(text) - n,
+			      "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+	for (char c = 'b'; c <= 'j'; c++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n",
+				      c, c, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1,
+				      c - 1, c - 1);
+	assert_true(n < sizeof(text));
+
+	struct rusage before, after;
+	struct timespec t0;
+	struct si_error err;
+	getrusage(RUSAGE_SELF, &before);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(parse_fail("lol.yaml", text, NULL, &err), SI_ERR_LIMIT);
+	assert_true(seconds_since(&t0) < 5.0);
+	getrusage(RUSAGE_SELF, &after);
+	assert_true(after.ru_maxrss - before.ru_maxrss < 512L * 1024);   /* KiB */
+	assert_string_equal(err.file, "lol.yaml");
+	assert_true(err.line >= 1 && err.line <= 10);
+}
+
+static void test_alias_expansions_count_against_max_nodes(void **state)
+{
+	const struct si_limits lim = { 1 << 20, 10, 10, 40 };
+	struct si_error err;
+	const char *text = "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\nb: [*a, *a, *a, *a]\n";
+	assert_int_equal(parse_fail("nodes.yaml", text, &lim, &err), SI_ERR_LIMIT);
+	assert_int_equal(err.line, 2);
+}
+
+static void test_yaml_nesting_deeper_than_max_depth_is_limit(void **state)
+{
+	struct si_error err;
+	/* Four levels of mappings fit a max_depth of 4. */
+	struct si_input *in = NULL;
+	const char *four = "a:\n  b:\n    c:\n      d: 1\n";
+	assert_int_equal(si_input_parse("d.yaml", four, strlen(four), &small_limits, &in, &err),
+			 SI_OK);
+	si_input_free(in);
+
+	const char *five = "a:\n  b:\n    c:\n      d:\n        e: 1\n";
+	assert_int_equal(parse_fail("deep.yaml", five, &small_limits, &err), SI_ERR_LIMIT);
+	assert_string_equal(err.file, "deep.yaml");
+	assert_int_equal(err.line, 5);
+
+	const char *flow = "a: [[[[1]]]]\n";
+	assert_int_equal(parse_fail("flow.yaml", flow, &small_limits, &err), SI_ERR_LIMIT);
+	assert_int_equal(err.line, 1);
+}
+
+static void test_json_nesting_deeper_than_max_depth_is_limit(void **state)
+{
+	struct si_error err;
+	struct si_input *in = NULL;
+	/* Four levels of objects and arrays fit a max_depth of 4, as in YAML. */
+	const char *four = "{\"a\": {\"b\": {\"c\": [1, 2]}}}";
+	assert_int_equal(si_input_parse("d.json", four, strlen(four), &small_limits, &in, &err),
+			 SI_OK);
+	si_input_free(in);
+
+	const char *five = "{\n\"a\": {\n\"b\": {\n\"c\": {\n\"d\": {}}}}}";
+	assert_int_equal(parse_fail("deep.json", five, &small_limits, &err), SI_ERR_LIMIT);
+	assert_string_equal(err.file, "deep.json");
+	assert_int_equal(err.line, 5);
+}
+
+static void test_very_deep_json_is_limit_not_a_crash(void **state)
+{
+	enum { N = 100000 };
+	char *text = malloc(2 * N + 1);
+	assert_non_null(text);
+	memset(text, '[', N);
+	memset(text + N, ']', N);
+	text[2 * N] = '\0';
+	struct si_error err;
+	assert_int_equal(parse_fail("deep.json", text, NULL, &err), SI_ERR_LIMIT);
+
+	cJSON *root = (cJSON *)&root;
+	assert_int_equal(si_json_parse(text, 2 * N, &si_limits_default, &root, &err),
+			 SI_ERR_LIMIT);
+	assert_null(root);
+	free(text);
+}
+
+static void test_very_deep_yaml_is_limit_not_a_crash(void **state)
+{
+	enum { N = 100000 };
+	char *text = malloc(2 * N + 1);
+	assert_non_null(text);
+	memset(text, '[', N);
+	memset(text + N, ']', N);
+	text[2 * N] = '\0';
+	struct si_error err;
+	assert_int_equal(parse_fail("deep.yaml", text, NULL, &err), SI_ERR_LIMIT);
+	free(text);
+}
+
+static void test_more_documents_than_max_documents_is_limit(void **state)
+{
+	const struct si_limits lim = { 1 << 20, 2, 10, 100 };
+	struct si_error err;
+	struct si_input *in = NULL;
+	const char *two = "a: 1\n---\nb: 2\n";
+	assert_int_equal(si_input_parse("two.yaml", two, strlen(two), &lim, &in, &err), SI_OK);
+	assert_int_equal(in->n_objects, 2);
+	si_input_free(in);
+
+	const char *three = "a: 1\n---\nb: 2\n---\nc: 3\n";
+	assert_int_equal(parse_fail("three.yaml", three, &lim, &err), SI_ERR_LIMIT);
+	assert_string_equal(err.file, "three.yaml");
+	assert_int_equal(err.line, 5);
+}
+
+static void test_list_with_more_items_than_max_documents_is_limit(void **state)
+{
+	const struct si_limits lim = { 1 << 20, 2, 10, 100 };
+	struct si_error err;
+	const char *yaml = "kind: List\nitems:\n- kind: Pod\n- kind: Pod\n- kind: Pod\n";
+	assert_int_equal(parse_fail("list.yaml", yaml, &lim, &err), SI_ERR_LIMIT);
+	assert_string_equal(err.file, "list.yaml");
+	const char *json = "{\"kind\": \"List\", \"items\": [{\"kind\": \"Pod\"},\n"
+			   "{\"kind\": \"Pod\"},\n{\"kind\": \"Pod\"}]}";
+	assert_int_equal(parse_fail("list.json", json, &lim, &err), SI_ERR_LIMIT);
+	assert_string_equal(err.file, "list.json");
+}
+
+static void test_input_over_max_input_bytes_is_limit(void **state)
+{
+	const struct si_limits lim = { 32, 10, 10, 100 };
+	struct si_error err;
+	const char *yaml = "kind: Pod\nmetadata:\n  name: a-name-long-enough\n";
+	assert_true(strlen(yaml) > 32);
+	assert_int_equal(parse_fail("big.yaml", yaml, &lim, &err), SI_ERR_LIMIT);
+	assert_string_equal(err.file, "big.yaml");
+
+	const char *json = "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"long-enough\"}}";
+	assert_int_equal(parse_fail("big.json", json, &lim, &err), SI_ERR_LIMIT);
+	assert_string_equal(err.file, "big.json");
+
+	cJSON *root = NULL;
+	assert_int_equal(si_json_parse(json, strlen(json), &lim, &root, &err), SI_ERR_LIMIT);
+	assert_null(root);
+
+	/* Exactly at the limit is accepted. */
+	struct si_input *in = NULL;
+	const char *fits = "kind: Pod\nmetadata: {name: abcde}\n";
+	const struct si_limits exact = { strlen(fits), 10, 10, 100 };
+	assert_int_equal(si_input_parse("fits.yaml", fits, strlen(fits), &exact, &in, &err),
+			 SI_OK);
+	si_input_free(in);
+}
+
+static void test_input_read_over_max_input_bytes_is_limit(void **state)
+{
+	char dir[] = "/tmp/si-doc-XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big.yaml", dir);
+	write_file(path, "kind: Pod\nmetadata:\n  name: a-name-long-enough-to-pass-64\n"
+			 "spec: {containers: []}\n");
+	const struct si_limits lim = { 64, 10, 10, 100 };
+	struct si_input *in = (struct si_input *)&in;
+	struct si_error err = { 0 };
+	assert_int_equal(si_input_read(path, &lim, &in, &err), SI_ERR_LIMIT);
+	assert_null(in);
+	assert_string_equal(err.file, path);
+	remove_tree(dir);
+}
+
+/* ---- syntax errors ------------------------------------------------------ */
+
+static void test_malformed_yaml_is_syntax_error_with_file_and_line(void **state)
+{
+	struct si_error err;
+	const struct { const char *text; int line; } cases[] = {
+		{ "a: b\nc: d\n  e: f\n", 3 },
+		{ "kind: Pod\nmetadata:\n  name: x\n\tlabels: {}\n", 4 },
+		{ "a:\n  - b\n  c: d\n", 3 },
+		{ "key: \"unterminated\nother: 1\n", 3 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse_fail("bad.yaml", cases[i].text, NULL, &err), SI_ERR_SYNTAX);
+		assert_string_equal(err.file, "bad.yaml");
+		if (err.line != cases[i].line)
+			fail_msg("case %zu: line %d, expected %d (%s)", i, err.line,
+				 cases[i].line, err.message);
+		assert_true(err.message[0] != '\0');
+	}
+}
+
+static void test_syntax_error_in_a_later_document_names_its_line(void **state)
+{
+	struct si_error err;
+	const char *text = "kind: Pod\nmetadata: {name: ok}\n---\nkind: Pod\nmetadata:\n"
+			   "  name: [unclosed\n  other: 1\n---\nkind: Pod\n";
+	assert_int_equal(parse_fail("later.yaml", text, NULL, &err), SI_ERR_SYNTAX);
+	assert_string_equal(err.file, "later.yaml");
+	assert_true(err.line >= 6 && err.line <= 8);
+}
+
+static void test_template_placeholder_is_syntax_error_naming_its_line(void **state)
+{
+	struct si_error err;
+	const char *text =
+		"apiVersion: v1\n"
+		"kind: ConfigMap\n"
+		"metadata:\n"
+		"  name: cfg\n"
+		"data:\n"
+		"  config: {{config_data}}\n"     /* 6 */
+		"  other: x\n";
+	assert_int_equal(parse_fail("tpl.yaml", text, NULL, &err), SI_ERR_SYNTAX);
+	assert_string_equal(err.file, "tpl.yaml");
+	assert_int_equal(err.line, 6);
+}
+
+static void test_yaml_duplicate_key_is_syntax_error_naming_the_key(void **state)
+{
+	struct si_error err;
+	const char *text =
+		"apiVersion: v1\n"
+		"kind: Pod\n"
+		"metadata:\n"
+		"  name: a\n"
+		"  namespace: x\n"
+		"  name: b\n"                      /* 6 */
+		"spec: {}\n";
+	assert_int_equal(parse_fail("dup.yaml", text, NULL, &err), SI_ERR_SYNTAX);
+	assert_string_equal(err.file, "dup.yaml");
+	assert_string_equal(err.key, "name");
+	assert_int_equal(err.line, 6);
+	assert_non_null(strstr(err.message, "name"));
+}
+
+static void test_json_duplicate_key_is_syntax_error_naming_key_and_line(void **state)
+{
+	struct si_error err;
+	const char *text =
+		"{\n"
+		"  \"kind\": \"Pod\",\n"
+		"  \"metadata\": {\n"
+		"    \"name\": \"a\",\n"
+		"    \"name\": \"b\"\n"             /* 5 */
+		"  }\n"
+		"}\n";
+	assert_int_equal(parse_fail("dup.json", text, NULL, &err), SI_ERR_SYNTAX);
+	assert_string_equal(err.file, "dup.json");
+	assert_string_equal(err.key, "name");
+	assert_non_null(strstr(err.message, "name"));
+	assert_int_equal(err.line, 5);
+}
+
+static void test_malformed_json_is_syntax_error_with_line(void **state)
+{
+	struct si_error err;
+	const char *text = "{\n  \"kind\": \"Pod\",\n  \"metadata\": \n}\n";
+	assert_int_equal(parse_fail("bad.json", text, NULL, &err), SI_ERR_SYNTAX);
+	assert_string_equal(err.file, "bad.json");
+	assert_int_equal(err.line, 4);
+
+	cJSON *root = (cJSON *)&root;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(si_json_parse(text, strlen(text), &si_limits_default, &root, &err),
+			 SI_ERR_SYNTAX);
+	assert_null(root);
+	assert_int_equal(err.code, SI_ERR_SYNTAX);
+	assert_int_equal(err.line, 4);
+
+	const char *missing_comma = "{\n\"a\": 1\n\"b\": 2\n}";
+	assert_int_equal(parse_fail("comma.json", missing_comma, NULL, &err), SI_ERR_SYNTAX);
+	assert_int_equal(err.line, 3);
+}
+
+static void test_empty_json_is_an_error(void **state)
+{
+	struct si_error err;
+	assert_int_not_equal(parse_fail("empty.json", "", NULL, &err), SI_OK);
+	assert_string_equal(err.file, "empty.json");
+	assert_int_not_equal(parse_fail("blank.json", "  \n\t\n", NULL, &err), SI_OK);
+	assert_string_equal(err.file, "blank.json");
+
+	cJSON *root = (cJSON *)&root;
+	assert_int_not_equal(si_json_parse("", 0, &si_limits_default, &root, &err), SI_OK);
+	assert_null(root);
+	root = (cJSON *)&root;
+	assert_int_not_equal(si_json_parse(" \n ", 3, &si_limits_default, &root, &err), SI_OK);
+	assert_null(root);
+}
+
+static void test_trailing_garbage_after_json_is_an_error(void **state)
+{
+	struct si_error err;
+	const char *text = "{\"kind\": \"Pod\"}\n\nnot json\n";
+	assert_int_equal(parse_fail("trail.json", text, NULL, &err), SI_ERR_SYNTAX);
+	assert_string_equal(err.file, "trail.json");
+	assert_int_equal(err.line, 3);
+
+	const char *two = "{\"kind\": \"Pod\"}\n{\"kind\": \"Pod\"}\n";
+	assert_int_equal(parse_fail("two.json", two, NULL, &err), SI_ERR_SYNTAX);
+	assert_int_equal(err.line, 2);
+
+	cJSON *root = (cJSON *)&root;
+	assert_int_equal(si_json_parse(text, strlen(text), &si_limits_default, &root, &err),
+			 SI_ERR_SYNTAX);
+	assert_null(root);
+}
+
+static void test_json_parse_accepts_trailing_whitespace_and_respects_length(void **state)
+{
+	struct si_error err = { 0 };
+	cJSON *root = NULL;
+	const char *text = "{\"a\": [1, 2]}  \n\n";
+	assert_int_equal(si_json_parse(text, strlen(text), &si_limits_default, &root, &err),
+			 SI_OK);
+	assert_true(cJSON_IsArray(member(root, "a")));
+	cJSON_Delete(root);
+
+	/* Bytes beyond `len` are not read: "{}" followed by garbage. */
+	const char *prefix = "{}garbage";
+	root = NULL;
+	assert_int_equal(si_json_parse(prefix, 2, &si_limits_default, &root, &err), SI_OK);
+	assert_true(cJSON_IsObject(root));
+	cJSON_Delete(root);
+}
+
+static void test_empty_yaml_gives_no_objects_and_no_error(void **state)
+{
+	const char *texts[] = { "", "\n\n", "# just a comment\n", "---\n", "---\n---\n# x\n" };
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct si_input *in = parse_ok("empty.yaml", texts[i]);
+		assert_int_equal(in->n_objects, 0);
+		assert_int_equal(in->n_roots, 0);
+		si_input_free(in);
+	}
+}
+
+/* ---- line lookups ------------------------------------------------------- */
+
+static void test_input_line_finds_nested_nodes(void **state)
+{
+	const char *text =
+		"kind: Pod\n"                          /* 1 */
+		"metadata:\n"
+		"  name: other\n"
+		"---\n"
+		"apiVersion: apps/v1\n"                /* 5 */
+		"kind: Deployment\n"
+		"metadata:\n"
+		"  name: web\n"
+		"spec:\n"
+		"  template:\n"                        /* 10 */
+		"    spec:\n"
+		"      containers:\n"
+		"      - name: app\n"                  /* 13 */
+		"        image: nginx:1.25\n"
+		"      - name: sidecar\n"              /* 15 */
+		"        image: envoy:1.29\n"
+		"        securityContext:\n"           /* 17 */
+		"          privileged: true\n";        /* 18 */
+	struct si_input *in = parse_ok("deploy.yaml", text);
+	assert_int_equal(in->n_objects, 2);
+	const cJSON *d = in->objects[1].json;
+	const cJSON *containers = member(member(member(member(d, "spec"), "template"), "spec"),
+					 "containers");
+	const cJSON *app = cJSON_GetArrayItem(containers, 0);
+	const cJSON *sidecar = cJSON_GetArrayItem(containers, 1);
+	const cJSON *sc = member(sidecar, "securityContext");
+	assert_int_equal(si_input_line(in, app, -1), 13);
+	assert_int_equal(si_input_line(in, sidecar, -1), 15);
+	assert_int_equal(si_input_line(in, member(sidecar, "image"), -1), 16);
+	assert_int_equal(si_input_line(in, sc, -1), 17);
+	assert_int_equal(si_input_line(in, member(sc, "privileged"), -1), 18);
+	assert_int_equal(si_input_line(in, member(d, "metadata"), -1), 7);
+	assert_int_equal(si_input_line(in, member(member(d, "metadata"), "name"), -1), 8);
+	assert_int_equal(si_input_line(in, d, -1), 5);
+	assert_int_equal(si_linemap_get(in->lines, sc), 17);
+	si_input_free(in);
+}
+
+static void test_input_line_falls_back_for_unknown_nodes(void **state)
+{
+	struct si_input *in = parse_ok("x.yaml", "kind: Pod\n");
+	cJSON *foreign = cJSON_CreateObject();
+	assert_int_equal(si_input_line(in, foreign, 42), 42);
+	assert_int_equal(si_input_line(NULL, foreign, 7), 7);
+	assert_int_equal(si_linemap_get(NULL, foreign), 0);
+	cJSON_Delete(foreign);
+	si_input_free(in);
+
+	/* JSON keeps node lines too: a member's is the line of its key. */
+	in = parse_ok("x.json", "{\n\"kind\": \"Pod\",\n\"spec\":\n {}\n}");
+	assert_int_equal(si_input_line(in, member(in->objects[0].json, "spec"), 9), 3);
+	si_input_free(in);
+}
+
+/* ---- files and folders -------------------------------------------------- */
+
+static void test_input_read_reads_a_file_and_keeps_its_path(void **state)
+{
+	char dir[] = "/tmp/si-doc-XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pod.yml", dir);
+	write_file(path, "# pod\nkind: Pod\nmetadata:\n  name: from-file\n");
+	struct si_input *in = NULL;
+	struct si_error err = { 0 };
+	assert_int_equal(si_input_read(path, &si_limits_default, &in, &err), SI_OK);
+	assert_non_null(in);
+	assert_string_equal(in->path, path);
+	assert_int_equal(in->n_objects, 1);
+	assert_int_equal(in->objects[0].line, 2);
+	assert_string_equal(name_of(in->objects[0].json), "from-file");
+	si_input_free(in);
+	remove_tree(dir);
+}
+
+static void test_input_read_syntax_error_names_the_file(void **state)
+{
+	char dir[] = "/tmp/si-doc-XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bad.json", dir);
+	write_file(path, "{\n  \"kind\": \"Pod\",\n  oops\n}\n");
+	struct si_input *in = (struct si_input *)&in;
+	struct si_error err = { 0 };
+	assert_int_equal(si_input_read(path, &si_limits_default, &in, &err), SI_ERR_SYNTAX);
+	assert_null(in);
+	assert_string_equal(err.file, path);
+	assert_int_equal(err.line, 3);
+	remove_tree(dir);
+}
+
+static void test_input_read_missing_file_is_io_error(void **state)
+{
+	struct si_input *in = (struct si_input *)&in;
+	struct si_error err = { 0 };
+	const char *path = "/nonexistent/si-test/missing.yaml";
+	assert_int_equal(si_input_read(path, &si_limits_default, &in, &err), SI_ERR_IO);
+	assert_null(in);
+	assert_int_equal(err.code, SI_ERR_IO);
+	assert_string_equal(err.file, path);
+}
+
+static void test_paths_collect_walks_folder_sorted_recursive_manifests_only(void **state)
+{
+	char dir[] = "/tmp/si-paths-XXXXXX", p[256];
+	assert_non_null(mkdtemp(dir));
+	const char *dirs[] = { "sub", "sub/deeper", ".git", "other" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+	}
+	const char *files[] = {
+		"b.yaml", "a.yml", "c.json", "notes.txt", ".hidden.yaml", "README",
+		"x.yaml.bak", "sub/z.yaml", "sub/deeper/y.yml", "sub/deeper/k.txt",
+		".git/config.yaml", "other/m.json",
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		write_file(p, "kind: Pod\n");
+	}
+	/* A link to a folder is not followed. */
+	char target[256];
+	snprintf(target, sizeof(target), "%s/sub", dir);
+	snprintf(p, sizeof(p), "%s/link", dir);
+	assert_int_equal(symlink(target, p), 0);
+
+	char **paths = NULL;
+	size_t n = 99;
+	struct si_error err = { 0 };
+	assert_int_equal(si_paths_collect(dir, &paths, &n, &err), SI_OK);
+	const char *want[] = {
+		"a.yml", "b.yaml", "c.json", "other/m.json", "sub/deeper/y.yml", "sub/z.yaml",
+	};
+	size_t n_want = sizeof(want) / sizeof(want[0]);
+	assert_int_equal(n, n_want);
+	for (size_t i = 0; i < n_want; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, want[i]);
+		assert_string_equal(paths[i], p);
+	}
+	si_paths_free(paths, n);
+
+	/* A trailing slash gives the same files. */
+	snprintf(p, sizeof(p), "%s/", dir);
+	assert_int_equal(si_paths_collect(p, &paths, &n, &err), SI_OK);
+	assert_int_equal(n, n_want);
+	si_paths_free(paths, n);
+	remove_tree(dir);
+}
+
+static void test_paths_collect_of_a_file_is_that_file(void **state)
+{
+	char dir[] = "/tmp/si-paths-XXXXXX", p[256];
+	assert_non_null(mkdtemp(dir));
+	/* Named explicitly, a file is taken whatever its extension. */
+	snprintf(p, sizeof(p), "%s/manifest.txt", dir);
+	write_file(p, "kind: Pod\n");
+	char **paths = NULL;
+	size_t n = 0;
+	struct si_error err = { 0 };
+	assert_int_equal(si_paths_collect(p, &paths, &n, &err), SI_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(paths[0], p);
+	si_paths_free(paths, n);
+
+	assert_int_equal(si_paths_collect("-", &paths, &n, &err), SI_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(paths[0], "-");
+	si_paths_free(paths, n);
+	remove_tree(dir);
+}
+
+static void test_paths_collect_of_an_empty_folder_is_empty(void **state)
+{
+	char dir[] = "/tmp/si-paths-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char **paths = NULL;
+	size_t n = 99;
+	struct si_error err = { 0 };
+	assert_int_equal(si_paths_collect(dir, &paths, &n, &err), SI_OK);
+	assert_int_equal(n, 0);
+	si_paths_free(paths, n);
+	remove_tree(dir);
+}
+
+static void test_paths_collect_missing_path_is_io_error(void **state)
+{
+	char **paths = (char **)&paths;
+	size_t n = 99;
+	struct si_error err = { 0 };
+	const char *path = "/nonexistent/si-test/manifests";
+	assert_int_equal(si_paths_collect(path, &paths, &n, &err), SI_ERR_IO);
+	assert_null(paths);
+	assert_int_equal(n, 0);
+	assert_int_equal(err.code, SI_ERR_IO);
+	assert_string_equal(err.file, path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_yaml_multi_document_gives_each_object_with_its_line),
+		cmocka_unit_test(test_yaml_comments_and_empty_documents_are_skipped),
+		cmocka_unit_test(test_json_object_is_one_object_at_its_opening_brace),
+		cmocka_unit_test(test_json_is_chosen_by_first_byte_whatever_the_name),
+		cmocka_unit_test(test_json_list_items_are_unpacked_with_each_item_line),
+		cmocka_unit_test(test_yaml_list_items_are_unpacked_with_each_item_line),
+		cmocka_unit_test(test_typed_list_kinds_are_unpacked),
+		cmocka_unit_test(test_list_among_other_documents_keeps_stream_order),
+		cmocka_unit_test(test_yaml11_booleans_as_kubernetes_reads_them),
+		cmocka_unit_test(test_yaml11_nulls),
+		cmocka_unit_test(test_yaml11_integers_hex_octal_and_decimal),
+		cmocka_unit_test(test_yaml_floats_and_exponents_are_numbers),
+		cmocka_unit_test(test_quoted_scalars_stay_strings),
+		cmocka_unit_test(test_str_tag_makes_a_string),
+		cmocka_unit_test(test_quantities_and_words_stay_strings),
+		cmocka_unit_test(test_merge_key_copies_base_and_explicit_keys_win),
+		cmocka_unit_test(test_merge_key_list_earlier_sources_win),
+		cmocka_unit_test(test_alias_is_a_deep_copy_of_its_anchor),
+		cmocka_unit_test(test_billion_laughs_ends_in_limit_quickly),
+		cmocka_unit_test(test_alias_expansions_count_against_max_nodes),
+		cmocka_unit_test(test_yaml_nesting_deeper_than_max_depth_is_limit),
+		cmocka_unit_test(test_json_nesting_deeper_than_max_depth_is_limit),
+		cmocka_unit_test(test_very_deep_json_is_limit_not_a_crash),
+		cmocka_unit_test(test_very_deep_yaml_is_limit_not_a_crash),
+		cmocka_unit_test(test_more_documents_than_max_documents_is_limit),
+		cmocka_unit_test(test_list_with_more_items_than_max_documents_is_limit),
+		cmocka_unit_test(test_input_over_max_input_bytes_is_limit),
+		cmocka_unit_test(test_input_read_over_max_input_bytes_is_limit),
+		cmocka_unit_test(test_malformed_yaml_is_syntax_error_with_file_and_line),
+		cmocka_unit_test(test_syntax_error_in_a_later_document_names_its_line),
+		cmocka_unit_test(test_template_placeholder_is_syntax_error_naming_its_line),
+		cmocka_unit_test(test_yaml_duplicate_key_is_syntax_error_naming_the_key),
+		cmocka_unit_test(test_json_duplicate_key_is_syntax_error_naming_key_and_line),
+		cmocka_unit_test(test_malformed_json_is_syntax_error_with_line),
+		cmocka_unit_test(test_empty_json_is_an_error),
+		cmocka_unit_test(test_trailing_garbage_after_json_is_an_error),
+		cmocka_unit_test(test_json_parse_accepts_trailing_whitespace_and_respects_length),
+		cmocka_unit_test(test_empty_yaml_gives_no_objects_and_no_error),
+		cmocka_unit_test(test_input_line_finds_nested_nodes),
+		cmocka_unit_test(test_input_line_falls_back_for_unknown_nodes),
+		cmocka_unit_test(test_input_read_reads_a_file_and_keeps_its_path),
+		cmocka_unit_test(test_input_read_syntax_error_names_the_file),
+		cmocka_unit_test(test_input_read_missing_file_is_io_error),
+		cmocka_unit_test(test_paths_collect_walks_folder_sorted_recursive_manifests_only),
+		cmocka_unit_test(test_paths_collect_of_a_file_is_that_file),
+		cmocka_unit_test(test_paths_collect_of_an_empty_folder_is_empty),
+		cmocka_unit_test(test_paths_collect_missing_path_is_io_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
