@@ -34,6 +34,10 @@ int si_linemap_get(const struct si_linemap *map, const cJSON *node);
 si_status si_json_parse(const char *data, size_t len, const struct si_limits *lim,
 			cJSON **out, struct si_error *err);
 
+/* "a mapping", "a list", "a string", "a number", "a boolean" or "null":
+ * for messages about a value of the wrong type. */
+const char *si_json_type_name(const cJSON *v);
+
 /* One Kubernetes object found in an input; `json` borrows from the input. */
 struct si_object {
 	const cJSON *json;

@@ -6,6 +6,16 @@
 
 #include "document_internal.h"
 
+const char *si_json_type_name(const cJSON *v)
+{
+	if (cJSON_IsObject(v)) return "a mapping";
+	if (cJSON_IsArray(v)) return "a list";
+	if (cJSON_IsString(v)) return "a string";
+	if (cJSON_IsNumber(v)) return "a number";
+	if (cJSON_IsBool(v)) return "a boolean";
+	return "null";
+}
+
 int si_line_at(const char *data, size_t off)
 {
 	int line = 1;

@@ -60,20 +60,28 @@ static const char *const true_words[] = { "true", "True", "TRUE", "yes", "Yes", 
 static const char *const false_words[] = { "false", "False", "FALSE", "no", "No", "NO",
 	"off", "Off", "OFF", "n", "N", NULL };
 
+/* Copies `s` without its '_' digit separators; false when it does not fit. */
+static bool without_underscores(const char *s, char *buf, size_t size)
+{
+	size_t n = 0;
+	for (; *s; s++) {
+		if (*s == '_')
+			continue;
+		if (n + 1 >= size)
+			return false;
+		buf[n++] = *s;
+	}
+	buf[n] = '\0';
+	return true;
+}
+
 /* Parses a YAML 1.1 integer (decimal, 0x hex, 0b binary, leading-0 octal,
  * '_' separators). */
 static bool parse_int(const char *s, double *out)
 {
 	char buf[80];
-	size_t n = 0;
-	for (const char *c = s; *c; c++) {
-		if (*c == '_')
-			continue;
-		if (n + 1 >= sizeof(buf))
-			return false;
-		buf[n++] = *c;
-	}
-	buf[n] = '\0';
+	if (!without_underscores(s, buf, sizeof(buf)))
+		return false;
 	const char *digits = buf;
 	bool neg = false;
 	if (*digits == '+' || *digits == '-')
@@ -122,16 +130,9 @@ static bool parse_float(const char *s, double *out)
 		return true;
 	}
 	char buf[80];
-	size_t n = 0;
 	bool digits = false, dot = false;
-	for (c = s; *c; c++) {
-		if (*c == '_')
-			continue;
-		if (n + 1 >= sizeof(buf))
-			return false;
-		buf[n++] = *c;
-	}
-	buf[n] = '\0';
+	if (!without_underscores(s, buf, sizeof(buf)))
+		return false;
 	c = buf;
 	if (*c == '+' || *c == '-')
 		c++;

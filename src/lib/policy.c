@@ -34,16 +34,6 @@ static si_status bad(struct parser *p, const cJSON *node, const char *key,
 	return SI_ERR_POLICY;
 }
 
-static const char *type_of(const cJSON *v)
-{
-	if (cJSON_IsObject(v)) return "a mapping";
-	if (cJSON_IsArray(v)) return "a list";
-	if (cJSON_IsString(v)) return "a string";
-	if (cJSON_IsNumber(v)) return "a number";
-	if (cJSON_IsBool(v)) return "a boolean";
-	return "null";
-}
-
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), row[64];
@@ -99,7 +89,7 @@ static si_status severity(struct parser *p, const cJSON *v, const char *key,
 		return bad(p, v, key, "unknown severity \"%s\" (use danger, warning or ignore)",
 			   v->valuestring);
 	}
-	return bad(p, v, key, "expected danger, warning or ignore, got %s", type_of(v));
+	return bad(p, v, key, "expected danger, warning or ignore, got %s", si_json_type_name(v));
 }
 
 const char *si_mode_name(enum si_mode mode)
@@ -137,14 +127,14 @@ static si_status mode(struct parser *p, const cJSON *v, const char *key, enum si
 	if (cJSON_IsString(v))
 		return bad(p, v, key, "unknown mode \"%s\" (use enforce, warn, audit or off)",
 			   v->valuestring);
-	return bad(p, v, key, "expected enforce, warn, audit or off, got %s", type_of(v));
+	return bad(p, v, key, "expected enforce, warn, audit or off, got %s", si_json_type_name(v));
 }
 
 static si_status string_list(struct parser *p, const cJSON *v, const char *key,
 			     struct si_strings *out, bool caps)
 {
 	if (!cJSON_IsArray(v))
-		return bad(p, v, key, "expected a list of strings, got %s", type_of(v));
+		return bad(p, v, key, "expected a list of strings, got %s", si_json_type_name(v));
 	size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
 	out->items = calloc(n ? n : 1, sizeof(char *));
 	if (!out->items)
@@ -153,7 +143,7 @@ static si_status string_list(struct parser *p, const cJSON *v, const char *key,
 		if (!cJSON_IsString(s)) {
 			char k[160];
 			snprintf(k, sizeof(k), "%s[%zu]", key, i);
-			return bad(p, s, k, "expected a string, got %s", type_of(s));
+			return bad(p, s, k, "expected a string, got %s", si_json_type_name(s));
 		}
 		size_t len = strlen(s->valuestring) + 1;
 		if (!(out->items[i] = malloc(len)))
@@ -181,7 +171,7 @@ static si_status checks_map(struct parser *p, const cJSON *v, const char *key,
 {
 	if (!cJSON_IsObject(v))
 		return bad(p, v, key, "expected a mapping of item ID to severity, got %s",
-			   type_of(v));
+			   si_json_type_name(v));
 	for (const cJSON *c = v->child; c; c = c->next) {
 		char k[192];
 		enum si_item_id id = SI_ITEM_COUNT;
@@ -200,7 +190,7 @@ static si_status ns_rule(struct parser *p, const cJSON *v, const char *key,
 {
 	if (!cJSON_IsObject(v))
 		return bad(p, v, key, "expected a mapping with names, mode and checks, got %s",
-			   type_of(v));
+			   si_json_type_name(v));
 	r->line = si_input_line(p->in, v, 0);
 	bool named = false;
 	for (const cJSON *c = v->child; c; c = c->next) {
@@ -230,7 +220,7 @@ static si_status wl_entry(struct parser *p, const cJSON *v, const char *key,
 			  struct si_whitelist_entry *e)
 {
 	if (!cJSON_IsObject(v))
-		return bad(p, v, key, "expected a mapping, got %s", type_of(v));
+		return bad(p, v, key, "expected a mapping, got %s", si_json_type_name(v));
 	e->line = si_input_line(p->in, v, 0);
 	e->any_check = true;
 	for (const cJSON *c = v->child; c; c = c->next) {
@@ -258,7 +248,7 @@ static si_status wl_entry(struct parser *p, const cJSON *v, const char *key,
 			e->any_check = false;
 		} else if (strcmp(c->string, "reason") == 0) {
 			if (!cJSON_IsString(c))
-				rc = bad(p, c, k, "expected a string, got %s", type_of(c));
+				rc = bad(p, c, k, "expected a string, got %s", si_json_type_name(c));
 			else
 				free(e->reason), e->reason = strdup(c->valuestring);
 		} else {
@@ -281,7 +271,7 @@ static si_status parse_list(struct parser *p, const cJSON *v, const char *key,
 			    si_status (*fn)(struct parser *, const cJSON *, const char *, void *))
 {
 	if (!cJSON_IsArray(v))
-		return bad(p, v, key, "expected a list, got %s", type_of(v));
+		return bad(p, v, key, "expected a list, got %s", si_json_type_name(v));
 	size_t count = (size_t)cJSON_GetArraySize(v), i = 0;
 	char *arr = calloc(count ? count : 1, size);
 	if (!arr)
@@ -314,7 +304,7 @@ static si_status policy_body(struct parser *p, const cJSON *root, struct si_poli
 	if (!root)
 		return SI_OK;
 	if (!cJSON_IsObject(root))
-		return bad(p, root, "(top level)", "expected a mapping, got %s", type_of(root));
+		return bad(p, root, "(top level)", "expected a mapping, got %s", si_json_type_name(root));
 	for (const cJSON *c = root->child; c && !rc; c = c->next) {
 		const char *k = c->string;
 		if (strcmp(k, "mode") == 0) {
@@ -326,7 +316,7 @@ static si_status policy_body(struct parser *p, const cJSON *root, struct si_poli
 			rc = string_list(p, c, k, &pol->allowed_caps, true);
 		} else if (strcmp(k, "allowAnnotationExemptions") == 0) {
 			if (!cJSON_IsBool(c))
-				rc = bad(p, c, k, "expected true or false, got %s", type_of(c));
+				rc = bad(p, c, k, "expected true or false, got %s", si_json_type_name(c));
 			pol->allow_annotation_exemptions = cJSON_IsTrue(c);
 		} else if (strcmp(k, "namespaces") == 0) {
 			rc = parse_list(p, c, k, (void **)&pol->rules, &pol->n_rules,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "security-inspector/document.h"
 #include "security-inspector/workload.h"
 
 enum {
@@ -17,20 +18,10 @@ struct ctx {
 	struct si_error *err;
 };
 
-static const char *type_name(const cJSON *v)
-{
-	if (cJSON_IsObject(v)) return "an object";
-	if (cJSON_IsArray(v)) return "a list";
-	if (cJSON_IsString(v)) return "a string";
-	if (cJSON_IsNumber(v)) return "a number";
-	if (cJSON_IsBool(v)) return "a boolean";
-	return "null";
-}
-
 static const char *types_text(int types)
 {
 	switch (types) {
-	case T_OBJECT: return "an object";
+	case T_OBJECT: return "a mapping";
 	case T_ARRAY: return "a list";
 	case T_STRING: return "a string";
 	case T_NUMBER: return "an integer";
@@ -61,7 +52,7 @@ static const cJSON *check(struct ctx *c, si_status *rc, const cJSON *v,
 	if (has_type(v, types) && (types != T_NUMBER || whole))
 		return v;
 	*rc = si_error_set(c->err, SI_ERR_TYPE, NULL, 0, "%s: expected %s, got %s",
-			   path, types_text(types), whole ? type_name(v) : "a fraction");
+			   path, types_text(types), whole ? si_json_type_name(v) : "a fraction");
 	if (c->err)
 		snprintf(c->err->key, sizeof(c->err->key), "%s", path);
 	if (c->where)
@@ -338,8 +329,8 @@ si_status si_workload_from_json(const cJSON *obj, struct si_workload *out,
 	if (where)
 		*where = NULL;
 	if (!cJSON_IsObject(obj))
-		return si_error_set(err, SI_ERR_INVALID, NULL, 0, "not an object but %s",
-				    type_name(obj));
+		return si_error_set(err, SI_ERR_INVALID, NULL, 0, "not a mapping but %s",
+				    si_json_type_name(obj));
 	const cJSON *kind = field(&c, &rc, obj, "", "kind", T_STRING);
 	if (rc)
 		return rc;

@@ -11,52 +11,13 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
 #include "security-inspector/document.h"
 #include "security-inspector/evaluate.h"
 #include "security-inspector/policy.h"
 #include "security-inspector/workload.h"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-struct wl {
-	cJSON *doc;
-	struct si_workload w;
-};
-
-static cJSON *json_of(const char *json)
-{
-	struct si_error err = { 0 };
-	char buf[900];
-	cJSON *doc = NULL;
-	if (si_json_parse(json, strlen(json), &si_limits_default, &doc, &err) != SI_OK)
-		fail_msg("bad test JSON: %s", si_error_format(&err, buf, sizeof(buf)));
-	return doc;
-}
-
-static void wl_load(struct wl *x, const char *json)
-{
-	struct si_error err = { 0 };
-	char buf[900];
-	x->doc = json_of(json);
-	if (si_workload_from_json(x->doc, &x->w, NULL, &err) != SI_OK)
-		fail_msg("no workload: %s", si_error_format(&err, buf, sizeof(buf)));
-}
-
-static void wl_free(struct wl *x)
-{
-	si_workload_clear(&x->w);
-	cJSON_Delete(x->doc);
-}
-
-static struct si_policy *policy_of(const char *yaml)
-{
-	struct si_policy *p = NULL;
-	struct si_error err = { 0 };
-	char buf[900];
-	if (si_policy_parse("policy.yaml", yaml, strlen(yaml), &p, &err) != SI_OK)
-		fail_msg("bad test policy: %s", si_error_format(&err, buf, sizeof(buf)));
-	return p;
-}
 
 static void evaluate(const struct wl *x, const struct si_policy *p, struct si_evaluation *ev)
 {
