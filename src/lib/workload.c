@@ -2,6 +2,7 @@
 // Document -> workload view. Every field an item reads is type-checked here,
 // so the item functions can trust what they get.
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +49,13 @@ static const cJSON *check(struct ctx *c, si_status *rc, const cJSON *v,
 {
 	if (*rc || !v || cJSON_IsNull(v))
 		return NULL;
-	bool whole = !cJSON_IsNumber(v) || v->valuedouble == (double)(long long)v->valuedouble;
+	double d = v->valuedouble;
+	bool whole = !cJSON_IsNumber(v) || (isfinite(d) && floor(d) == d && fabs(d) < 9e18);
 	if (has_type(v, types) && (types != T_NUMBER || whole))
 		return v;
 	*rc = si_error_set(c->err, SI_ERR_TYPE, NULL, 0, "%s: expected %s, got %s",
-			   path, types_text(types), whole ? si_json_type_name(v) : "a fraction");
+			   path, types_text(types),
+			   whole ? si_json_type_name(v) : "a number that is not an integer");
 	if (c->err)
 		snprintf(c->err->key, sizeof(c->err->key), "%s", path);
 	if (c->where)
