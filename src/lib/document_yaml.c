@@ -15,6 +15,7 @@ struct anchor {
 	char *name;
 	const cJSON *node;
 	size_t nodes;               /* size of the anchored subtree */
+	unsigned height;            /* its nesting: 0 for a scalar */
 };
 
 struct frame {
@@ -25,6 +26,7 @@ struct frame {
 	cJSON *merges;              /* values of "<<" keys, applied at the end */
 	char *anchor;               /* anchor of this collection, owned */
 	size_t nodes_at_start;
+	unsigned height;            /* 1 + the highest child's height */
 	int line;
 };
 
@@ -217,7 +219,7 @@ static si_status count_nodes(struct builder *b, size_t n, int line)
 }
 
 static si_status remember_anchor(struct builder *b, char *name, const cJSON *node,
-				 size_t nodes, int line)
+				 size_t nodes, unsigned height, int line)
 {
 	if (b->n_anchors == b->cap_anchors) {
 		size_t cap = b->cap_anchors ? b->cap_anchors * 2 : 16;
@@ -229,7 +231,7 @@ static si_status remember_anchor(struct builder *b, char *name, const cJSON *nod
 		b->anchors = a;
 		b->cap_anchors = cap;
 	}
-	b->anchors[b->n_anchors++] = (struct anchor){ name, node, nodes };
+	b->anchors[b->n_anchors++] = (struct anchor){ name, node, nodes, height };
 	return SI_OK;
 }
 
@@ -246,8 +248,9 @@ static bool copy_lines(struct si_linemap *m, const cJSON *from, const cJSON *to,
 	return true;
 }
 
-/* Adds a finished node `v` (owned) to the open collection or as the root. */
-static si_status attach(struct builder *b, cJSON *v, int line)
+/* Adds a finished node `v` (owned) of `height` to the open collection or as
+ * the root. */
+static si_status attach(struct builder *b, cJSON *v, int line, unsigned height)
 {
 	if (b->depth == 0) {
 		b->root = v;
@@ -256,6 +259,8 @@ static si_status attach(struct builder *b, cJSON *v, int line)
 			: fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
 	}
 	struct frame *f = &b->stack[b->depth - 1];
+	if (f->height < height + 1)
+		f->height = height + 1;
 	if (cJSON_IsArray(f->node)) {
 		cJSON_AddItemToArray(f->node, v);
 		return si_linemap_put(b->lines, v, line) ? SI_OK
@@ -323,12 +328,12 @@ static si_status on_scalar(struct builder *b, const yaml_event_t *ev)
 			cJSON_Delete(v);
 			return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
 		}
-		if ((rc = remember_anchor(b, name, v, 1, line))) {
+		if ((rc = remember_anchor(b, name, v, 1, 0, line))) {
 			cJSON_Delete(v);
 			return rc;
 		}
 	}
-	return attach(b, v, line);
+	return attach(b, v, line, 0);
 }
 
 static const struct anchor *find_anchor(const struct builder *b, const char *name)
@@ -350,6 +355,12 @@ static si_status on_alias(struct builder *b, const yaml_event_t *ev)
 	si_status rc = count_nodes(b, a->nodes, line);
 	if (rc)
 		return rc;
+	/* A copy nests as deep as its anchor did: bound the sum, or chained
+	 * aliases could build a tree too deep to free recursively. */
+	if (b->depth + a->height > b->lim->max_depth)
+		return si_error_set(b->err, SI_ERR_LIMIT, b->path, line,
+				    "alias *%s nests deeper than %u levels", name,
+				    b->lim->max_depth);
 	if (expecting_key(b)) {
 		if (!cJSON_IsString(a->node))
 			return fail(b, SI_ERR_SYNTAX, line,
@@ -361,7 +372,7 @@ static si_status on_alias(struct builder *b, const yaml_event_t *ev)
 		cJSON_Delete(copy);
 		return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
 	}
-	return attach(b, copy, line);
+	return attach(b, copy, line, a->height);
 }
 
 static si_status on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
@@ -379,7 +390,7 @@ static si_status on_start(struct builder *b, const yaml_event_t *ev, bool mappin
 		return rc;
 	const yaml_char_t *anchor = mapping ? ev->data.mapping_start.anchor
 					    : ev->data.sequence_start.anchor;
-	struct frame f = { .line = line, .nodes_at_start = b->nodes - 1 };
+	struct frame f = { .line = line, .nodes_at_start = b->nodes - 1, .height = 1 };
 	f.node = mapping ? cJSON_CreateObject() : cJSON_CreateArray();
 	if (anchor)
 		f.anchor = strdup((const char *)anchor);
@@ -442,12 +453,13 @@ static si_status on_end(struct builder *b)
 			goto out;
 	}
 	if (f.anchor) {
-		rc = remember_anchor(b, f.anchor, f.node, b->nodes - f.nodes_at_start, f.line);
+		rc = remember_anchor(b, f.anchor, f.node, b->nodes - f.nodes_at_start,
+				     f.height, f.line);
 		f.anchor = NULL;
 		if (rc)
 			goto out;
 	}
-	rc = attach(b, f.node, f.line);
+	rc = attach(b, f.node, f.line, f.height);
 	f.node = NULL;
 out:
 	cJSON_Delete(f.node);

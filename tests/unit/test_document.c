@@ -586,6 +586,22 @@ static void test_yaml_nesting_deeper_than_max_depth_is_limit(void **state)
 	assert_int_equal(err.line, 1);
 }
 
+static void test_aliases_cannot_nest_deeper_than_max_depth(void **state)
+{
+	struct si_error err;
+	struct si_input *in = NULL;
+	/* The copy of *a sits two levels deep and is two levels high: it fits. */
+	const char *fits = "a: &a [x]\nb: [*a]\n";
+	assert_int_equal(si_input_parse("ok.yaml", fits, strlen(fits), &small_limits, &in, &err),
+			 SI_OK);
+	si_input_free(in);
+	/* Each alias nests the one before two levels deeper. */
+	const char *chain = "a: &a [x]\nb: &b [[*a]]\nc: &c [[*b]]\n";
+	assert_int_equal(parse_fail("chain.yaml", chain, &small_limits, &err), SI_ERR_LIMIT);
+	assert_int_equal(err.line, 3);
+	assert_non_null(strstr(err.message, "*b"));
+}
+
 static void test_json_nesting_deeper_than_max_depth_is_limit(void **state)
 {
 	struct si_error err;
@@ -1095,6 +1111,7 @@ int main(void)
 		cmocka_unit_test(test_billion_laughs_ends_in_limit_quickly),
 		cmocka_unit_test(test_alias_expansions_count_against_max_nodes),
 		cmocka_unit_test(test_yaml_nesting_deeper_than_max_depth_is_limit),
+		cmocka_unit_test(test_aliases_cannot_nest_deeper_than_max_depth),
 		cmocka_unit_test(test_json_nesting_deeper_than_max_depth_is_limit),
 		cmocka_unit_test(test_very_deep_json_is_limit_not_a_crash),
 		cmocka_unit_test(test_very_deep_yaml_is_limit_not_a_crash),
