@@ -61,7 +61,11 @@ static si_status add_object(struct si_audit *a, const struct si_input *in,
 	si_status rc = si_workload_from_json(o->json, &w, &where, &err);
 
 	if (rc == SI_ERR_INVALID) {
-		bool pick = !a->filter.kind || strcasecmp(a->filter.kind, w.kind) == 0;
+		/* Skipped objects are listed only when the filter selects them. */
+		const char *ns = meta_string(o->json, "namespace");
+		bool pick = (!a->filter.kind || strcasecmp(a->filter.kind, w.kind) == 0) &&
+			    (!a->filter.namespace ||
+			     si_glob_match(a->filter.namespace, ns[0] ? ns : "default"));
 		si_workload_clear(&w);
 		if (!pick)
 			return SI_OK;

@@ -52,6 +52,13 @@ eq(s.get("workloads"), 3, "--namespace: summary.workloads counts the selected wo
 eq(s.get("byKind"), {"Deployment": 2, "DaemonSet": 1}, "--namespace: byKind counts the selected workloads only")
 PY
 
+si audit --format json -n 'prod-*' namespaces.yaml
+py_tap "$SCRATCH/last.out" <<'PY'
+d = load(sys.argv[1]) or {}
+eq(sorted(x["kind"] + "/" + x["name"] for x in d.get("skipped", [])), ["Service/api", "Service/web"],
+   "--namespace: only the skipped objects of the selected namespaces are listed")
+PY
+
 # --- --kind -----------------------------------------------------------------------
 
 for k in Deployment deployment DEPLOYMENT dePloyMent; do
