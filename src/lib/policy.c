@@ -216,6 +216,17 @@ static si_status ns_rule(struct parser *p, const cJSON *v, const char *key,
 	return SI_OK;
 }
 
+/* A whitelist list: an empty one is refused, as it would read as "none" to
+ * some and "any" to others; leaving the key out means any. */
+static si_status wl_list(struct parser *p, const cJSON *v, const char *key,
+			 struct si_strings *out)
+{
+	si_status rc = string_list(p, v, key, out, false);
+	if (rc == SI_OK && out->n == 0)
+		return bad(p, v, key, "an empty list; leave the key out to mean any");
+	return rc;
+}
+
 static si_status wl_entry(struct parser *p, const cJSON *v, const char *key,
 			  struct si_whitelist_entry *e)
 {
@@ -228,16 +239,16 @@ static si_status wl_entry(struct parser *p, const cJSON *v, const char *key,
 		si_status rc = SI_OK;
 		snprintf(k, sizeof(k), "%s.%s", key, c->string);
 		if (strcmp(c->string, "namespaces") == 0) {
-			rc = string_list(p, c, k, &e->namespaces, false);
+			rc = wl_list(p, c, k, &e->namespaces);
 		} else if (strcmp(c->string, "kinds") == 0) {
-			rc = string_list(p, c, k, &e->kinds, false);
+			rc = wl_list(p, c, k, &e->kinds);
 		} else if (strcmp(c->string, "names") == 0) {
-			rc = string_list(p, c, k, &e->names, false);
+			rc = wl_list(p, c, k, &e->names);
 		} else if (strcmp(c->string, "containers") == 0) {
-			rc = string_list(p, c, k, &e->containers, false);
+			rc = wl_list(p, c, k, &e->containers);
 		} else if (strcmp(c->string, "checks") == 0) {
 			struct si_strings ids = { 0 };
-			rc = string_list(p, c, k, &ids, false);
+			rc = wl_list(p, c, k, &ids);
 			const cJSON *s = c->child;
 			for (size_t i = 0; rc == SI_OK && i < ids.n; i++, s = s->next) {
 				enum si_item_id id = SI_ITEM_COUNT;

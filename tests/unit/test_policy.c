@@ -723,9 +723,19 @@ static void test_policy_that_is_a_scalar_is_an_error(void **state)
 	policy_fails("# comment\nenforce\n", 2, NULL, &err);
 }
 
+static void test_whitelist_empty_list_is_refused_naming_its_key(void **state)
+{
+	struct si_error err;
+	policy_fails("whitelist:\n  - names: [web]\n    checks: []\n", 3,
+		     "whitelist[0].checks", &err);
+	policy_fails("whitelist:\n  - kinds: []\n", 2, "whitelist[0].kinds", &err);
+	assert_non_null(strstr(err.message, "leave the key out"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_whitelist_empty_list_is_refused_naming_its_key),
 		cmocka_unit_test(test_empty_policy_takes_every_default),
 		cmocka_unit_test(test_table_default_severities_follow_the_design),
 		cmocka_unit_test(test_embedded_default_policy_parses_with_table_defaults),
