@@ -87,7 +87,7 @@ static void run_fixture(void **state)
 	char buf[1024];
 
 	read_header(fx->path, &h);
-	si_status rc = si_input_read(fx->path, &si_limits_default, &in, &err);
+	si_rc rc = si_input_read(fx->path, &si_limits_default, &in, &err);
 	if (rc)
 		fail_msg("%s", si_error_format(&err, buf, sizeof(buf)));
 	si_audit_init(&a, policy, NULL);

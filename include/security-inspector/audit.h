@@ -75,13 +75,13 @@ void si_audit_init(struct si_audit *a, const struct si_policy *policy,
 /* Inspects every object of `in`, taking ownership of it. Objects that fail
  * to convert (wrong field types) are recorded as errors. Returns SI_OK or
  * SI_ERR_NOMEM. */
-si_status si_audit_add_input(struct si_audit *a, struct si_input *in);
+si_rc si_audit_add_input(struct si_audit *a, struct si_input *in);
 
 /* Records an input error (copied). */
-si_status si_audit_add_error(struct si_audit *a, const struct si_error *err);
+si_rc si_audit_add_error(struct si_audit *a, const struct si_error *err);
 
 /* Computes the summary. */
-si_status si_audit_finish(struct si_audit *a);
+si_rc si_audit_finish(struct si_audit *a);
 
 /* Whether a failure at or above `min` (SI_SEVERITY_WARNING or
  * SI_SEVERITY_DANGER) was found. */

@@ -31,7 +31,7 @@ int si_linemap_get(const struct si_linemap *map, const cJSON *node);
 /* Parses one JSON text of `len` bytes into `*out` (caller frees with
  * cJSON_Delete). Rejects depth over the limit, more values than the limit and
  * duplicate keys; an error names the line. */
-si_status si_json_parse(const char *data, size_t len, const struct si_limits *lim,
+si_rc si_json_parse(const char *data, size_t len, const struct si_limits *lim,
 			cJSON **out, struct si_error *err);
 
 /* "a mapping", "a list", "a string", "a number", "a boolean" or "null":
@@ -61,13 +61,13 @@ struct si_input {
  * ".json"); YAML (multi-document) otherwise. On success `*out` is set and the caller
  * frees it with si_input_free(). On failure `*out` is NULL and `err` names
  * the file and line. */
-si_status si_input_parse(const char *path, const char *data, size_t len,
+si_rc si_input_parse(const char *path, const char *data, size_t len,
 			 const struct si_limits *lim, struct si_input **out,
 			 struct si_error *err);
 
 /* Reads a file (or stdin when `path` is "-") within lim->max_input_bytes,
  * then behaves as si_input_parse(). */
-si_status si_input_read(const char *path, const struct si_limits *lim,
+si_rc si_input_read(const char *path, const struct si_limits *lim,
 			struct si_input **out, struct si_error *err);
 
 /* Frees `in` and everything it owns. Accepts NULL. */
@@ -80,7 +80,7 @@ int si_input_line(const struct si_input *in, const cJSON *node, int fallback);
  * or every *.yaml, *.yml and *.json below a folder, recursively, in sorted
  * order, symbolic links to folders not followed. On success `*paths` (caller
  * frees with si_paths_free()) holds `*count` strings. */
-si_status si_paths_collect(const char *path, char ***paths, size_t *count,
+si_rc si_paths_collect(const char *path, char ***paths, size_t *count,
 			   struct si_error *err);
 void si_paths_free(char **paths, size_t count);
 

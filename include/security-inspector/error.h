@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /* Append-only: values are never renumbered or reused. */
-typedef enum si_status {
+typedef enum si_rc {
 	SI_OK = 0,
 	SI_ERR_NOMEM,     /* an allocation failed */
 	SI_ERR_IO,        /* a file or folder could not be read */
@@ -16,12 +16,12 @@ typedef enum si_status {
 	SI_ERR_POLICY,    /* invalid policy file content */
 	SI_ERR_USAGE,     /* bad command-line use */
 	SI_ERR_INVALID,   /* a value is out of its allowed set */
-} si_status;
+} si_rc;
 
 /* Detail of the last failure. `file` and `key` may be empty; `line` is
  * 1-based, 0 when unknown. */
 struct si_error {
-	si_status code;
+	si_rc code;
 	int line;
 	char file[256];
 	char key[128];
@@ -30,7 +30,7 @@ struct si_error {
 
 /* Fills `err` (which may be NULL) and returns `code`, so that a failure can be
  * reported in one statement: `return si_error_set(err, SI_ERR_IO, path, 0, ...)`. */
-si_status si_error_set(struct si_error *err, si_status code, const char *file,
+si_rc si_error_set(struct si_error *err, si_rc code, const char *file,
 		       int line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
@@ -39,6 +39,6 @@ si_status si_error_set(struct si_error *err, si_status code, const char *file,
 const char *si_error_format(const struct si_error *err, char *buf, size_t size);
 
 /* A short constant name for `code` ("syntax error", ...). */
-const char *si_status_name(si_status code);
+const char *si_rc_name(si_rc code);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef SI_EVALUATE_H
 #define SI_EVALUATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "security-inspector/checks.h"
@@ -38,11 +39,28 @@ struct si_evaluation {
  * applies whitelist and exemptions. `eval` borrows from `w` and `p`, which
  * must outlive it. Caller frees with si_evaluation_clear(), also after a
  * failure. */
-si_status si_evaluate(const struct si_workload *w, const struct si_policy *p,
+si_rc si_evaluate(const struct si_workload *w, const struct si_policy *p,
 		      struct si_evaluation *eval, struct si_error *err);
 
 /* Accepts NULL. */
 void si_evaluation_clear(struct si_evaluation *eval);
+
+/* What the webhook answers, decided from an evaluation. */
+struct si_decision {
+	enum si_mode mode;        /* the mode applied */
+	bool allowed;
+	bool warn;                /* failures come back as warnings */
+	bool deny_dangers;        /* allowed is false because of danger failures */
+};
+
+/* Decides per mode: enforce denies when a danger item failed (warning
+ * failures come back as warnings); warn allows and warns of every failure;
+ * audit allows silently; off allows and records nothing. With
+ * `spec_unchanged` (an UPDATE that leaves the pod spec or RBAC subjects as
+ * they were) enforce acts as warn: metadata edits on old workloads are never
+ * denied. */
+void si_decide(const struct si_evaluation *eval, enum si_mode mode, bool spec_unchanged,
+	       struct si_decision *out);
 
 enum si_health {
 	SI_HEALTH_HEALTHY,

@@ -66,15 +66,15 @@ extern const char si_policy_default_yaml[];
  * whitelist. An unknown key, item ID, mode or severity, or a wrong type, is
  * SI_ERR_POLICY with file, line and key in `err`. Caller frees `*out` with
  * si_policy_free(). */
-si_status si_policy_parse(const char *path, const char *data, size_t len,
+si_rc si_policy_parse(const char *path, const char *data, size_t len,
 			  struct si_policy **out, struct si_error *err);
 
 /* Reads and parses the file at `path`. */
-si_status si_policy_load(const char *path, struct si_policy **out,
+si_rc si_policy_load(const char *path, struct si_policy **out,
 			 struct si_error *err);
 
 /* Parses the embedded default policy. */
-si_status si_policy_default(struct si_policy **out, struct si_error *err);
+si_rc si_policy_default(struct si_policy **out, struct si_error *err);
 
 /* Accepts NULL. */
 void si_policy_free(struct si_policy *p);
@@ -98,6 +98,12 @@ si_policy_whitelisted(const struct si_policy *p, const struct si_workload *w,
  * (object or pod template); all false unless the policy allows exemptions. */
 void si_policy_exemptions(const struct si_policy *p, const struct si_workload *w,
 			  bool exempt[SI_ITEM_COUNT]);
+
+/* The mode for namespace `ns`: the first matching namespace rule's mode, else
+ * `*path_mode` (the mode named in the webhook's request path) when not NULL,
+ * else the policy's default. */
+enum si_mode si_policy_mode(const struct si_policy *p, const char *ns,
+			    const enum si_mode *path_mode);
 
 const char *si_mode_name(enum si_mode mode);
 /* Parses "enforce", "warn", "audit" or "off"; false when unknown. */

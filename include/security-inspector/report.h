@@ -15,16 +15,16 @@ struct si_report_options {
 };
 
 /* Writes the text report to `out`. */
-si_status si_report_text(const struct si_audit *a, const struct si_report_options *o,
+si_rc si_report_text(const struct si_audit *a, const struct si_report_options *o,
 			 FILE *out, struct si_error *err);
 
 /* Writes the JSON report (apiVersion security-inspector.io/v1, kind
  * AuditReport) to `out`. */
-si_status si_report_json(const struct si_audit *a, const struct si_report_options *o,
+si_rc si_report_json(const struct si_audit *a, const struct si_report_options *o,
 			 FILE *out, struct si_error *err);
 
 /* The item table as text or JSON. */
-si_status si_report_checks_text(FILE *out, bool color);
-si_status si_report_checks_json(FILE *out, struct si_error *err);
+si_rc si_report_checks_text(FILE *out, bool color);
+si_rc si_report_checks_json(FILE *out, struct si_error *err);
 
 #endif

@@ -66,7 +66,7 @@ bool si_workload_kind_supported(const char *kind);
  * then holds the field path and `*where` (when `where` is not NULL) the
  * offending node, for its source line. Caller frees the view with
  * si_workload_clear(), also after a failure. */
-si_status si_workload_from_json(const cJSON *obj, struct si_workload *out,
+si_rc si_workload_from_json(const cJSON *obj, struct si_workload *out,
 				const cJSON **where, struct si_error *err);
 
 /* Frees what the view allocated (not the document). Accepts NULL. */

@@ -133,7 +133,7 @@ static bool add_path(struct si_audit *a, const char *path, bool *stdin_used)
 	for (size_t i = 0; i < n; i++) {
 		struct si_input *in = NULL;
 		size_t known = a->n_errors;
-		si_status rc = si_input_read(files[i], &si_limits_default, &in, &err);
+		si_rc rc = si_input_read(files[i], &si_limits_default, &in, &err);
 		if (rc == SI_OK)
 			rc = si_audit_add_input(a, in);
 		else
@@ -195,7 +195,7 @@ int si_cmd_audit(int argc, char **argv)
 	ro.color = strcmp(o.color, "always") == 0 ||
 		   (strcmp(o.color, "auto") == 0 && !o.output && isatty(fileno(out)) &&
 		    !getenv("NO_COLOR"));
-	si_status rc = strcmp(o.format, "json") == 0 ? si_report_json(&a, &ro, out, &err)
+	si_rc rc = strcmp(o.format, "json") == 0 ? si_report_json(&a, &ro, out, &err)
 						     : si_report_text(&a, &ro, out, &err);
 	if (fflush(out) != 0 || rc) {
 		si_cli_error("cannot write the report");

@@ -38,7 +38,7 @@ int si_cmd_checks(int argc, char **argv)
 		return SI_EXIT_ERROR;
 	}
 	struct si_error err = { 0 };
-	si_status rc;
+	si_rc rc;
 	if (strcmp(format, "json") == 0)
 		rc = si_report_checks_json(stdout, &err);
 	else if (strcmp(format, "text") == 0)

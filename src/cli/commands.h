@@ -12,6 +12,8 @@
 int si_cmd_audit(int argc, char **argv);
 int si_cmd_checks(int argc, char **argv);
 int si_cmd_policy(int argc, char **argv);
+int si_cmd_serve(int argc, char **argv);
+int si_cmd_certs(int argc, char **argv);
 
 /* Prints "security-inspector: <message>" on stderr. */
 void si_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

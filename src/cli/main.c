@@ -27,9 +27,12 @@ static void usage(FILE *out)
 	      "Inspects Kubernetes workloads for security misconfigurations.\n"
 	      "\n"
 	      "Commands:\n"
+	      "  serve --tls-cert F --tls-key F [OPTIONS]\n"
+	      "                               the validating admission webhook (HTTPS)\n"
 	      "  audit [OPTIONS] PATH|- ...   inspect manifests and kubectl -o json output\n"
 	      "  checks [--format text|json]  list the 17 inspection items\n"
 	      "  policy [--config FILE]       print the default policy, or validate FILE\n"
+	      "  certs --service NAME --namespace NS --out DIR   make a CA and a serving certificate\n"
 	      "  version                      print the version\n"
 	      "\n"
 	      "Run 'security-inspector COMMAND --help' for a command's options.\n", out);
@@ -46,8 +49,12 @@ int main(int argc, char **argv)
 		return si_cmd_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "checks") == 0)
 		return si_cmd_checks(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return si_cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "policy") == 0)
 		return si_cmd_policy(argc - 1, argv + 1);
+	if (strcmp(cmd, "certs") == 0)
+		return si_cmd_certs(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("security-inspector %s\n", SI_VERSION);
 		return SI_EXIT_OK;

@@ -29,7 +29,7 @@ void si_audit_init(struct si_audit *a, const struct si_policy *policy,
 		a->filter = *filter;
 }
 
-si_status si_audit_add_error(struct si_audit *a, const struct si_error *err)
+si_rc si_audit_add_error(struct si_audit *a, const struct si_error *err)
 {
 	struct si_error *e = grow((void **)&a->errors, &a->n_errors, sizeof(*e));
 	if (!e)
@@ -52,13 +52,13 @@ static bool selected(const struct si_audit *a, const struct si_workload *w)
 	return !a->filter.namespace || si_glob_match(a->filter.namespace, w->namespace);
 }
 
-static si_status add_object(struct si_audit *a, const struct si_input *in,
+static si_rc add_object(struct si_audit *a, const struct si_input *in,
 			    const struct si_object *o)
 {
 	struct si_workload w;
 	struct si_error err = { 0 };
 	const cJSON *where = NULL;
-	si_status rc = si_workload_from_json(o->json, &w, &where, &err);
+	si_rc rc = si_workload_from_json(o->json, &w, &where, &err);
 
 	if (rc == SI_ERR_INVALID) {
 		/* Skipped objects are listed only when the filter selects them. */
@@ -110,7 +110,7 @@ static si_status add_object(struct si_audit *a, const struct si_input *in,
 	return si_evaluate(&e->workload, a->policy, &e->eval, &err);
 }
 
-si_status si_audit_add_input(struct si_audit *a, struct si_input *in)
+si_rc si_audit_add_input(struct si_audit *a, struct si_input *in)
 {
 	struct si_input **slot = grow((void **)&a->inputs, &a->n_inputs, sizeof(*slot));
 	if (!slot) {
@@ -119,14 +119,14 @@ si_status si_audit_add_input(struct si_audit *a, struct si_input *in)
 	}
 	*slot = in;
 	for (size_t i = 0; i < in->n_objects; i++) {
-		si_status rc = add_object(a, in, &in->objects[i]);
+		si_rc rc = add_object(a, in, &in->objects[i]);
 		if (rc)
 			return rc;
 	}
 	return SI_OK;
 }
 
-si_status si_audit_finish(struct si_audit *a)
+si_rc si_audit_finish(struct si_audit *a)
 {
 	struct si_audit_summary *s = &a->summary;
 	free(s->by_kind);

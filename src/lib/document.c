@@ -33,7 +33,7 @@ static bool is_list(const cJSON *obj)
 	       cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(obj, "items"));
 }
 
-static si_status add_object(struct si_input *in, const cJSON *obj, int line,
+static si_rc add_object(struct si_input *in, const cJSON *obj, int line,
 			    size_t *cap, const struct si_limits *lim, struct si_error *err)
 {
 	if (in->n_objects == lim->max_documents)
@@ -54,7 +54,7 @@ static si_status add_object(struct si_input *in, const cJSON *obj, int line,
 /* Adds `obj`, or the items of a List, recursively. Items of a typed List
  * (PodList, as the API server returns them) may leave out their kind: it is
  * the List's without "List". */
-static si_status add_tree(struct si_input *in, const cJSON *obj, int line, unsigned depth,
+static si_rc add_tree(struct si_input *in, const cJSON *obj, int line, unsigned depth,
 			  size_t *cap, const struct si_limits *lim, struct si_error *err)
 {
 	if (!is_list(obj) || depth > 4)
@@ -71,7 +71,7 @@ static si_status add_tree(struct si_input *in, const cJSON *obj, int line, unsig
 				return si_error_set(err, SI_ERR_NOMEM, in->path, line,
 						    "out of memory");
 		}
-		si_status rc = add_tree(in, item, si_input_line(in, item, line), depth + 1,
+		si_rc rc = add_tree(in, item, si_input_line(in, item, line), depth + 1,
 					cap, lim, err);
 		if (rc)
 			return rc;
@@ -107,12 +107,12 @@ static bool looks_like_json(const char *path, const char *data, size_t len)
 	return false;
 }
 
-static si_status parse_json_input(struct si_input *in, const char *data, size_t len,
+static si_rc parse_json_input(struct si_input *in, const char *data, size_t len,
 				  const struct si_limits *lim, size_t *cap,
 				  struct si_error *err)
 {
 	cJSON *root;
-	si_status rc;
+	si_rc rc;
 
 	if (!(in->lines = si_linemap_new()))
 		return si_error_set(err, SI_ERR_NOMEM, in->path, 0, "out of memory");
@@ -138,7 +138,7 @@ static si_status parse_json_input(struct si_input *in, const char *data, size_t 
 	return SI_OK;
 }
 
-static si_status parse_yaml_input(struct si_input *in, const char *data, size_t len,
+static si_rc parse_yaml_input(struct si_input *in, const char *data, size_t len,
 				  const struct si_limits *lim, size_t *cap,
 				  struct si_error *err)
 {
@@ -146,7 +146,7 @@ static si_status parse_yaml_input(struct si_input *in, const char *data, size_t 
 	in->lines = si_linemap_new();
 	if (!in->lines)
 		return si_error_set(err, SI_ERR_NOMEM, in->path, 0, "out of memory");
-	si_status rc = si_yaml_parse_stream(in->path, data, len, lim, in->lines,
+	si_rc rc = si_yaml_parse_stream(in->path, data, len, lim, in->lines,
 					    &in->roots, &lines, &in->n_roots, err);
 	for (size_t i = 0; rc == SI_OK && i < in->n_roots; i++)
 		rc = add_tree(in, in->roots[i], lines[i], 0, cap, lim, err);
@@ -154,12 +154,12 @@ static si_status parse_yaml_input(struct si_input *in, const char *data, size_t 
 	return rc;
 }
 
-si_status si_input_parse(const char *path, const char *data, size_t len,
+si_rc si_input_parse(const char *path, const char *data, size_t len,
 			 const struct si_limits *lim, struct si_input **out,
 			 struct si_error *err)
 {
 	size_t cap = 0;
-	si_status rc;
+	si_rc rc;
 	struct si_input *in = calloc(1, sizeof(*in));
 
 	*out = NULL;
@@ -194,7 +194,7 @@ fail:
 	return rc;
 }
 
-si_status si_input_read(const char *path, const struct si_limits *lim,
+si_rc si_input_read(const char *path, const struct si_limits *lim,
 			struct si_input **out, struct si_error *err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
@@ -202,7 +202,7 @@ si_status si_input_read(const char *path, const struct si_limits *lim,
 	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 
 	*out = NULL;
 	if (!f)
@@ -269,7 +269,7 @@ struct path_list {
 	size_t n, cap;
 };
 
-static si_status push_path(struct path_list *l, const char *p, struct si_error *err)
+static si_rc push_path(struct path_list *l, const char *p, struct si_error *err)
 {
 	if (l->n == MAX_PATHS)
 		return si_error_set(err, SI_ERR_LIMIT, p, 0, "more than %d files", MAX_PATHS);
@@ -292,7 +292,7 @@ static bool manifest_name(const char *name)
 	return ends_with(name, ".yaml") || ends_with(name, ".yml") || ends_with(name, ".json");
 }
 
-static si_status walk(const char *dir, unsigned depth, struct path_list *l,
+static si_rc walk(const char *dir, unsigned depth, struct path_list *l,
 		      struct si_error *err)
 {
 	if (depth > MAX_FOLDER_DEPTH)
@@ -302,7 +302,7 @@ static si_status walk(const char *dir, unsigned depth, struct path_list *l,
 	if (!d)
 		return si_error_set(err, SI_ERR_IO, dir, 0, "cannot open folder: %s",
 				    strerror(errno));
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 	struct dirent *e;
 	char *child = NULL;
 	while (rc == SI_OK && (e = readdir(d))) {
@@ -335,12 +335,12 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-si_status si_paths_collect(const char *path, char ***paths, size_t *count,
+si_rc si_paths_collect(const char *path, char ***paths, size_t *count,
 			   struct si_error *err)
 {
 	struct path_list l = { 0 };
 	struct stat st;
-	si_status rc;
+	si_rc rc;
 
 	*paths = NULL;
 	*count = 0;

@@ -16,19 +16,19 @@ void si_linemap_free(struct si_linemap *map);
  * cJSON_Delete and the array with free) gets `*n_docs` trees; empty
  * documents are left out. Every node's line goes into `lines`, and
  * `doc_lines` (caller frees) gets each document's first line. */
-si_status si_yaml_parse_stream(const char *path, const char *data, size_t len,
+si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 			       const struct si_limits *lim, struct si_linemap *lines,
 			       cJSON ***docs, int **doc_lines, size_t *n_docs,
 			       struct si_error *err);
 
 /* As si_json_parse(), and when `lines` is not NULL records there the line of
  * every node (a member's is the line of its key). */
-si_status si_json_parse_lines(const char *data, size_t len, const struct si_limits *lim,
+si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *lim,
 			      cJSON **out, struct si_linemap *lines, struct si_error *err);
 
 /* Sets `*dup` to the later member of the first pair of `obj`'s members that
  * share a key, or NULL. SI_ERR_NOMEM when out of memory. */
-si_status si_json_duplicate_key(const cJSON *obj, const cJSON **dup);
+si_rc si_json_duplicate_key(const cJSON *obj, const cJSON **dup);
 
 /* 1-based line of byte offset `off` in `data`. */
 int si_line_at(const char *data, size_t off);

@@ -45,7 +45,7 @@ static int cmp_keyref(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-si_status si_json_duplicate_key(const cJSON *obj, const cJSON **dup)
+si_rc si_json_duplicate_key(const cJSON *obj, const cJSON **dup)
 {
 	size_t n = 0;
 	*dup = NULL;
@@ -70,7 +70,7 @@ si_status si_json_duplicate_key(const cJSON *obj, const cJSON **dup)
 
 /* Checks the node budget and duplicate keys; on failure `*bad` is the
  * offending node, for its line. */
-static si_status check_tree(const cJSON *node, const struct si_limits *lim, size_t *nodes,
+static si_rc check_tree(const cJSON *node, const struct si_limits *lim, size_t *nodes,
 			    const cJSON **bad, struct si_error *err)
 {
 	*bad = node;
@@ -91,7 +91,7 @@ static si_status check_tree(const cJSON *node, const struct si_limits *lim, size
 		}
 	}
 	for (const cJSON *c = node->child; c; c = c->next) {
-		si_status rc = check_tree(c, lim, nodes, bad, err);
+		si_rc rc = check_tree(c, lim, nodes, bad, err);
 		if (rc)
 			return rc;
 	}
@@ -189,7 +189,7 @@ static bool map_value(struct scan *s, const cJSON *node, int line)
 	return true;
 }
 
-si_status si_json_parse_lines(const char *data, size_t len, const struct si_limits *lim,
+si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *lim,
 			      cJSON **out, struct si_linemap *lines, struct si_error *err)
 {
 	*out = NULL;
@@ -224,7 +224,7 @@ si_status si_json_parse_lines(const char *data, size_t len, const struct si_limi
 				    "unexpected content after the JSON value");
 	}
 
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 	struct si_linemap *own = NULL;
 	struct scan s = { data, len, 0, 1, lines };
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
@@ -252,7 +252,7 @@ fail:
 	return rc;
 }
 
-si_status si_json_parse(const char *data, size_t len, const struct si_limits *lim,
+si_rc si_json_parse(const char *data, size_t len, const struct si_limits *lim,
 			cJSON **out, struct si_error *err)
 {
 	return si_json_parse_lines(data, len, lim, out, NULL, err);

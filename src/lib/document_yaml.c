@@ -170,7 +170,7 @@ static bool tag_is(const yaml_char_t *tag, const char *name)
 }
 
 /* Builds the cJSON value of a scalar event. */
-static si_status scalar_value(struct builder *b, const yaml_event_t *ev, cJSON **out)
+static si_rc scalar_value(struct builder *b, const yaml_event_t *ev, cJSON **out)
 {
 	const char *text = (const char *)ev->data.scalar.value;
 	const yaml_char_t *tag = ev->data.scalar.tag;
@@ -208,7 +208,7 @@ static si_status scalar_value(struct builder *b, const yaml_event_t *ev, cJSON *
 	return *out ? SI_OK : fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
 }
 
-static si_status count_nodes(struct builder *b, size_t n, int line)
+static si_rc count_nodes(struct builder *b, size_t n, int line)
 {
 	b->nodes += n;
 	if (b->nodes > b->lim->max_nodes)
@@ -218,7 +218,7 @@ static si_status count_nodes(struct builder *b, size_t n, int line)
 	return SI_OK;
 }
 
-static si_status remember_anchor(struct builder *b, char *name, const cJSON *node,
+static si_rc remember_anchor(struct builder *b, char *name, const cJSON *node,
 				 size_t nodes, unsigned height, int line)
 {
 	if (b->n_anchors == b->cap_anchors) {
@@ -250,7 +250,7 @@ static bool copy_lines(struct si_linemap *m, const cJSON *from, const cJSON *to,
 
 /* Adds a finished node `v` (owned) of `height` to the open collection or as
  * the root. */
-static si_status attach(struct builder *b, cJSON *v, int line, unsigned height)
+static si_rc attach(struct builder *b, cJSON *v, int line, unsigned height)
 {
 	if (b->depth == 0) {
 		b->root = v;
@@ -296,7 +296,7 @@ static bool expecting_key(const struct builder *b)
 	return cJSON_IsObject(f->node) && !f->key;
 }
 
-static si_status set_key(struct builder *b, const char *text, bool merge, int line)
+static si_rc set_key(struct builder *b, const char *text, bool merge, int line)
 {
 	struct frame *f = &b->stack[b->depth - 1];
 	f->key = strdup(text);
@@ -307,10 +307,10 @@ static si_status set_key(struct builder *b, const char *text, bool merge, int li
 	return SI_OK;
 }
 
-static si_status on_scalar(struct builder *b, const yaml_event_t *ev)
+static si_rc on_scalar(struct builder *b, const yaml_event_t *ev)
 {
 	int line = (int)ev->start_mark.line + 1;
-	si_status rc = count_nodes(b, 1, line);
+	si_rc rc = count_nodes(b, 1, line);
 	if (rc)
 		return rc;
 	if (expecting_key(b)) {
@@ -344,7 +344,7 @@ static const struct anchor *find_anchor(const struct builder *b, const char *nam
 	return NULL;
 }
 
-static si_status on_alias(struct builder *b, const yaml_event_t *ev)
+static si_rc on_alias(struct builder *b, const yaml_event_t *ev)
 {
 	int line = (int)ev->start_mark.line + 1;
 	const char *name = (const char *)ev->data.alias.anchor;
@@ -352,7 +352,7 @@ static si_status on_alias(struct builder *b, const yaml_event_t *ev)
 	if (!a)
 		return fail(b, SI_ERR_SYNTAX, line,
 			    "alias *%s names no complete anchor before it", name);
-	si_status rc = count_nodes(b, a->nodes, line);
+	si_rc rc = count_nodes(b, a->nodes, line);
 	if (rc)
 		return rc;
 	/* A copy nests as deep as its anchor did: bound the sum, or chained
@@ -375,7 +375,7 @@ static si_status on_alias(struct builder *b, const yaml_event_t *ev)
 	return attach(b, copy, line, a->height);
 }
 
-static si_status on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
+static si_rc on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
 {
 	int line = (int)ev->start_mark.line + 1;
 	if (expecting_key(b))
@@ -385,7 +385,7 @@ static si_status on_start(struct builder *b, const yaml_event_t *ev, bool mappin
 	if (b->depth >= b->lim->max_depth)
 		return si_error_set(b->err, SI_ERR_LIMIT, b->path, line,
 				    "nesting deeper than %u levels", b->lim->max_depth);
-	si_status rc = count_nodes(b, 1, line);
+	si_rc rc = count_nodes(b, 1, line);
 	if (rc)
 		return rc;
 	const yaml_char_t *anchor = mapping ? ev->data.mapping_start.anchor
@@ -404,7 +404,7 @@ static si_status on_start(struct builder *b, const yaml_event_t *ev, bool mappin
 }
 
 /* Adds the keys of merge sources that the mapping does not set itself. */
-static si_status apply_merges(struct builder *b, struct frame *f)
+static si_rc apply_merges(struct builder *b, struct frame *f)
 {
 	cJSON *sources = f->merges;
 	for (cJSON *s = sources ? sources->child : NULL; s; s = s->next) {
@@ -428,10 +428,10 @@ static si_status apply_merges(struct builder *b, struct frame *f)
 	return SI_OK;
 }
 
-static si_status on_end(struct builder *b)
+static si_rc on_end(struct builder *b)
 {
 	struct frame f = b->stack[--b->depth];
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 
 	if (cJSON_IsObject(f.node)) {
 		const cJSON *dup;
@@ -486,7 +486,7 @@ static void reset_document(struct builder *b)
 	b->root = NULL;
 }
 
-static si_status parser_error(struct builder *b, const yaml_parser_t *p)
+static si_rc parser_error(struct builder *b, const yaml_parser_t *p)
 {
 	const yaml_mark_t *mark = p->problem ? &p->problem_mark : &p->context_mark;
 	char msg[256];
@@ -497,7 +497,7 @@ static si_status parser_error(struct builder *b, const yaml_parser_t *p)
 			    "%s", msg);
 }
 
-static si_status push_document(struct builder *b, cJSON ***docs, int **lines,
+static si_rc push_document(struct builder *b, cJSON ***docs, int **lines,
 			       size_t *n, size_t *cap)
 {
 	if (*n == b->lim->max_documents)
@@ -522,7 +522,7 @@ static si_status push_document(struct builder *b, cJSON ***docs, int **lines,
 	return SI_OK;
 }
 
-si_status si_yaml_parse_stream(const char *path, const char *data, size_t len,
+si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 			       const struct si_limits *lim, struct si_linemap *lines,
 			       cJSON ***docs, int **doc_lines, size_t *n_docs,
 			       struct si_error *err)
@@ -532,7 +532,7 @@ si_status si_yaml_parse_stream(const char *path, const char *data, size_t len,
 	yaml_event_t ev;
 	size_t cap = 0;
 	bool done = false;
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 
 	*docs = NULL;
 	*doc_lines = NULL;

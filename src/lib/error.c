@@ -6,7 +6,7 @@
 
 #include "security-inspector/error.h"
 
-si_status si_error_set(struct si_error *err, si_status code, const char *file,
+si_rc si_error_set(struct si_error *err, si_rc code, const char *file,
 		       int line, const char *fmt, ...)
 {
 	if (!err)
@@ -39,7 +39,7 @@ const char *si_error_format(const struct si_error *err, char *buf, size_t size)
 	return buf;
 }
 
-const char *si_status_name(si_status code)
+const char *si_rc_name(si_rc code)
 {
 	switch (code) {
 	case SI_OK: return "ok";

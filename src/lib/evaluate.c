@@ -8,7 +8,7 @@
 
 #include "security-inspector/evaluate.h"
 
-static si_status add_result(struct si_evaluation *ev, size_t *cap, const struct si_item *item,
+static si_rc add_result(struct si_evaluation *ev, size_t *cap, const struct si_item *item,
 			    const struct si_container *ct, enum si_severity sev,
 			    enum si_result_status status, const char *message, const char *detail,
 			    const char *reason, struct si_error *err)
@@ -49,7 +49,7 @@ static si_status add_result(struct si_evaluation *ev, size_t *cap, const struct 
 }
 
 /* Runs `item` on one subject (container or not) and records the result. */
-static si_status run_one(const struct si_workload *w, const struct si_policy *p,
+static si_rc run_one(const struct si_workload *w, const struct si_policy *p,
 			 const struct si_item *item, const struct si_container *ct,
 			 enum si_severity sev, const bool exempt[SI_ITEM_COUNT],
 			 struct si_evaluation *ev, size_t *cap, struct si_error *err)
@@ -84,12 +84,12 @@ static si_status run_one(const struct si_workload *w, const struct si_policy *p,
 			  NULL, err);
 }
 
-si_status si_evaluate(const struct si_workload *w, const struct si_policy *p,
+si_rc si_evaluate(const struct si_workload *w, const struct si_policy *p,
 		      struct si_evaluation *ev, struct si_error *err)
 {
 	bool exempt[SI_ITEM_COUNT];
 	size_t cap = 0;
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 
 	memset(ev, 0, sizeof(*ev));
 	si_policy_exemptions(p, w, exempt);
@@ -119,6 +119,17 @@ void si_evaluation_clear(struct si_evaluation *ev)
 		free(ev->results[i].message), free(ev->results[i].detail);
 	free(ev->results);
 	memset(ev, 0, sizeof(*ev));
+}
+
+void si_decide(const struct si_evaluation *ev, enum si_mode mode, bool spec_unchanged,
+	       struct si_decision *out)
+{
+	if (mode == SI_MODE_ENFORCE && spec_unchanged)
+		mode = SI_MODE_WARN;
+	out->mode = mode;
+	out->deny_dangers = mode == SI_MODE_ENFORCE && ev->danger_failed > 0;
+	out->allowed = !out->deny_dangers;
+	out->warn = (mode == SI_MODE_ENFORCE || mode == SI_MODE_WARN) && ev->failed > 0;
 }
 
 int si_score(size_t passed, size_t warning_failed, size_t danger_failed)

@@ -19,7 +19,7 @@ struct parser {
 };
 
 __attribute__((format(printf, 4, 5)))
-static si_status bad(struct parser *p, const cJSON *node, const char *key,
+static si_rc bad(struct parser *p, const cJSON *node, const char *key,
 		     const char *fmt, ...)
 {
 	char msg[400];
@@ -57,7 +57,7 @@ static size_t edit_distance(const char *a, const char *b)
 }
 
 /* Looks up an item ID; on failure reports it with the nearest ID. */
-static si_status item_id(struct parser *p, const cJSON *node, const char *key,
+static si_rc item_id(struct parser *p, const cJSON *node, const char *key,
 			 const char *name, enum si_item_id *out)
 {
 	const struct si_item *item = si_item_find(name);
@@ -79,7 +79,7 @@ static si_status item_id(struct parser *p, const cJSON *node, const char *key,
 	return bad(p, node, key, "unknown item ID \"%s\" (see `security-inspector checks`)", name);
 }
 
-static si_status severity(struct parser *p, const cJSON *v, const char *key,
+static si_rc severity(struct parser *p, const cJSON *v, const char *key,
 			  enum si_severity *out)
 {
 	if (cJSON_IsString(v)) {
@@ -116,7 +116,7 @@ bool si_mode_parse(const char *text, enum si_mode *out)
 
 /* A mode; unquoted `off` (and `no`) reads as false in YAML 1.1 and is taken
  * to mean the mode off. */
-static si_status mode(struct parser *p, const cJSON *v, const char *key, enum si_mode *out)
+static si_rc mode(struct parser *p, const cJSON *v, const char *key, enum si_mode *out)
 {
 	if (cJSON_IsFalse(v)) {
 		*out = SI_MODE_OFF;
@@ -130,7 +130,7 @@ static si_status mode(struct parser *p, const cJSON *v, const char *key, enum si
 	return bad(p, v, key, "expected enforce, warn, audit or off, got %s", si_json_type_name(v));
 }
 
-static si_status string_list(struct parser *p, const cJSON *v, const char *key,
+static si_rc string_list(struct parser *p, const cJSON *v, const char *key,
 			     struct si_strings *out, bool caps)
 {
 	if (!cJSON_IsArray(v))
@@ -166,7 +166,7 @@ static void strings_free(struct si_strings *s)
 	s->n = 0;
 }
 
-static si_status checks_map(struct parser *p, const cJSON *v, const char *key,
+static si_rc checks_map(struct parser *p, const cJSON *v, const char *key,
 			    bool has[SI_ITEM_COUNT], enum si_severity sev[SI_ITEM_COUNT])
 {
 	if (!cJSON_IsObject(v))
@@ -176,7 +176,7 @@ static si_status checks_map(struct parser *p, const cJSON *v, const char *key,
 		char k[192];
 		enum si_item_id id = SI_ITEM_COUNT;
 		snprintf(k, sizeof(k), "%s.%s", key, c->string);
-		si_status rc = item_id(p, c, k, c->string, &id);
+		si_rc rc = item_id(p, c, k, c->string, &id);
 		if (rc || (rc = severity(p, c, k, &sev[id])))
 			return rc;
 		if (has)
@@ -185,7 +185,7 @@ static si_status checks_map(struct parser *p, const cJSON *v, const char *key,
 	return SI_OK;
 }
 
-static si_status ns_rule(struct parser *p, const cJSON *v, const char *key,
+static si_rc ns_rule(struct parser *p, const cJSON *v, const char *key,
 			 struct si_ns_rule *r)
 {
 	if (!cJSON_IsObject(v))
@@ -195,7 +195,7 @@ static si_status ns_rule(struct parser *p, const cJSON *v, const char *key,
 	bool named = false;
 	for (const cJSON *c = v->child; c; c = c->next) {
 		char k[192];
-		si_status rc;
+		si_rc rc;
 		snprintf(k, sizeof(k), "%s.%s", key, c->string);
 		if (strcmp(c->string, "names") == 0) {
 			rc = string_list(p, c, k, &r->names, false);
@@ -218,16 +218,16 @@ static si_status ns_rule(struct parser *p, const cJSON *v, const char *key,
 
 /* A whitelist list: an empty one is refused, as it would read as "none" to
  * some and "any" to others; leaving the key out means any. */
-static si_status wl_list(struct parser *p, const cJSON *v, const char *key,
+static si_rc wl_list(struct parser *p, const cJSON *v, const char *key,
 			 struct si_strings *out)
 {
-	si_status rc = string_list(p, v, key, out, false);
+	si_rc rc = string_list(p, v, key, out, false);
 	if (rc == SI_OK && out->n == 0)
 		return bad(p, v, key, "an empty list; leave the key out to mean any");
 	return rc;
 }
 
-static si_status wl_entry(struct parser *p, const cJSON *v, const char *key,
+static si_rc wl_entry(struct parser *p, const cJSON *v, const char *key,
 			  struct si_whitelist_entry *e)
 {
 	if (!cJSON_IsObject(v))
@@ -236,7 +236,7 @@ static si_status wl_entry(struct parser *p, const cJSON *v, const char *key,
 	e->any_check = true;
 	for (const cJSON *c = v->child; c; c = c->next) {
 		char k[192];
-		si_status rc = SI_OK;
+		si_rc rc = SI_OK;
 		snprintf(k, sizeof(k), "%s.%s", key, c->string);
 		if (strcmp(c->string, "namespaces") == 0) {
 			rc = wl_list(p, c, k, &e->namespaces);
@@ -277,9 +277,9 @@ static si_status wl_entry(struct parser *p, const cJSON *v, const char *key,
 }
 
 /* Parses a list member whose items are filled by `fn`. */
-static si_status parse_list(struct parser *p, const cJSON *v, const char *key,
+static si_rc parse_list(struct parser *p, const cJSON *v, const char *key,
 			    void **items, size_t *n, size_t size,
-			    si_status (*fn)(struct parser *, const cJSON *, const char *, void *))
+			    si_rc (*fn)(struct parser *, const cJSON *, const char *, void *))
 {
 	if (!cJSON_IsArray(v))
 		return bad(p, v, key, "expected a list, got %s", si_json_type_name(v));
@@ -292,26 +292,26 @@ static si_status parse_list(struct parser *p, const cJSON *v, const char *key,
 		char k[64];
 		snprintf(k, sizeof(k), "%s[%zu]", key, i);
 		*n = i + 1;
-		si_status rc = fn(p, c, k, arr + i * size);
+		si_rc rc = fn(p, c, k, arr + i * size);
 		if (rc)
 			return rc;
 	}
 	return SI_OK;
 }
 
-static si_status ns_rule_cb(struct parser *p, const cJSON *v, const char *k, void *out)
+static si_rc ns_rule_cb(struct parser *p, const cJSON *v, const char *k, void *out)
 {
 	return ns_rule(p, v, k, out);
 }
 
-static si_status wl_entry_cb(struct parser *p, const cJSON *v, const char *k, void *out)
+static si_rc wl_entry_cb(struct parser *p, const cJSON *v, const char *k, void *out)
 {
 	return wl_entry(p, v, k, out);
 }
 
-static si_status policy_body(struct parser *p, const cJSON *root, struct si_policy *pol)
+static si_rc policy_body(struct parser *p, const cJSON *root, struct si_policy *pol)
 {
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 	if (!root)
 		return SI_OK;
 	if (!cJSON_IsObject(root))
@@ -344,13 +344,13 @@ static si_status policy_body(struct parser *p, const cJSON *root, struct si_poli
 	return rc;
 }
 
-si_status si_policy_parse(const char *path, const char *data, size_t len,
+si_rc si_policy_parse(const char *path, const char *data, size_t len,
 			  struct si_policy **out, struct si_error *err)
 {
 	struct si_limits lim = si_limits_default;
 	struct si_input *in = NULL;
 	struct si_policy *pol = calloc(1, sizeof(*pol));
-	si_status rc;
+	si_rc rc;
 
 	*out = NULL;
 	lim.max_input_bytes = MAX_POLICY_BYTES;
@@ -388,11 +388,11 @@ fail:
 	return rc;
 }
 
-si_status si_policy_load(const char *path, struct si_policy **out, struct si_error *err)
+si_rc si_policy_load(const char *path, struct si_policy **out, struct si_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	si_status rc;
+	si_rc rc;
 
 	*out = NULL;
 	if (!f)
@@ -414,7 +414,7 @@ si_status si_policy_load(const char *path, struct si_policy **out, struct si_err
 	return rc;
 }
 
-si_status si_policy_default(struct si_policy **out, struct si_error *err)
+si_rc si_policy_default(struct si_policy **out, struct si_error *err)
 {
 	return si_policy_parse("(default policy)", si_policy_default_yaml,
 			       strlen(si_policy_default_yaml), out, err);
@@ -463,4 +463,13 @@ enum si_severity si_policy_severity(const struct si_policy *p, const char *ns,
 {
 	const struct si_ns_rule *r = si_policy_rule(p, ns);
 	return r && r->has_severity[item] ? r->severity[item] : p->severity[item];
+}
+
+enum si_mode si_policy_mode(const struct si_policy *p, const char *ns,
+			    const enum si_mode *path_mode)
+{
+	const struct si_ns_rule *r = si_policy_rule(p, ns);
+	if (r && r->has_mode)
+		return r->mode;
+	return path_mode ? *path_mode : p->mode;
 }

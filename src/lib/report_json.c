@@ -77,7 +77,7 @@ static cJSON *workload_json(const struct si_audit_entry *e, bool failed_only)
 	return o;
 }
 
-static si_status print_json(cJSON *root, FILE *out, struct si_error *err)
+static si_rc print_json(cJSON *root, FILE *out, struct si_error *err)
 {
 	char *text = root ? cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
@@ -91,7 +91,7 @@ static si_status print_json(cJSON *root, FILE *out, struct si_error *err)
 /* Writes `v` (taking ownership) as the member or element of a structure
  * nested `tabs` deep, so that the report streams out one workload at a time
  * yet reads as if printed whole. */
-static si_status put_nested(FILE *out, const char *key, cJSON *v, int tabs, bool last)
+static si_rc put_nested(FILE *out, const char *key, cJSON *v, int tabs, bool last)
 {
 	char *text = v ? cJSON_Print(v) : NULL;
 	cJSON_Delete(v);
@@ -134,10 +134,10 @@ static cJSON *error_json(const struct si_error *e)
 	return o;
 }
 
-si_status si_report_json(const struct si_audit *a, const struct si_report_options *o,
+si_rc si_report_json(const struct si_audit *a, const struct si_report_options *o,
 			 FILE *out, struct si_error *err)
 {
-	si_status rc;
+	si_rc rc;
 	size_t last = a->n_entries;
 
 	fputs("{\n\t\"apiVersion\":\t\"security-inspector.io/v1\",\n"
@@ -184,7 +184,7 @@ static const char *scope_name(enum si_scope s)
 	return "container";
 }
 
-si_status si_report_checks_json(FILE *out, struct si_error *err)
+si_rc si_report_checks_json(FILE *out, struct si_error *err)
 {
 	cJSON *root = cJSON_CreateArray();
 	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {

@@ -68,7 +68,7 @@ static void workload_block(FILE *out, const struct style *st, const struct si_au
 	fputc('\n', out);
 }
 
-si_status si_report_text(const struct si_audit *a, const struct si_report_options *o,
+si_rc si_report_text(const struct si_audit *a, const struct si_report_options *o,
 			 FILE *out, struct si_error *err)
 {
 	const struct style *st = o->color ? &ansi : &plain;
@@ -109,7 +109,7 @@ si_status si_report_text(const struct si_audit *a, const struct si_report_option
 			   : SI_OK;
 }
 
-si_status si_report_checks_text(FILE *out, bool color)
+si_rc si_report_checks_text(FILE *out, bool color)
 {
 	const struct style *st = color ? &ansi : &plain;
 	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {

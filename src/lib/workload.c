@@ -44,7 +44,7 @@ static bool has_type(const cJSON *v, int types)
 /* `v` when it has one of `types`; NULL when absent or null. Another type
  * sets *rc to SI_ERR_TYPE naming `path`. Once *rc is set, later calls do
  * nothing, so a run of reads needs one check at its end. */
-static const cJSON *check(struct ctx *c, si_status *rc, const cJSON *v,
+static const cJSON *check(struct ctx *c, si_rc *rc, const cJSON *v,
 			  const char *path, int types)
 {
 	if (*rc || !v || cJSON_IsNull(v))
@@ -65,7 +65,7 @@ static const cJSON *check(struct ctx *c, si_status *rc, const cJSON *v,
 
 /* The member `key` of `parent` (if an object), checked as above; its path is
  * "<path>.<key>". */
-static const cJSON *field(struct ctx *c, si_status *rc, const cJSON *parent,
+static const cJSON *field(struct ctx *c, si_rc *rc, const cJSON *parent,
 			  const char *path, const char *key, int types)
 {
 	if (*rc || !cJSON_IsObject(parent))
@@ -133,9 +133,9 @@ static void derive_owners(struct si_workload *w)
 	}
 }
 
-static si_status read_metadata(struct ctx *c, const cJSON *obj, struct si_workload *w)
+static si_rc read_metadata(struct ctx *c, const cJSON *obj, struct si_workload *w)
 {
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 	const cJSON *meta = field(c, &rc, obj, "", "metadata", T_OBJECT);
 	const cJSON *name = field(c, &rc, meta, "metadata", "name", T_STRING);
 	const cJSON *gen = field(c, &rc, meta, "metadata", "generateName", T_STRING);
@@ -171,9 +171,9 @@ static si_status read_metadata(struct ctx *c, const cJSON *obj, struct si_worklo
 }
 
 /* Type-checks the fields of one container that the items read. */
-static si_status check_container(struct ctx *c, const cJSON *ct, const char *path)
+static si_rc check_container(struct ctx *c, const cJSON *ct, const char *path)
 {
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 	char p[192];
 
 	field(c, &rc, ct, path, "name", T_STRING);
@@ -216,10 +216,10 @@ static si_status check_container(struct ctx *c, const cJSON *ct, const char *pat
 	return rc;
 }
 
-static si_status add_containers(struct ctx *c, struct si_workload *w, const char *spec_path,
+static si_rc add_containers(struct ctx *c, struct si_workload *w, const char *spec_path,
 				const char *key, enum si_container_role role, size_t *cap)
 {
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 	const cJSON *list = field(c, &rc, w->pod_spec, spec_path, key, T_ARRAY);
 	int i = 0;
 	for (const cJSON *ct = list ? list->child : NULL; ct && !rc; ct = ct->next, i++) {
@@ -250,7 +250,7 @@ static si_status add_containers(struct ctx *c, struct si_workload *w, const char
 
 /* Finds the pod spec of `kind` and its path. NULL (with rc SI_OK) when the
  * object has none, as a partial manifest or a patch may. */
-static const cJSON *find_pod_spec(struct ctx *c, si_status *rc, const cJSON *obj,
+static const cJSON *find_pod_spec(struct ctx *c, si_rc *rc, const cJSON *obj,
 				  struct si_workload *w, const char **path)
 {
 	const cJSON *spec = field(c, rc, obj, "", "spec", T_OBJECT);
@@ -275,9 +275,9 @@ static const cJSON *find_pod_spec(struct ctx *c, si_status *rc, const cJSON *obj
 	return field(c, rc, tpl, "spec.template", "spec", T_OBJECT);
 }
 
-static si_status read_pod(struct ctx *c, const cJSON *obj, struct si_workload *w)
+static si_rc read_pod(struct ctx *c, const cJSON *obj, struct si_workload *w)
 {
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 	const char *path = "spec";
 	size_t cap = 0;
 
@@ -306,9 +306,9 @@ static si_status read_pod(struct ctx *c, const cJSON *obj, struct si_workload *w
 	return SI_OK;
 }
 
-static si_status read_binding(struct ctx *c, const cJSON *obj, struct si_workload *w)
+static si_rc read_binding(struct ctx *c, const cJSON *obj, struct si_workload *w)
 {
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 	w->subjects = field(c, &rc, obj, "", "subjects", T_ARRAY);
 	int i = 0;
 	for (const cJSON *s = w->subjects ? w->subjects->child : NULL; s; s = s->next, i++) {
@@ -321,11 +321,11 @@ static si_status read_binding(struct ctx *c, const cJSON *obj, struct si_workloa
 	return rc;
 }
 
-si_status si_workload_from_json(const cJSON *obj, struct si_workload *out,
+si_rc si_workload_from_json(const cJSON *obj, struct si_workload *out,
 				const cJSON **where, struct si_error *err)
 {
 	struct ctx c = { where, err };
-	si_status rc = SI_OK;
+	si_rc rc = SI_OK;
 
 	memset(out, 0, sizeof(*out));
 	out->name = out->namespace = out->kind = "";

@@ -26,7 +26,7 @@ static struct si_input *parse_ok(const char *path, const char *text)
 	struct si_input *in = NULL;
 	struct si_error err = { 0 };
 	char buf[900];
-	si_status rc = si_input_parse(path, text, strlen(text), &si_limits_default, &in, &err);
+	si_rc rc = si_input_parse(path, text, strlen(text), &si_limits_default, &in, &err);
 	if (rc != SI_OK)
 		fail_msg("unexpected error: %s", si_error_format(&err, buf, sizeof(buf)));
 	assert_non_null(in);
@@ -34,12 +34,12 @@ static struct si_input *parse_ok(const char *path, const char *text)
 }
 
 /* Parses `text` expecting failure; returns the code and fills `err`. */
-static si_status parse_fail(const char *path, const char *text, const struct si_limits *lim,
+static si_rc parse_fail(const char *path, const char *text, const struct si_limits *lim,
 			    struct si_error *err)
 {
 	struct si_input *in = (struct si_input *)&in;   /* must be reset to NULL */
 	memset(err, 0, sizeof(*err));
-	si_status rc = si_input_parse(path, text, strlen(text), lim ? lim : &si_limits_default,
+	si_rc rc = si_input_parse(path, text, strlen(text), lim ? lim : &si_limits_default,
 				      &in, err);
 	assert_int_not_equal(rc, SI_OK);
 	assert_null(in);

@@ -641,7 +641,7 @@ static void test_wrong_field_type_is_a_type_error_naming_the_path(void **state)
 		struct si_workload w;
 		struct si_error err = { 0 };
 		const cJSON *where = NULL;
-		si_status rc = si_workload_from_json(doc, &w, &where, &err);
+		si_rc rc = si_workload_from_json(doc, &w, &where, &err);
 		if (rc != SI_ERR_TYPE)
 			fail_msg("case %zu: status %d, expected SI_ERR_TYPE (%s)", i, rc, err.message);
 		assert_int_equal(err.code, SI_ERR_TYPE);
@@ -689,7 +689,7 @@ static void test_unknown_or_missing_kind_is_invalid(void **state)
 		cJSON *doc = json_of(docs[i]);
 		struct si_workload w;
 		struct si_error err = { 0 };
-		si_status rc = si_workload_from_json(doc, &w, NULL, &err);
+		si_rc rc = si_workload_from_json(doc, &w, NULL, &err);
 		if (rc != SI_ERR_INVALID)
 			fail_msg("case %zu: status %d, expected SI_ERR_INVALID", i, rc);
 		assert_int_equal(err.code, SI_ERR_INVALID);

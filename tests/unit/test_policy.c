@@ -35,7 +35,7 @@ static void policy_fails(const char *yaml, int line, const char *key, struct si_
 {
 	struct si_policy *p = (struct si_policy *)&p;
 	memset(err, 0, sizeof(*err));
-	si_status rc = si_policy_parse(PATH, yaml, strlen(yaml), &p, err);
+	si_rc rc = si_policy_parse(PATH, yaml, strlen(yaml), &p, err);
 	if (rc != SI_ERR_POLICY)
 		fail_msg("expected SI_ERR_POLICY, got %d (%s)", rc, err->message);
 	assert_null(p);

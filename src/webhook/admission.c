@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: Apache-2.0
+// AdmissionReview <-> decision: decodes the request, runs the library's
+// evaluation and decision, and writes the response users read in kubectl.
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admission.h"
+#include "security-inspector/evaluate.h"
+#include "security-inspector/workload.h"
+
+#define DENIAL_MAX 2048
+#define WHO_MAX 80
+
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNull(v) ? NULL : v;
+}
+
+static void copy_string(char *dst, size_t size, const cJSON *v)
+{
+	snprintf(dst, size, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+/* Finishes `out` with `root` (taken) as the body. */
+static si_rc finish(struct si_admission_answer *out, cJSON *root, int status)
+{
+	char *text = root ? cJSON_PrintUnformatted(root) : NULL;
+	cJSON_Delete(root);
+	if (!text)
+		return SI_ERR_NOMEM;
+	out->http_status = status;
+	out->body = text;
+	out->body_len = strlen(text);
+	return SI_OK;
+}
+
+__attribute__((format(printf, 2, 3)))
+static si_rc bad_request(struct si_admission_answer *out, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cJSON *root = cJSON_CreateObject();
+	if (!root || !cJSON_AddStringToObject(root, "error", msg)) {
+		cJSON_Delete(root);
+		return SI_ERR_NOMEM;
+	}
+	out->allowed = false;
+	return finish(out, root, 400);
+}
+
+/* Keeps a warning to one printable line. */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+/* "(app, db, +3 more)": the containers that failed `item`, or "" for pod
+ * and binding results. */
+static void who_failed(const struct si_evaluation *ev, const struct si_item *item,
+		       char *buf, size_t size)
+{
+	size_t n = 0, shown = 0, more = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ev->n_results; i++) {
+		const struct si_result *r = &ev->results[i];
+		if (r->item != item || r->status != SI_RESULT_FAILED || !r->container)
+			continue;
+		const char *name = r->container->name[0] ? r->container->name : "(unnamed)";
+		if (n + strlen(name) + 16 > WHO_MAX || n + strlen(name) + 16 > size) {
+			more++;
+			continue;
+		}
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", shown ? ", " : " (", name);
+		shown++;
+	}
+	if (more)
+		n += (size_t)snprintf(buf + n, size - n, ", +%zu more", more);
+	if (shown)
+		snprintf(buf + n, size - n, ")");
+}
+
+/* One line per failed item: "[danger] runAsRootAllowed (app, db): fix". */
+static void item_line(const struct si_evaluation *ev, const struct si_item *item,
+		      enum si_severity sev, bool with_severity, char *buf, size_t size)
+{
+	char who[WHO_MAX + 32];
+	who_failed(ev, item, who, sizeof(who));
+	if (with_severity)
+		snprintf(buf, size, "[%s] %s%s: %s", si_severity_name(sev), item->name, who,
+			 item->fix);
+	else
+		snprintf(buf, size, "%s%s: %s", item->name, who, item->fix);
+	printable(buf);
+}
+
+/* The severity the policy gave the failed results of `item`, or IGNORE when
+ * none failed. */
+static enum si_severity failed_severity(const struct si_evaluation *ev, const struct si_item *item)
+{
+	for (size_t i = 0; i < ev->n_results; i++)
+		if (ev->results[i].item == item && ev->results[i].status == SI_RESULT_FAILED)
+			return ev->results[i].severity;
+	return SI_SEVERITY_IGNORE;
+}
+
+static bool add_warnings(cJSON *response, const struct si_evaluation *ev, bool skip_danger)
+{
+	char lines[SI_ITEM_COUNT][SI_WARNING_MAX + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
+		enum si_severity sev = failed_severity(ev, &si_items[i]);
+		if (sev == SI_SEVERITY_IGNORE || (skip_danger && sev == SI_SEVERITY_DANGER))
+			continue;
+		item_line(ev, &si_items[i], sev, true, lines[n++], SI_WARNING_MAX + 1);
+	}
+	if (n == 0)
+		return true;
+	cJSON *arr = cJSON_AddArrayToObject(response, "warnings");
+	if (!arr)
+		return false;
+	/* Keep room for the last line that says how many were cut. */
+	static const size_t cut_room = 80;
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(lines[i]);
+		bool last = i + 1 == n;
+		if (total + len > SI_WARNINGS_TOTAL_MAX - (last ? 0 : cut_room)) {
+			char cut[SI_WARNING_MAX];
+			snprintf(cut, sizeof(cut), "... and %zu more failed item%s not shown: "
+				 "run security-inspector audit for the full report",
+				 n - i, n - i == 1 ? "" : "s");
+			return cJSON_AddItemToArray(arr, cJSON_CreateString(cut));
+		}
+		if (!cJSON_AddItemToArray(arr, cJSON_CreateString(lines[i])))
+			return false;
+		total += len;
+	}
+	return true;
+}
+
+static bool add_denial(cJSON *response, const struct si_workload *w,
+		       const struct si_evaluation *ev)
+{
+	char msg[DENIAL_MAX], line[SI_WARNING_MAX + 1];
+	size_t n = (size_t)snprintf(msg, sizeof(msg),
+		"security-inspector denied %s %s: %zu danger check%s failed: ",
+		w->kind, w->name[0] ? w->name : "(generated name)", ev->danger_failed,
+		ev->danger_failed == 1 ? "" : "s");
+	size_t items = 0, left = 0;
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
+		if (failed_severity(ev, &si_items[i]) != SI_SEVERITY_DANGER)
+			continue;
+		item_line(ev, &si_items[i], SI_SEVERITY_DANGER, false, line, sizeof(line));
+		if (n + strlen(line) + 40 >= sizeof(msg)) {
+			left++;
+			continue;
+		}
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s", items++ ? "; " : "", line);
+	}
+	if (left)
+		snprintf(msg + n, sizeof(msg) - n, "; and %zu more", left);
+	cJSON *status = cJSON_AddObjectToObject(response, "status");
+	return status && cJSON_AddNumberToObject(status, "code", 403) &&
+	       cJSON_AddStringToObject(status, "reason", "Forbidden") &&
+	       cJSON_AddStringToObject(status, "message", msg);
+}
+
+static bool add_audit_annotations(cJSON *response, const struct si_evaluation *ev)
+{
+	char ids[SI_ITEM_COUNT * 32] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+		if (failed_severity(ev, &si_items[i]) != SI_SEVERITY_IGNORE)
+			n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%s", n ? "," : "",
+					      si_items[i].name);
+	if (!n)
+		return true;
+	cJSON *ann = cJSON_AddObjectToObject(response, "auditAnnotations");
+	return ann && cJSON_AddStringToObject(ann, "failed-checks", ids);
+}
+
+/* Ensures the object carries the kind and namespace of the request, which
+ * an object being created may leave out. */
+static bool complete_object(cJSON *obj, const char *kind, const char *ns)
+{
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "kind") &&
+	    !cJSON_AddStringToObject(obj, "kind", kind))
+		return false;
+	cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	if (!meta && !(meta = cJSON_AddObjectToObject(obj, "metadata")))
+		return false;
+	if (cJSON_IsObject(meta) && ns[0] && !cJSON_GetObjectItemCaseSensitive(meta, "namespace"))
+		return cJSON_AddStringToObject(meta, "namespace", ns) != NULL;
+	return true;
+}
+
+/* Whether an UPDATE leaves what the checks read as it was. */
+static bool spec_unchanged(const cJSON *old_obj, const struct si_workload *w)
+{
+	struct si_workload old;
+	bool same = false;
+	if (cJSON_IsObject(old_obj) &&
+	    si_workload_from_json(old_obj, &old, NULL, NULL) == SI_OK) {
+		if (w->class == SI_CLASS_POD)
+			same = cJSON_Compare(old.pod_spec, w->pod_spec, true);
+		else
+			same = cJSON_Compare(old.subjects, w->subjects, true) ||
+			       (!old.subjects && !w->subjects);
+	}
+	si_workload_clear(&old);
+	return same;
+}
+
+static cJSON *response_root(const cJSON *api_version, const char *uid, cJSON **response)
+{
+	cJSON *root = cJSON_CreateObject();
+	if (!root || !cJSON_AddStringToObject(root, "apiVersion", api_version->valuestring) ||
+	    !cJSON_AddStringToObject(root, "kind", "AdmissionReview") ||
+	    !(*response = cJSON_AddObjectToObject(root, "response")) ||
+	    !cJSON_AddStringToObject(*response, "uid", uid)) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *policy,
+			      const enum si_mode *path_mode, const struct si_limits *lim,
+			      struct si_admission_answer *out)
+{
+	struct si_error err = { 0 };
+	struct si_workload w = { 0 };
+	struct si_evaluation ev = { 0 };
+	cJSON *req_doc = NULL, *root = NULL, *response = NULL;
+	si_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	out->allowed = true;
+	rc = si_json_parse(body, len, lim, &req_doc, &err);
+	if (rc == SI_ERR_NOMEM)
+		return rc;
+	if (rc) {
+		rc = bad_request(out, "the body is not valid JSON: line %d: %s", err.line,
+				 err.message);
+		goto out;
+	}
+	const cJSON *api = member(req_doc, "apiVersion"), *kind = member(req_doc, "kind");
+	cJSON *req = cJSON_GetObjectItemCaseSensitive(req_doc, "request");
+	if (!cJSON_IsObject(req_doc) || !cJSON_IsString(kind) ||
+	    strcmp(kind->valuestring, "AdmissionReview") != 0) {
+		rc = bad_request(out, "not an AdmissionReview: kind must be AdmissionReview");
+		goto out;
+	}
+	if (!cJSON_IsString(api) || (strcmp(api->valuestring, "admission.k8s.io/v1") != 0 &&
+				     strcmp(api->valuestring, "admission.k8s.io/v1beta1") != 0)) {
+		rc = bad_request(out, "unsupported apiVersion: use admission.k8s.io/v1 or v1beta1");
+		goto out;
+	}
+	const cJSON *uid = member(req, "uid");
+	if (!cJSON_IsObject(req) || !cJSON_IsString(uid) || !uid->valuestring[0]) {
+		rc = bad_request(out, "not an AdmissionReview: request.uid is missing");
+		goto out;
+	}
+	const cJSON *op = member(req, "operation"), *sub = member(req, "subResource");
+	const cJSON *req_kind = member(member(req, "kind"), "kind");
+	copy_string(out->uid, sizeof(out->uid), uid);
+	copy_string(out->operation, sizeof(out->operation), op);
+	copy_string(out->kind, sizeof(out->kind), req_kind);
+	copy_string(out->namespace, sizeof(out->namespace), member(req, "namespace"));
+	copy_string(out->name, sizeof(out->name), member(req, "name"));
+	out->dry_run = cJSON_IsTrue(member(req, "dryRun"));
+	out->mode = si_policy_mode(policy, out->namespace, path_mode);
+	if (!(root = response_root(api, out->uid, &response)))
+		return SI_ERR_NOMEM;
+
+	/* What is not inspected is allowed untouched. */
+	bool write = strcmp(out->operation, "CREATE") == 0 || strcmp(out->operation, "UPDATE") == 0;
+	bool subresource = cJSON_IsString(sub) && sub->valuestring[0];
+	if (!write || subresource || out->mode == SI_MODE_OFF ||
+	    !si_workload_kind_supported(out->kind))
+		goto answer;
+	cJSON *obj = cJSON_GetObjectItemCaseSensitive(req, "object");
+	if (!cJSON_IsObject(obj)) {
+		rc = bad_request(out, "request.object is missing for %s", out->operation);
+		goto out;
+	}
+	if (!complete_object(obj, out->kind, out->namespace)) {
+		rc = SI_ERR_NOMEM;
+		goto out;
+	}
+	rc = si_workload_from_json(obj, &w, NULL, &err);
+	if (rc == SI_ERR_INVALID)        /* e.g. no pod template: nothing to check */
+		goto answer;
+	if (rc == SI_ERR_TYPE) {
+		rc = bad_request(out, "request.object: %s", err.message);
+		goto out;
+	}
+	if (rc || (rc = si_evaluate(&w, policy, &ev, &err)))
+		goto out;
+	if (!out->name[0])
+		snprintf(out->name, sizeof(out->name), "%s", w.name);
+	out->inspected = true;
+	bool same = strcmp(out->operation, "UPDATE") == 0 &&
+		    spec_unchanged(cJSON_GetObjectItemCaseSensitive(req, "oldObject"), &w);
+	struct si_decision d;
+	si_decide(&ev, out->mode, same, &d);
+	out->allowed = d.allowed;
+	for (size_t i = 0; i < ev.n_results; i++)
+		if (ev.results[i].status == SI_RESULT_FAILED)
+			out->failed[ev.results[i].item->id] = true;
+	if ((d.deny_dangers && !add_denial(response, &w, &ev)) ||
+	    (d.warn && !add_warnings(response, &ev, d.deny_dangers)) ||
+	    !add_audit_annotations(response, &ev)) {
+		rc = SI_ERR_NOMEM;
+		goto out;
+	}
+answer:
+	if (!cJSON_AddBoolToObject(response, "allowed", out->allowed)) {
+		rc = SI_ERR_NOMEM;
+		goto out;
+	}
+	rc = finish(out, root, 200);
+	root = NULL;
+out:
+	cJSON_Delete(root);
+	cJSON_Delete(req_doc);
+	si_evaluation_clear(&ev);
+	si_workload_clear(&w);
+	return rc;
+}
+
+void si_admission_answer_clear(struct si_admission_answer *a)
+{
+	if (!a)
+		return;
+	free(a->body);
+	a->body = NULL;
+	a->body_len = 0;
+}
+
+void si_admission_log(const struct si_admission_answer *a, double latency_ms, FILE *out)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[40];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+
+	cJSON *o = cJSON_CreateObject();
+	char time_text[64];
+	snprintf(time_text, sizeof(time_text), "%s.%03ldZ", when, ts.tv_nsec / 1000000);
+	cJSON_AddStringToObject(o, "time", time_text);
+	cJSON_AddStringToObject(o, "uid", a->uid);
+	cJSON_AddStringToObject(o, "namespace", a->namespace);
+	cJSON_AddStringToObject(o, "kind", a->kind);
+	cJSON_AddStringToObject(o, "name", a->name);
+	cJSON_AddStringToObject(o, "operation", a->operation);
+	cJSON_AddBoolToObject(o, "dryRun", a->dry_run);
+	cJSON_AddStringToObject(o, "mode", si_mode_name(a->mode));
+	cJSON_AddBoolToObject(o, "allowed", a->allowed);
+	cJSON *failed = cJSON_AddArrayToObject(o, "failed");
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+		if (a->failed[i])
+			cJSON_AddItemToArray(failed, cJSON_CreateString(si_items[i].name));
+	cJSON_AddNumberToObject(o, "latencyMs", (double)(long)(latency_ms * 1000) / 1000.0);
+	if (a->http_status != 200)
+		cJSON_AddNumberToObject(o, "httpStatus", a->http_status);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text) {
+		fprintf(out, "%s\n", text);
+		free(text);
+	}
+}

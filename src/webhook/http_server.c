@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: Apache-2.0
+// The HTTPS server on libmicrohttpd (and its GnuTLS): routing, TLS
+// certificates swapped without a restart, body and connection limits,
+// timeouts, the in-flight count for draining.
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+
+#include "admission.h"
+#include "http_server.h"
+
+#define MAX_CHAIN 8
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+/* A certificate chain and key as GnuTLS serves them. Replaced ones are kept
+ * until the server stops: a handshake may still be using them. */
+struct creds {
+	gnutls_pcert_st pcerts[MAX_CHAIN];
+	unsigned n;
+	gnutls_privkey_t key;
+	struct creds *retired;
+};
+
+struct si_http_server {
+	struct si_http_config cfg;
+	struct MHD_Daemon *daemon;
+	int listen_fd;
+	struct si_policy_slot *policy;
+	struct si_metrics *metrics;
+	struct si_limits limits;
+	_Atomic(struct creds *) creds;
+	pthread_mutex_t creds_mu;        /* serializes swaps */
+	atomic_long in_flight;
+	atomic_bool draining;
+};
+
+/* GnuTLS's certificate callback carries no user pointer: one server per
+ * process. */
+static struct si_http_server *the_server;
+
+/* One request's state, from its first callback to its completion. */
+struct request {
+	char *body;
+	size_t len, cap;
+	bool too_big;
+	bool has_mode;
+	enum si_mode mode;
+	struct timespec start;
+};
+
+static void creds_free(struct creds *c)
+{
+	while (c) {
+		struct creds *next = c->retired;
+		for (unsigned i = 0; i < c->n; i++)
+			gnutls_pcert_deinit(&c->pcerts[i]);
+		if (c->key)
+			gnutls_privkey_deinit(c->key);
+		free(c);
+		c = next;
+	}
+}
+
+static si_rc creds_load(const char *cert_pem, size_t cert_len, const char *key_pem,
+			    size_t key_len, struct creds **out, struct si_error *err)
+{
+	struct creds *c = calloc(1, sizeof(*c));
+	gnutls_datum_t cert = { (unsigned char *)cert_pem, (unsigned)cert_len };
+	gnutls_datum_t key = { (unsigned char *)key_pem, (unsigned)key_len };
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	c->n = MAX_CHAIN;
+	rc = gnutls_pcert_list_import_x509_raw(c->pcerts, &c->n, &cert, GNUTLS_X509_FMT_PEM, 0);
+	if (rc < 0) {
+		c->n = 0;
+		creds_free(c);
+		return si_error_set(err, SI_ERR_SYNTAX, NULL, 0, "certificate: %s",
+				    gnutls_strerror(rc));
+	}
+	if ((rc = gnutls_privkey_init(&c->key)) < 0 ||
+	    (rc = gnutls_privkey_import_x509_raw(c->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+		creds_free(c);
+		return si_error_set(err, SI_ERR_SYNTAX, NULL, 0, "private key: %s",
+				    gnutls_strerror(rc));
+	}
+	*out = c;
+	return SI_OK;
+}
+
+static int retrieve_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
+			 const gnutls_pk_algorithm_t *algos, int n_algos, gnutls_pcert_st **pcert,
+			 unsigned int *pcert_length, gnutls_privkey_t *key)
+{
+	(void)session, (void)req_ca_dn, (void)nreqs, (void)algos, (void)n_algos;
+	struct creds *c = atomic_load(&the_server->creds);
+	*pcert = c->pcerts;
+	*pcert_length = c->n;
+	*key = c->key;
+	return 0;
+}
+
+si_rc si_http_server_set_certificate(struct si_http_server *s, const char *cert_pem,
+					 size_t cert_len, const char *key_pem, size_t key_len,
+					 struct si_error *err)
+{
+	struct creds *c;
+	si_rc rc = creds_load(cert_pem, cert_len, key_pem, key_len, &c, err);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&s->creds_mu);
+	c->retired = atomic_exchange(&s->creds, c);
+	pthread_mutex_unlock(&s->creds_mu);
+	return SI_OK;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Queues `body` (malloc'd and taken, or static when `owned` is false). */
+static enum MHD_Result respond(struct si_http_server *s, struct MHD_Connection *c, int status,
+			       const char *type, char *body, size_t len, bool owned)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		if (owned)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+					strncmp(type, "application/json", 16) == 0 ? "POST" : "GET, HEAD");
+	if (status != MHD_HTTP_OK)
+		si_metrics_http_error(s->metrics, status);
+	enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* A JSON error answer {"error": "..."}. */
+static enum MHD_Result respond_error(struct si_http_server *s, struct MHD_Connection *c,
+				     int status, const char *message)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *text = o && cJSON_AddStringToObject(o, "error", message)
+		     ? cJSON_PrintUnformatted(o) : NULL;
+	cJSON_Delete(o);
+	if (!text)
+		return MHD_NO;
+	return respond(s, c, status, "application/json", text, strlen(text), true);
+}
+
+static enum MHD_Result respond_text(struct si_http_server *s, struct MHD_Connection *c,
+				    int status, const char *text)
+{
+	return respond(s, c, status, "text/plain; charset=utf-8", (char *)text, strlen(text),
+		       false);
+}
+
+/* Routes a request for `url` that is not /validate. */
+static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection *c,
+				 const char *url, const char *method)
+{
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
+	    strcmp(url, "/metrics") == 0) {
+		if (!get)
+			return respond(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+				       (char *)"method not allowed\n", 19, false);
+		if (strcmp(url, "/healthz") == 0)
+			return respond_text(s, c, MHD_HTTP_OK, "ok\n");
+		if (strcmp(url, "/readyz") == 0)
+			return atomic_load(&s->draining)
+			       ? respond_text(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "draining\n")
+			       : respond_text(s, c, MHD_HTTP_OK, "ok\n");
+		size_t len;
+		char *text = si_metrics_render(s->metrics, atomic_load(&s->in_flight), &len);
+		if (!text)
+			return respond_text(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		return respond(s, c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text,
+			       len, true);
+	}
+	return respond_error(s, c, MHD_HTTP_NOT_FOUND,
+			     "not found: the webhook serves POST /validate[/enforce|warn|audit|off]");
+}
+
+/* The first callback of POST /validate[/MODE]: checks what the headers say
+ * before any of the body is read. */
+static enum MHD_Result start_validate(struct si_http_server *s, struct MHD_Connection *c,
+				      const char *url, const char *method, void **req_cls)
+{
+	struct request *r;
+	enum si_mode mode;
+	bool has_mode = false;
+
+	if (url[9] == '/') {
+		if (!si_mode_parse(url + 10, &mode))
+			return respond_error(s, c, MHD_HTTP_NOT_FOUND,
+					     "unknown mode in the path: use /validate/enforce, "
+					     "/validate/warn, /validate/audit or /validate/off");
+		has_mode = true;
+	}
+	if (strcmp(method, "POST") != 0)
+		return respond(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
+			       (char *)"{\"error\":\"use POST\"}", 19, false);
+	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!type || strncasecmp(type, "application/json", 16) != 0 ||
+	    (type[16] && type[16] != ';' && type[16] != ' '))
+		return respond_error(s, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				     "Content-Type must be application/json");
+	const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long declared = 0;
+	if (length) {
+		char *end;
+		errno = 0;
+		declared = strtoull(length, &end, 10);
+		if (errno || *end || end == length)
+			return respond_error(s, c, MHD_HTTP_BAD_REQUEST, "bad Content-Length");
+		if (declared > s->cfg.max_body)
+			return respond_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE,
+					     "the body is over the server's --max-body limit");
+	}
+	if (!(r = calloc(1, sizeof(*r))))
+		return MHD_NO;
+	r->cap = declared ? (size_t)declared : 16384;
+	if (!(r->body = malloc(r->cap + 1))) {
+		free(r);
+		return MHD_NO;
+	}
+	r->has_mode = has_mode;
+	r->mode = mode;
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	atomic_fetch_add(&s->in_flight, 1);
+	*req_cls = r;
+	return MHD_YES;
+}
+
+static bool append(struct si_http_server *s, struct request *r, const char *data, size_t n)
+{
+	if (r->too_big || r->len + n > s->cfg.max_body) {
+		r->too_big = true;
+		return true;
+	}
+	if (r->len + n > r->cap) {
+		size_t cap = r->cap * 2 > r->len + n ? r->cap * 2 : r->len + n;
+		if (cap > s->cfg.max_body)
+			cap = s->cfg.max_body;
+		char *b = realloc(r->body, cap + 1);
+		if (!b)
+			return false;
+		r->body = b;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	return true;
+}
+
+static enum MHD_Result finish_validate(struct si_http_server *s, struct MHD_Connection *c,
+				       struct request *r)
+{
+	struct si_admission_answer a;
+	struct si_policy_hold *hold;
+
+	if (r->too_big)
+		return respond_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE,
+				     "the body is over the server's --max-body limit");
+	const struct si_policy *p = si_policy_slot_acquire(s->policy, &hold);
+	si_rc rc = si_admission_handle(r->body, r->len, p, r->has_mode ? &r->mode : NULL,
+					   &s->limits, &a);
+	si_policy_slot_release(hold);
+	if (rc)
+		return respond_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	double took = seconds_since(&r->start);
+	if (a.http_status == 200)
+		si_metrics_admission(s->metrics, &a, took);
+	si_admission_log(&a, took * 1000, stdout);
+	enum MHD_Result ok = respond(s, c, a.http_status, "application/json", a.body, a.body_len,
+				     true);
+	a.body = NULL;   /* taken by the response */
+	si_admission_answer_clear(&a);
+	return ok;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **req_cls)
+{
+	struct si_http_server *s = cls;
+	struct request *r = *req_cls;
+	(void)version;
+
+	if (!r) {
+		if (strncmp(url, "/validate", 9) == 0 && (url[9] == '\0' || url[9] == '/'))
+			return start_validate(s, c, url, method, req_cls);
+		return serve_get(s, c, url, method);
+	}
+	if (*upload_data_size) {
+		/* A body that trickles in for longer than the request timeout
+		 * loses its connection. */
+		if (seconds_since(&r->start) > s->cfg.request_timeout)
+			return MHD_NO;
+		if (!append(s, r, upload_data, *upload_data_size))
+			return MHD_NO;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return finish_validate(s, c, r);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
+		      enum MHD_RequestTerminationCode why)
+{
+	struct si_http_server *s = cls;
+	struct request *r = *req_cls;
+	(void)c, (void)why;
+	if (!r)
+		return;
+	free(r->body);
+	free(r);
+	*req_cls = NULL;
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static si_rc open_listener(const struct si_http_config *cfg, int *fd, struct si_error *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
+				  .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	char port[16];
+	int one = 1;
+
+	snprintf(port, sizeof(port), "%u", cfg->port);
+	int rc = getaddrinfo(cfg->host, port, &hints, &ai);
+	if (rc)
+		return si_error_set(err, SI_ERR_USAGE, NULL, 0, "--listen %s: %s", cfg->host,
+				    gai_strerror(rc));
+	*fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	if (*fd < 0 || setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(*fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(*fd, 1024) != 0) {
+		int e = errno;
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		freeaddrinfo(ai);
+		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot listen on %s port %u: %s",
+				    cfg->host, cfg->port, strerror(e));
+	}
+	freeaddrinfo(ai);
+	return SI_OK;
+}
+
+si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pem,
+			       size_t cert_len, const char *key_pem, size_t key_len,
+			       struct si_policy_slot *policy, struct si_metrics *metrics,
+			       struct si_http_server **out, struct si_error *err)
+{
+	struct si_http_server *s = calloc(1, sizeof(*s));
+	struct creds *c = NULL;
+	si_rc rc;
+
+	*out = NULL;
+	if (!s)
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	s->cfg = *cfg;
+	s->listen_fd = -1;
+	s->policy = policy;
+	s->metrics = metrics;
+	s->limits = si_limits_default;
+	s->limits.max_input_bytes = cfg->max_body;
+	pthread_mutex_init(&s->creds_mu, NULL);
+	if ((rc = creds_load(cert_pem, cert_len, key_pem, key_len, &c, err)))
+		goto fail;
+	atomic_store(&s->creds, c);
+	the_server = s;
+	if ((rc = open_listener(cfg, &s->listen_fd, err)))
+		goto fail;
+
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS |
+			 MHD_USE_ITC;
+	s->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, s,
+		MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+		MHD_OPTION_HTTPS_CERT_CALLBACK, retrieve_cert,
+		MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads > 1 ? cfg->threads : 0u,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
+		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		MHD_OPTION_END);
+	if (!s->daemon) {
+		rc = si_error_set(err, SI_ERR_IO, NULL, 0,
+				  "the HTTPS server did not start (TLS set-up or threads)");
+		goto fail;
+	}
+	s->listen_fd = -1;   /* the daemon owns it now */
+	*out = s;
+	return SI_OK;
+fail:
+	si_http_server_stop(s);
+	return rc;
+}
+
+void si_http_server_drain(struct si_http_server *s)
+{
+	atomic_store(&s->draining, true);
+	int fd = (int)MHD_quiesce_daemon(s->daemon);
+	if (fd >= 0)
+		close(fd);
+	s->listen_fd = -1;
+}
+
+long si_http_server_in_flight(const struct si_http_server *s)
+{
+	return atomic_load(&s->in_flight);
+}
+
+void si_http_server_stop(struct si_http_server *s)
+{
+	if (!s)
+		return;
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	creds_free(atomic_load(&s->creds));
+	pthread_mutex_destroy(&s->creds_mu);
+	if (the_server == s)
+		the_server = NULL;
+	free(s);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The HTTPS server: the only libmicrohttpd user. TLS 1.2+, a thread pool,
+ * keep-alive, timeouts and limits, and the routes /validate[/MODE],
+ * /healthz, /readyz and /metrics. */
+#ifndef SI_HTTP_SERVER_H
+#define SI_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "metrics.h"
+#include "reload.h"
+#include "security-inspector/document.h"
+#include "security-inspector/error.h"
+
+struct si_http_config {
+	const char *host;            /* IPv4 or IPv6 literal; "0.0.0.0" for any */
+	unsigned port;
+	unsigned threads;            /* worker threads, each serving many connections */
+	size_t max_body;             /* larger bodies get 413 */
+	unsigned idle_timeout;       /* seconds a connection may stay silent */
+	unsigned request_timeout;    /* seconds one request's body may take */
+	unsigned max_connections;
+};
+
+struct si_http_server;
+
+/* Starts serving with the PEM certificate chain and key given (copied).
+ * `policy` and `metrics` are borrowed and must outlive the server. */
+si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pem,
+			       size_t cert_len, const char *key_pem, size_t key_len,
+			       struct si_policy_slot *policy, struct si_metrics *metrics,
+			       struct si_http_server **out, struct si_error *err);
+
+/* Serves new TLS handshakes with another certificate and key (copied);
+ * connections already open keep theirs. */
+si_rc si_http_server_set_certificate(struct si_http_server *s, const char *cert_pem,
+					 size_t cert_len, const char *key_pem, size_t key_len,
+					 struct si_error *err);
+
+/* Stops accepting connections and answers /readyz with 503. */
+void si_http_server_drain(struct si_http_server *s);
+
+/* Requests being handled now. */
+long si_http_server_in_flight(const struct si_http_server *s);
+
+/* Closes every connection and frees the server. Accepts NULL. */
+void si_http_server_stop(struct si_http_server *s);
+
+#endif

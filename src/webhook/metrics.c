@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+// Webhook counters (C11 atomics) and their Prometheus text exposition.
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "security-inspector/workload.h"
+
+/* Kinds with their own label value; others count as "other". */
+static const char *const kinds[] = {
+	"Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
+	"ReplicationController", "RoleBinding", "ClusterRoleBinding", "other",
+};
+#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+#define N_MODES 4
+
+static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+				  0.25, 0.5, 1 };
+#define N_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+static const int http_codes[] = { 400, 404, 405, 408, 413, 415, 500, 503 };
+#define N_CODES (sizeof(http_codes) / sizeof(http_codes[0]))
+
+struct si_metrics {
+	atomic_ulong requests[N_MODES][2][N_KINDS];   /* [mode][allowed][kind] */
+	atomic_ulong inspected[N_MODES];
+	atomic_ulong item_failures[SI_ITEM_COUNT];
+	atomic_ulong latency_buckets[N_BUCKETS];
+	atomic_ulong latency_count;
+	atomic_ulong latency_sum_us;
+	atomic_ulong http_errors[N_CODES];
+	atomic_ulong reloads[2][2];                    /* [what][ok] */
+};
+
+struct si_metrics *si_metrics_new(void)
+{
+	return calloc(1, sizeof(struct si_metrics));
+}
+
+void si_metrics_free(struct si_metrics *m)
+{
+	free(m);
+}
+
+static size_t kind_index(const char *kind)
+{
+	for (size_t i = 0; i + 1 < N_KINDS; i++)
+		if (strcmp(kinds[i], kind) == 0)
+			return i;
+	return N_KINDS - 1;
+}
+
+void si_metrics_admission(struct si_metrics *m, const struct si_admission_answer *a,
+			  double seconds)
+{
+	atomic_fetch_add(&m->requests[a->mode][a->allowed][kind_index(a->kind)], 1);
+	if (a->inspected)
+		atomic_fetch_add(&m->inspected[a->mode], 1);
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+		if (a->failed[i])
+			atomic_fetch_add(&m->item_failures[i], 1);
+	for (size_t b = 0; b < N_BUCKETS; b++)
+		if (seconds <= buckets[b]) {
+			atomic_fetch_add(&m->latency_buckets[b], 1);
+			break;
+		}
+	atomic_fetch_add(&m->latency_count, 1);
+	atomic_fetch_add(&m->latency_sum_us, (unsigned long)(seconds * 1e6));
+}
+
+void si_metrics_http_error(struct si_metrics *m, int status)
+{
+	for (size_t i = 0; i < N_CODES; i++)
+		if (http_codes[i] == status)
+			atomic_fetch_add(&m->http_errors[i], 1);
+}
+
+void si_metrics_reload(struct si_metrics *m, enum si_reload_what what, bool ok)
+{
+	atomic_fetch_add(&m->reloads[what][ok], 1);
+}
+
+struct text {
+	char *buf;
+	size_t len, cap;
+	bool nomem;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void put(struct text *t, const char *fmt, ...)
+{
+	for (;;) {
+		va_list ap;
+		va_start(ap, fmt);
+		int n = t->nomem ? 0 : vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if (t->nomem || n < 0)
+			return;
+		if ((size_t)n < t->cap - t->len) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = (t->cap + (size_t)n) * 2;
+		char *b = realloc(t->buf, cap);
+		if (!b) {
+			t->nomem = true;
+			return;
+		}
+		t->buf = b;
+		t->cap = cap;
+	}
+}
+
+char *si_metrics_render(struct si_metrics *m, long in_flight, size_t *len)
+{
+	struct text t = { malloc(8192), 0, 8192, false };
+	if (!t.buf)
+		return NULL;
+	static const char *const modes[] = { "off", "audit", "warn", "enforce" };
+
+	put(&t, "# HELP security_inspector_admission_requests_total AdmissionReview requests answered, "
+		"by mode, decision and kind.\n"
+		"# TYPE security_inspector_admission_requests_total counter\n");
+	for (size_t mo = 0; mo < N_MODES; mo++)
+		for (size_t al = 0; al < 2; al++)
+			for (size_t k = 0; k < N_KINDS; k++) {
+				unsigned long v = atomic_load(&m->requests[mo][al][k]);
+				if (v)
+					put(&t, "security_inspector_admission_requests_total{mode=\"%s\","
+						"decision=\"%s\",kind=\"%s\"} %lu\n", modes[mo],
+					    al ? "allowed" : "denied", kinds[k], v);
+			}
+	put(&t, "# HELP security_inspector_admission_inspected_total Requests whose object "
+		"was inspected, by mode.\n"
+		"# TYPE security_inspector_admission_inspected_total counter\n");
+	for (size_t mo = 0; mo < N_MODES; mo++)
+		put(&t, "security_inspector_admission_inspected_total{mode=\"%s\"} %lu\n", modes[mo],
+		    atomic_load(&m->inspected[mo]));
+	put(&t, "# HELP security_inspector_check_failures_total Failed (not whitelisted) "
+		"inspection items in admission requests.\n"
+		"# TYPE security_inspector_check_failures_total counter\n");
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+		put(&t, "security_inspector_check_failures_total{check=\"%s\",category=\"%s\"} %lu\n",
+		    si_items[i].name, si_category_name(si_items[i].category),
+		    atomic_load(&m->item_failures[i]));
+	put(&t, "# HELP security_inspector_admission_duration_seconds Time from the first byte "
+		"of a request body to its answer.\n"
+		"# TYPE security_inspector_admission_duration_seconds histogram\n");
+	unsigned long cum = 0;
+	for (size_t b = 0; b < N_BUCKETS; b++) {
+		cum += atomic_load(&m->latency_buckets[b]);
+		put(&t, "security_inspector_admission_duration_seconds_bucket{le=\"%g\"} %lu\n",
+		    buckets[b], cum);
+	}
+	unsigned long count = atomic_load(&m->latency_count);
+	put(&t, "security_inspector_admission_duration_seconds_bucket{le=\"+Inf\"} %lu\n"
+		"security_inspector_admission_duration_seconds_sum %.6f\n"
+		"security_inspector_admission_duration_seconds_count %lu\n",
+	    count, (double)atomic_load(&m->latency_sum_us) / 1e6, count);
+	put(&t, "# HELP security_inspector_http_errors_total HTTP answers other than 200, "
+		"by status code.\n"
+		"# TYPE security_inspector_http_errors_total counter\n");
+	for (size_t i = 0; i < N_CODES; i++)
+		put(&t, "security_inspector_http_errors_total{code=\"%d\"} %lu\n", http_codes[i],
+		    atomic_load(&m->http_errors[i]));
+	put(&t, "# HELP security_inspector_reloads_total Reloads of the policy and the "
+		"certificate, by result.\n"
+		"# TYPE security_inspector_reloads_total counter\n");
+	static const char *const what[] = { "policy", "certificate" };
+	for (size_t w = 0; w < 2; w++)
+		for (size_t ok = 0; ok < 2; ok++)
+			put(&t, "security_inspector_reloads_total{what=\"%s\",result=\"%s\"} %lu\n",
+			    what[w], ok ? "success" : "failure", atomic_load(&m->reloads[w][ok]));
+	put(&t, "# HELP security_inspector_requests_in_flight Requests being handled now.\n"
+		"# TYPE security_inspector_requests_in_flight gauge\n"
+		"security_inspector_requests_in_flight %ld\n", in_flight);
+	if (t.nomem) {
+		free(t.buf);
+		return NULL;
+	}
+	*len = t.len;
+	return t.buf;
+}

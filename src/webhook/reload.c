@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: Apache-2.0
+// The policy slot (reference-counted swaps) and the file watcher. Files are
+// compared by what stat() sees through symlinks, so that Kubernetes'
+// atomic "..data" symlink swap of ConfigMap and Secret volumes is noticed.
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "http_server.h"
+#include "reload.h"
+#include "security-inspector/certs.h"
+
+#define MAX_PEM_BYTES (1u << 20)
+
+struct si_policy_hold {
+	struct si_policy *policy;
+	long refs;                  /* guarded by the slot's mutex */
+	pthread_mutex_t *mu;
+};
+
+struct si_policy_slot {
+	pthread_mutex_t mu;
+	struct si_policy_hold *current;
+};
+
+static struct si_policy_hold *hold_new(struct si_policy *p, pthread_mutex_t *mu)
+{
+	struct si_policy_hold *h = calloc(1, sizeof(*h));
+	if (h) {
+		h->policy = p;
+		h->refs = 1;            /* the slot's own reference */
+		h->mu = mu;
+	}
+	return h;
+}
+
+struct si_policy_slot *si_policy_slot_new(struct si_policy *initial)
+{
+	struct si_policy_slot *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	pthread_mutex_init(&s->mu, NULL);
+	if (!(s->current = hold_new(initial, &s->mu))) {
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void si_policy_slot_free(struct si_policy_slot *s)
+{
+	if (!s)
+		return;
+	si_policy_free(s->current->policy);
+	free(s->current);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+const struct si_policy *si_policy_slot_acquire(struct si_policy_slot *s,
+					       struct si_policy_hold **hold)
+{
+	pthread_mutex_lock(&s->mu);
+	*hold = s->current;
+	s->current->refs++;
+	pthread_mutex_unlock(&s->mu);
+	return (*hold)->policy;
+}
+
+/* Drops one reference; the last one frees the policy. */
+static void hold_put(struct si_policy_hold *h)
+{
+	pthread_mutex_lock(h->mu);
+	bool last = --h->refs == 0;
+	pthread_mutex_unlock(h->mu);
+	if (last) {
+		si_policy_free(h->policy);
+		free(h);
+	}
+}
+
+void si_policy_slot_release(struct si_policy_hold *hold)
+{
+	if (hold)
+		hold_put(hold);
+}
+
+si_rc si_policy_slot_swap(struct si_policy_slot *s, struct si_policy *p)
+{
+	struct si_policy_hold *h = hold_new(p, &s->mu);
+	if (!h) {
+		si_policy_free(p);
+		return SI_ERR_NOMEM;
+	}
+	pthread_mutex_lock(&s->mu);
+	struct si_policy_hold *old = s->current;
+	s->current = h;
+	pthread_mutex_unlock(&s->mu);
+	hold_put(old);
+	return SI_OK;
+}
+
+/* What a file looks like through its symlinks. */
+struct stamp {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	bool exists;
+};
+
+static struct stamp stamp_of(const char *path)
+{
+	struct stamp s = { 0 };
+	struct stat st;
+	if (path && stat(path, &st) == 0) {
+		s.dev = st.st_dev;
+		s.ino = st.st_ino;
+		s.size = st.st_size;
+		s.mtime = st.st_mtim;
+		s.exists = true;
+	}
+	return s;
+}
+
+static bool stamp_equal(const struct stamp *a, const struct stamp *b)
+{
+	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+	       a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+struct si_reloader {
+	struct si_reload_config cfg;
+	struct si_policy_slot *slot;
+	struct si_http_server *server;
+	struct si_metrics *metrics;
+	struct stamp policy, cert, key;
+};
+
+struct si_reloader *si_reloader_new(const struct si_reload_config *cfg,
+				    struct si_policy_slot *slot, struct si_http_server *server,
+				    struct si_metrics *metrics)
+{
+	struct si_reloader *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	*r = (struct si_reloader){ *cfg, slot, server, metrics, stamp_of(cfg->policy_path),
+				   stamp_of(cfg->cert_path), stamp_of(cfg->key_path) };
+	return r;
+}
+
+void si_reloader_free(struct si_reloader *r)
+{
+	free(r);
+}
+
+/* One JSON log line on stderr about a reload. */
+static void log_reload(const char *what, const char *path, bool ok, const char *detail)
+{
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "time", when);
+	cJSON_AddStringToObject(o, "level", ok ? "info" : "error");
+	cJSON_AddStringToObject(o, "msg", ok ? "reloaded" : "reload failed, keeping the old one");
+	cJSON_AddStringToObject(o, "what", what);
+	cJSON_AddStringToObject(o, "path", path);
+	if (detail)
+		cJSON_AddStringToObject(o, "error", detail);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text) {
+		fprintf(stderr, "%s\n", text);
+		free(text);
+	}
+}
+
+static void reload_policy(struct si_reloader *r)
+{
+	struct si_policy *p = NULL;
+	struct si_error err = { 0 };
+	char buf[1024];
+	si_rc rc = si_policy_load(r->cfg.policy_path, &p, &err);
+	if (rc == SI_OK)
+		rc = si_policy_slot_swap(r->slot, p);
+	si_metrics_reload(r->metrics, SI_RELOAD_POLICY, rc == SI_OK);
+	log_reload("policy", r->cfg.policy_path, rc == SI_OK,
+		   rc ? si_error_format(&err, buf, sizeof(buf)) : NULL);
+}
+
+/* Reads a whole small file; caller frees. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = f ? malloc(MAX_PEM_BYTES + 1) : NULL;
+	*len = 0;
+	if (buf) {
+		*len = fread(buf, 1, MAX_PEM_BYTES + 1, f);
+		if (ferror(f) || *len > MAX_PEM_BYTES) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[*len] = '\0';
+		}
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static void reload_certificate(struct si_reloader *r)
+{
+	size_t cert_len, key_len;
+	char *cert = slurp(r->cfg.cert_path, &cert_len), *key = slurp(r->cfg.key_path, &key_len);
+	struct si_error err = { 0 };
+	char buf[1024];
+	si_rc rc;
+
+	if (!cert || !key)
+		rc = si_error_set(&err, SI_ERR_IO, cert ? r->cfg.key_path : r->cfg.cert_path, 0,
+				  "cannot read (or over 1 MiB)");
+	else if ((rc = si_certs_check(cert, cert_len, key, key_len, NULL, &err)) == SI_OK)
+		rc = si_http_server_set_certificate(r->server, cert, cert_len, key, key_len, &err);
+	si_metrics_reload(r->metrics, SI_RELOAD_CERTIFICATE, rc == SI_OK);
+	log_reload("certificate", r->cfg.cert_path, rc == SI_OK,
+		   rc ? si_error_format(&err, buf, sizeof(buf)) : NULL);
+	free(cert);
+	free(key);
+}
+
+void si_reloader_check(struct si_reloader *r, bool force)
+{
+	if (r->cfg.policy_path) {
+		struct stamp now = stamp_of(r->cfg.policy_path);
+		if (force || !stamp_equal(&now, &r->policy)) {
+			r->policy = now;
+			reload_policy(r);
+		}
+	}
+	struct stamp cert = stamp_of(r->cfg.cert_path), key = stamp_of(r->cfg.key_path);
+	if (force || !stamp_equal(&cert, &r->cert) || !stamp_equal(&key, &r->key)) {
+		r->cert = cert;
+		r->key = key;
+		reload_certificate(r);
+	}
+}
