@@ -44,7 +44,7 @@ struct si_cert_info {
  * err->file set to its path. On failure `out` is left empty, though files
  * already renamed into place stay. */
 si_rc si_certs_make(const struct si_certs_request *req, struct si_certs_result *out,
-			struct si_error *err);
+		    struct si_error *err);
 
 /* Checks that `cert_pem` (its first certificate, `cert_len` bytes) and
  * `key_pem` (PKCS#8, SEC1 EC or RSA; not encrypted) parse, belong together
@@ -56,7 +56,7 @@ si_rc si_certs_make(const struct si_certs_request *req, struct si_certs_result *
  * or "key". `info` may be NULL; it is filled as soon as the certificate
  * parses, even when a later check fails. */
 si_rc si_certs_check(const char *cert_pem, size_t cert_len, const char *key_pem,
-			 size_t key_len, struct si_cert_info *info, struct si_error *err);
+		     size_t key_len, struct si_cert_info *info, struct si_error *err);
 
 /* Frees what `r` holds and empties it. Accepts NULL. */
 void si_certs_result_clear(struct si_certs_result *r);

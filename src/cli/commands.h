@@ -13,6 +13,7 @@ int si_cmd_audit(int argc, char **argv);
 int si_cmd_checks(int argc, char **argv);
 int si_cmd_policy(int argc, char **argv);
 int si_cmd_serve(int argc, char **argv);
+int si_cmd_review(int argc, char **argv);
 int si_cmd_certs(int argc, char **argv);
 
 /* Prints "security-inspector: <message>" on stderr. */

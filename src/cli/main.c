@@ -30,6 +30,8 @@ static void usage(FILE *out)
 	      "  serve --tls-cert F --tls-key F [OPTIONS]\n"
 	      "                               the validating admission webhook (HTTPS)\n"
 	      "  audit [OPTIONS] PATH|- ...   inspect manifests and kubectl -o json output\n"
+	      "  review [--config F] [--mode M] FILE|-\n"
+	      "                               answer an AdmissionReview as the webhook would\n"
 	      "  checks [--format text|json]  list the 17 inspection items\n"
 	      "  policy [--config FILE]       print the default policy, or validate FILE\n"
 	      "  certs --service NAME --namespace NS --out DIR   make a CA and a serving certificate\n"
@@ -51,6 +53,8 @@ int main(int argc, char **argv)
 		return si_cmd_checks(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return si_cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "review") == 0)
+		return si_cmd_review(argc - 1, argv + 1);
 	if (strcmp(cmd, "policy") == 0)
 		return si_cmd_policy(argc - 1, argv + 1);
 	if (strcmp(cmd, "certs") == 0)

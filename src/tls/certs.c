@@ -49,7 +49,7 @@ static bool is_dns_label(const char *s)
 /* Reports `what` with the reason of OpenSSL's last error, and empties
  * OpenSSL's error queue so that no stale error leaks into a later call. */
 static si_rc ssl_fail(struct si_error *err, si_rc code, const char *file,
-			  const char *what)
+		      const char *what)
 {
 	const char *reason = NULL;
 	unsigned long e = ERR_peek_last_error();
@@ -179,7 +179,7 @@ static bool write_fd(int fd, const char *data, size_t len, mode_t mode)
 /* Writes `len` bytes to dir/name with `mode` through a temporary file in
  * `dir` and rename(), so that a reader (or a crash) never sees half a file. */
 static si_rc write_atomic(const char *dir, const char *name, const char *data, size_t len,
-			      mode_t mode, struct si_error *err)
+			  mode_t mode, struct si_error *err)
 {
 	char tmp[PATH_BYTES], path[PATH_BYTES];
 	si_rc rc = SI_OK;
@@ -220,7 +220,7 @@ out:
  * dir/name; a certificate's PEM bytes stay in `*pem` when it is not NULL
  * (caller frees with BIO_free). */
 static si_rc write_pem(const char *dir, const char *name, X509 *cert, EVP_PKEY *key,
-			   BIO **pem, struct si_error *err)
+		       BIO **pem, struct si_error *err)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *data = NULL;
@@ -267,7 +267,7 @@ static si_rc base64_bundle(BIO *pem, struct si_certs_result *out, struct si_erro
 }
 
 si_rc si_certs_make(const struct si_certs_request *req, struct si_certs_result *out,
-			struct si_error *err)
+		    struct si_error *err)
 {
 	EVP_PKEY *ca_key = NULL, *tls_key = NULL;
 	X509 *ca = NULL, *tls = NULL;
@@ -440,7 +440,7 @@ static void fill_info(X509 *cert, struct si_cert_info *info)
 }
 
 si_rc si_certs_check(const char *cert_pem, size_t cert_len, const char *key_pem,
-			 size_t key_len, struct si_cert_info *info, struct si_error *err)
+		     size_t key_len, struct si_cert_info *info, struct si_error *err)
 {
 	BIO *cbio = NULL, *kbio = NULL;
 	X509 *cert = NULL;

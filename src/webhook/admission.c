@@ -150,10 +150,13 @@ static bool add_denial(cJSON *response, const struct si_workload *w,
 		       const struct si_evaluation *ev)
 {
 	char msg[DENIAL_MAX], line[SI_WARNING_MAX + 1];
+	size_t dangers = 0;
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+		dangers += failed_severity(ev, &si_items[i]) == SI_SEVERITY_DANGER;
 	size_t n = (size_t)snprintf(msg, sizeof(msg),
 		"security-inspector denied %s %s: %zu danger check%s failed: ",
-		w->kind, w->name[0] ? w->name : "(generated name)", ev->danger_failed,
-		ev->danger_failed == 1 ? "" : "s");
+		w->kind, w->name[0] ? w->name : "(generated name)", dangers,
+		dangers == 1 ? "" : "s");
 	size_t items = 0, left = 0;
 	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
 		if (failed_severity(ev, &si_items[i]) != SI_SEVERITY_DANGER)
