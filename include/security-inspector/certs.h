@@ -34,7 +34,8 @@ struct si_cert_info {
 
 /* Makes an ECDSA P-256 CA ("security-inspector-ca") and an ECDSA P-256
  * serving certificate it signs for `service.namespace.svc` (SANs: the
- * Service's short and long DNS names, localhost, 127.0.0.1 and ::1), and
+ * Service's short and long DNS names, localhost, 127.0.0.1 and ::1; the CN
+ * falls back to `service` when that name is over a CN's 64 characters), and
  * writes ca.crt, ca.key, tls.crt and tls.key into req->out_dir, each by
  * renaming a temporary file of the same folder (keys get mode 0600). On
  * success `out` receives the CA bundle that a webhook configuration's
