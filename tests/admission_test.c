@@ -103,6 +103,7 @@ int main(int argc, char **argv)
 	DIR *d = opendir(root);
 	struct dirent *e;
 
+	si_json_arena_init();   /* as the server runs it */
 	if (!d) {
 		fprintf(stderr, "no admission cases in %s\n", root);
 		return 1;

@@ -34,6 +34,17 @@ int si_linemap_get(const struct si_linemap *map, const cJSON *node);
 si_rc si_json_parse(const char *data, size_t len, const struct si_limits *lim,
 			cJSON **out, struct si_error *err);
 
+/* Request-scoped memory for cJSON. After si_json_arena_init() (once, before
+ * any thread starts), the cJSON values a thread makes between
+ * si_json_arena_begin() and si_json_arena_end() come from a region of that
+ * thread, released at once by the end: a webhook request then costs no
+ * malloc/free per JSON value. Every such value must be deleted, and every
+ * string cJSON printed there copied out, before the end. Outside a
+ * begin/end pair, or without init, cJSON uses malloc and free. */
+void si_json_arena_init(void);
+void si_json_arena_begin(void);
+void si_json_arena_end(void);
+
 /* "a mapping", "a list", "a string", "a number", "a boolean" or "null":
  * for messages about a value of the wrong type. */
 const char *si_json_type_name(const cJSON *v);

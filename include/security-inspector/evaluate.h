@@ -22,8 +22,8 @@ struct si_result {
 	const struct si_container *container;   /* NULL: pod or binding level */
 	enum si_result_status status;
 	enum si_severity severity;              /* as the policy sets it */
-	char *message;                          /* owned: subject, finding, fix */
-	char *detail;                           /* owned: the finding alone */
+	char *message;    /* owned: subject, finding, fix (SI_EVAL_MESSAGES) */
+	char *detail;     /* owned: the finding alone (SI_EVAL_MESSAGES) */
 	const char *reason;                     /* whitelisted: borrowed */
 };
 
@@ -35,12 +35,16 @@ struct si_evaluation {
 	size_t danger_failed, warning_failed;
 };
 
+/* si_evaluate() flag: write `message` and `detail` of every result. Without
+ * it they are NULL, which spares the webhook two allocations per result. */
+#define SI_EVAL_MESSAGES 1u
+
 /* Runs every item the policy does not ignore on `w`, in table order, then
  * applies whitelist and exemptions. `eval` borrows from `w` and `p`, which
  * must outlive it. Caller frees with si_evaluation_clear(), also after a
  * failure. */
-si_rc si_evaluate(const struct si_workload *w, const struct si_policy *p,
-		      struct si_evaluation *eval, struct si_error *err);
+si_rc si_evaluate(const struct si_workload *w, const struct si_policy *p, unsigned flags,
+		  struct si_evaluation *eval, struct si_error *err);
 
 /* Accepts NULL. */
 void si_evaluation_clear(struct si_evaluation *eval);

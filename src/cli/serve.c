@@ -240,6 +240,7 @@ int si_cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	si_json_arena_init();
 	if (si_http_server_start(&o.http, cert, cert_len, key, key_len, slot, metrics, &server,
 				 &err)) {
 		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));

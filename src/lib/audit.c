@@ -107,7 +107,7 @@ static si_rc add_object(struct si_audit *a, const struct si_input *in,
 	e->input = in;
 	e->object = o->json;
 	e->line = o->line;
-	return si_evaluate(&e->workload, a->policy, &e->eval, &err);
+	return si_evaluate(&e->workload, a->policy, SI_EVAL_MESSAGES, &e->eval, &err);
 }
 
 si_rc si_audit_add_input(struct si_audit *a, struct si_input *in)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bytes -> cJSON, bounded: the only place that calls cJSON's parser.
 #include <stdio.h>
+#include <stdalign.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,15 @@ si_rc si_json_duplicate_key(const cJSON *obj, const cJSON **dup)
 		n++;
 	if (n < 2)
 		return SI_OK;
+	if (n <= 16) {   /* most objects: pairwise, without allocating */
+		for (const cJSON *a = obj->child; a && !*dup; a = a->next)
+			for (const cJSON *b = a->next; b; b = b->next)
+				if (strcmp(a->string ? a->string : "", b->string ? b->string : "") == 0) {
+					*dup = b;
+					break;
+				}
+		return SI_OK;
+	}
 	/* Sorting keeps an object with many keys from costing n^2 compares. */
 	struct keyref *keys = malloc(n * sizeof(*keys));
 	if (!keys)
@@ -70,10 +81,13 @@ si_rc si_json_duplicate_key(const cJSON *obj, const cJSON **dup)
 
 /* Checks the node budget and duplicate keys; on failure `*bad` is the
  * offending node, for its line. */
-static si_rc check_tree(const cJSON *node, const struct si_limits *lim, size_t *nodes,
-			    const cJSON **bad, struct si_error *err)
+static si_rc check_tree(const cJSON *node, unsigned depth, const struct si_limits *lim,
+			size_t *nodes, const cJSON **bad, struct si_error *err)
 {
 	*bad = node;
+	if (depth > lim->max_depth && (cJSON_IsArray(node) || cJSON_IsObject(node)))
+		return si_error_set(err, SI_ERR_LIMIT, NULL, 0, "nesting deeper than %u levels",
+				    lim->max_depth);
 	if (++*nodes > lim->max_nodes)
 		return si_error_set(err, SI_ERR_LIMIT, NULL, 0,
 				    "more than %zu values in one document", lim->max_nodes);
@@ -91,7 +105,7 @@ static si_rc check_tree(const cJSON *node, const struct si_limits *lim, size_t *
 		}
 	}
 	for (const cJSON *c = node->child; c; c = c->next) {
-		si_rc rc = check_tree(c, lim, nodes, bad, err);
+		si_rc rc = check_tree(c, depth + 1, lim, nodes, bad, err);
 		if (rc)
 			return rc;
 	}
@@ -204,13 +218,16 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, len),
 				    "empty JSON document");
 
-	size_t deep = too_deep(data, len, lim->max_depth);
-	if (deep < len)
-		return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(data, deep),
-				    "nesting deeper than %u levels", lim->max_depth);
+	/* cJSON bounds its own recursion (CJSON_NESTING_LIMIT); the depth limit
+	 * is checked on the tree, and on a failure a scan tells whether depth
+	 * was the cause, for a clearer message. */
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, false);
 	if (!root) {
+		size_t deep = too_deep(data, len, lim->max_depth);
+		if (deep < len)
+			return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(data, deep),
+					    "nesting deeper than %u levels", lim->max_depth);
 		size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
 		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, off),
 				    "invalid JSON near byte %zu", off + 1);
@@ -235,7 +252,7 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 	}
 	size_t nodes = 0;
 	const cJSON *bad = NULL;
-	if ((rc = check_tree(root, lim, &nodes, &bad, err))) {
+	if ((rc = check_tree(root, 1, lim, &nodes, &bad, err))) {
 		/* Without a map of our caller's, make one to name the line. */
 		if (!lines && rc != SI_ERR_NOMEM && (own = si_linemap_new()) &&
 		    (s.map = own) && map_value(&s, root, 0))
@@ -256,4 +273,84 @@ si_rc si_json_parse(const char *data, size_t len, const struct si_limits *lim,
 			cJSON **out, struct si_error *err)
 {
 	return si_json_parse_lines(data, len, lim, out, NULL, err);
+}
+
+/* The arena: a list of chunks per thread, bump-allocated. The first chunk
+ * is kept between requests. */
+#define ARENA_CHUNK (64u * 1024)
+#define ARENA_KEEP (1u << 20)
+
+struct chunk {
+	struct chunk *next;
+	size_t size, used;
+	alignas(max_align_t) unsigned char data[];
+};
+
+static _Thread_local struct chunk *arena_head;
+static _Thread_local bool arena_on;
+static bool arena_hooks;
+
+static bool in_arena(const void *p)
+{
+	for (const struct chunk *c = arena_head; c; c = c->next)
+		if ((const unsigned char *)p >= c->data && (const unsigned char *)p < c->data + c->size)
+			return true;
+	return false;
+}
+
+static void *arena_malloc(size_t size)
+{
+	if (!arena_on)
+		return malloc(size);
+	size = (size + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+	struct chunk *c = arena_head;
+	if (!c || c->size - c->used < size) {
+		size_t want = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+		if (!(c = malloc(sizeof(*c) + want)))
+			return NULL;
+		c->size = want;
+		c->used = 0;
+		c->next = arena_head;
+		arena_head = c;
+	}
+	void *p = c->data + c->used;
+	c->used += size;
+	return p;
+}
+
+static void arena_free(void *p)
+{
+	if (p && !(arena_on && in_arena(p)))
+		free(p);
+}
+
+void si_json_arena_init(void)
+{
+	cJSON_Hooks hooks = { arena_malloc, arena_free };
+	cJSON_InitHooks(&hooks);
+	arena_hooks = true;
+}
+
+void si_json_arena_begin(void)
+{
+	arena_on = arena_hooks;
+}
+
+void si_json_arena_end(void)
+{
+	arena_on = false;
+	/* Keep the oldest chunk for the next request, unless it grew large. */
+	struct chunk *keep = NULL;
+	while (arena_head) {
+		struct chunk *c = arena_head;
+		arena_head = c->next;
+		if (!arena_head && c->size <= ARENA_KEEP) {
+			c->used = 0;
+			c->next = NULL;
+			keep = c;
+		} else {
+			free(c);
+		}
+	}
+	arena_head = keep;
 }

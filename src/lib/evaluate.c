@@ -21,8 +21,8 @@ static si_rc add_result(struct si_evaluation *ev, size_t *cap, const struct si_i
 		ev->results = r;
 		*cap = c;
 	}
-	char *msg = strdup(message), *det = strdup(detail);
-	if (!msg || !det) {
+	char *msg = message ? strdup(message) : NULL, *det = message ? strdup(detail) : NULL;
+	if (message && (!msg || !det)) {
 		free(msg);
 		free(det);
 		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
@@ -50,28 +50,34 @@ static si_rc add_result(struct si_evaluation *ev, size_t *cap, const struct si_i
 
 /* Runs `item` on one subject (container or not) and records the result. */
 static si_rc run_one(const struct si_workload *w, const struct si_policy *p,
-			 const struct si_item *item, const struct si_container *ct,
-			 enum si_severity sev, const bool exempt[SI_ITEM_COUNT],
-			 struct si_evaluation *ev, size_t *cap, struct si_error *err)
+		     const struct si_item *item, const struct si_container *ct,
+		     enum si_severity sev, const bool exempt[SI_ITEM_COUNT], unsigned flags,
+		     struct si_evaluation *ev, size_t *cap, struct si_error *err)
 {
 	struct si_check_ctx ctx = {
 		w, ct, (const char *const *)p->allowed_caps.items, p->allowed_caps.n,
 	};
-	char detail[384], message[640], subject[160];
-	bool failed = item->fn(&ctx, detail, sizeof(detail));
+	char detail[384], buf[640], subject[160];
+	bool with_messages = flags & SI_EVAL_MESSAGES;
+	char *message = with_messages ? buf : NULL;
+	detail[0] = '\0';
+	bool failed = item->fn(&ctx, detail, with_messages ? sizeof(detail) : 0);
 
-	if (ct)
-		snprintf(subject, sizeof(subject), "%s \"%s\"",
-			 si_container_role_name(ct->role), ct->name);
-	else
-		snprintf(subject, sizeof(subject), "%s",
-			 w->class == SI_CLASS_BINDING ? w->kind : "pod spec:");
-	if (!failed) {
-		snprintf(message, sizeof(message), "%s %s", subject, detail);
+	if (with_messages) {
+		if (ct)
+			snprintf(subject, sizeof(subject), "%s \"%s\"",
+				 si_container_role_name(ct->role), ct->name);
+		else
+			snprintf(subject, sizeof(subject), "%s",
+				 w->class == SI_CLASS_BINDING ? w->kind : "pod spec:");
+		if (failed)
+			snprintf(buf, sizeof(buf), "%s %s; fix: %s", subject, detail, item->fix);
+		else
+			snprintf(buf, sizeof(buf), "%s %s", subject, detail);
+	}
+	if (!failed)
 		return add_result(ev, cap, item, ct, sev, SI_RESULT_PASSED, message, detail,
 				  NULL, err);
-	}
-	snprintf(message, sizeof(message), "%s %s; fix: %s", subject, detail, item->fix);
 	const struct si_whitelist_entry *e =
 		si_policy_whitelisted(p, w, ct ? ct->name : NULL, item->id);
 	if (e)
@@ -80,12 +86,11 @@ static si_rc run_one(const struct si_workload *w, const struct si_policy *p,
 	if (exempt[item->id])
 		return add_result(ev, cap, item, ct, sev, SI_RESULT_WHITELISTED, message, detail,
 				  "exempted by annotation " SI_EXEMPT_ANNOTATION, err);
-	return add_result(ev, cap, item, ct, sev, SI_RESULT_FAILED, message, detail,
-			  NULL, err);
+	return add_result(ev, cap, item, ct, sev, SI_RESULT_FAILED, message, detail, NULL, err);
 }
 
-si_rc si_evaluate(const struct si_workload *w, const struct si_policy *p,
-		      struct si_evaluation *ev, struct si_error *err)
+si_rc si_evaluate(const struct si_workload *w, const struct si_policy *p, unsigned flags,
+		  struct si_evaluation *ev, struct si_error *err)
 {
 	bool exempt[SI_ITEM_COUNT];
 	size_t cap = 0;
@@ -100,13 +105,13 @@ si_rc si_evaluate(const struct si_workload *w, const struct si_policy *p,
 			continue;
 		if (item->scope == SI_SCOPE_POD || item->scope == SI_SCOPE_BINDING) {
 			if (si_item_applies(item, w, SI_ROLE_CONTAINER))
-				rc = run_one(w, p, item, NULL, sev, exempt, ev, &cap, err);
+				rc = run_one(w, p, item, NULL, sev, exempt, flags, ev, &cap, err);
 			continue;
 		}
 		for (size_t c = 0; c < w->n_containers && rc == SI_OK; c++)
 			if (si_item_applies(item, w, w->containers[c].role))
-				rc = run_one(w, p, item, &w->containers[c], sev, exempt, ev,
-					     &cap, err);
+				rc = run_one(w, p, item, &w->containers[c], sev, exempt, flags,
+					     ev, &cap, err);
 	}
 	return rc;
 }

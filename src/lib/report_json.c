@@ -84,7 +84,7 @@ static si_rc print_json(cJSON *root, FILE *out, struct si_error *err)
 	if (!text)
 		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
 	int ok = fputs(text, out) >= 0 && fputc('\n', out) != EOF;
-	free(text);
+	cJSON_free(text);
 	return ok ? SI_OK : si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report");
 }
 
@@ -107,7 +107,7 @@ static si_rc put_nested(FILE *out, const char *key, cJSON *v, int tabs, bool las
 			fputc('\t', out);
 	}
 	fputs(last ? "\n" : ",\n", out);
-	free(text);
+	cJSON_free(text);
 	return SI_OK;
 }
 

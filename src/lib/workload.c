@@ -42,10 +42,11 @@ static bool has_type(const cJSON *v, int types)
 }
 
 /* `v` when it has one of `types`; NULL when absent or null. Another type
- * sets *rc to SI_ERR_TYPE naming `path`. Once *rc is set, later calls do
+ * sets *rc to SI_ERR_TYPE naming "<path>.<key>" (or `path` alone when `key`
+ * is NULL); the name is only built then. Once *rc is set, later calls do
  * nothing, so a run of reads needs one check at its end. */
-static const cJSON *check(struct ctx *c, si_rc *rc, const cJSON *v,
-			  const char *path, int types)
+static const cJSON *check_named(struct ctx *c, si_rc *rc, const cJSON *v, const char *path,
+				const char *key, int types)
 {
 	if (*rc || !v || cJSON_IsNull(v))
 		return NULL;
@@ -53,26 +54,32 @@ static const cJSON *check(struct ctx *c, si_rc *rc, const cJSON *v,
 	bool whole = !cJSON_IsNumber(v) || (isfinite(d) && floor(d) == d && fabs(d) < 9e18);
 	if (has_type(v, types) && (types != T_NUMBER || whole))
 		return v;
+	char full[256];
+	snprintf(full, sizeof(full), "%s%s%s", path, key && *path ? "." : "", key ? key : "");
 	*rc = si_error_set(c->err, SI_ERR_TYPE, NULL, 0, "%s: expected %s, got %s",
-			   path, types_text(types),
+			   full, types_text(types),
 			   whole ? si_json_type_name(v) : "a number that is not an integer");
 	if (c->err)
-		snprintf(c->err->key, sizeof(c->err->key), "%s", path);
+		snprintf(c->err->key, sizeof(c->err->key), "%s", full);
 	if (c->where)
 		*c->where = v;
 	return NULL;
 }
 
-/* The member `key` of `parent` (if an object), checked as above; its path is
- * "<path>.<key>". */
+static const cJSON *check(struct ctx *c, si_rc *rc, const cJSON *v, const char *path,
+			  int types)
+{
+	return check_named(c, rc, v, path, NULL, types);
+}
+
+/* The member `key` of `parent` (if an object), checked as above. */
 static const cJSON *field(struct ctx *c, si_rc *rc, const cJSON *parent,
 			  const char *path, const char *key, int types)
 {
 	if (*rc || !cJSON_IsObject(parent))
 		return NULL;
-	char full[256];
-	snprintf(full, sizeof(full), "%s%s%s", path, *path ? "." : "", key);
-	return check(c, rc, cJSON_GetObjectItemCaseSensitive(parent, key), full, types);
+	return check_named(c, rc, cJSON_GetObjectItemCaseSensitive(parent, key), path, key,
+			   types);
 }
 
 static const char *const supported[] = {

@@ -24,16 +24,22 @@ static void copy_string(char *dst, size_t size, const cJSON *v)
 	snprintf(dst, size, "%s", cJSON_IsString(v) ? v->valuestring : "");
 }
 
-/* Finishes `out` with `root` (taken) as the body. */
+/* Finishes `out` with `root` (taken) as the body, copied out of the
+ * request's arena. */
 static si_rc finish(struct si_admission_answer *out, cJSON *root, int status)
 {
 	char *text = root ? cJSON_PrintUnformatted(root) : NULL;
 	cJSON_Delete(root);
 	if (!text)
 		return SI_ERR_NOMEM;
-	out->http_status = status;
-	out->body = text;
 	out->body_len = strlen(text);
+	out->body = malloc(out->body_len + 1);
+	if (out->body)
+		memcpy(out->body, text, out->body_len + 1);
+	cJSON_free(text);
+	if (!out->body)
+		return SI_ERR_NOMEM;
+	out->http_status = status;
 	return SI_OK;
 }
 
@@ -247,9 +253,10 @@ si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *
 
 	memset(out, 0, sizeof(*out));
 	out->allowed = true;
+	si_json_arena_begin();
 	rc = si_json_parse(body, len, lim, &req_doc, &err);
 	if (rc == SI_ERR_NOMEM)
-		return rc;
+		goto out;
 	if (rc) {
 		rc = bad_request(out, "the body is not valid JSON: line %d: %s", err.line,
 				 err.message);
@@ -281,8 +288,10 @@ si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *
 	copy_string(out->name, sizeof(out->name), member(req, "name"));
 	out->dry_run = cJSON_IsTrue(member(req, "dryRun"));
 	out->mode = si_policy_mode(policy, out->namespace, path_mode);
-	if (!(root = response_root(api, out->uid, &response)))
-		return SI_ERR_NOMEM;
+	if (!(root = response_root(api, out->uid, &response))) {
+		rc = SI_ERR_NOMEM;
+		goto out;
+	}
 
 	/* What is not inspected is allowed untouched. */
 	bool write = strcmp(out->operation, "CREATE") == 0 || strcmp(out->operation, "UPDATE") == 0;
@@ -306,7 +315,7 @@ si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *
 		rc = bad_request(out, "request.object: %s", err.message);
 		goto out;
 	}
-	if (rc || (rc = si_evaluate(&w, policy, &ev, &err)))
+	if (rc || (rc = si_evaluate(&w, policy, 0, &ev, &err)))
 		goto out;
 	if (!out->name[0])
 		snprintf(out->name, sizeof(out->name), "%s", w.name);
@@ -337,6 +346,7 @@ out:
 	cJSON_Delete(req_doc);
 	si_evaluation_clear(&ev);
 	si_workload_clear(&w);
+	si_json_arena_end();
 	return rc;
 }
 
@@ -381,6 +391,6 @@ void si_admission_log(const struct si_admission_answer *a, double latency_ms, FI
 	cJSON_Delete(o);
 	if (text) {
 		fprintf(out, "%s\n", text);
-		free(text);
+		cJSON_free(text);
 	}
 }

@@ -168,7 +168,17 @@ static enum MHD_Result respond_error(struct si_http_server *s, struct MHD_Connec
 	cJSON_Delete(o);
 	if (!text)
 		return MHD_NO;
-	return respond(s, c, status, "application/json", text, strlen(text), true);
+	/* cJSON's memory goes back through cJSON_free, so MHD gets a copy. */
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text,
+								 MHD_RESPMEM_MUST_COPY);
+	cJSON_free(text);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	si_metrics_http_error(s->metrics, status);
+	enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ok;
 }
 
 static enum MHD_Result respond_text(struct si_http_server *s, struct MHD_Connection *c,

@@ -179,7 +179,7 @@ static void log_reload(const char *what, const char *path, bool ok, const char *
 	cJSON_Delete(o);
 	if (text) {
 		fprintf(stderr, "%s\n", text);
-		free(text);
+		cJSON_free(text);
 	}
 }
 

@@ -22,7 +22,7 @@
 static void evaluate(const struct wl *x, const struct si_policy *p, struct si_evaluation *ev)
 {
 	struct si_error err = { 0 };
-	assert_int_equal(si_evaluate(&x->w, p, ev, &err), SI_OK);
+	assert_int_equal(si_evaluate(&x->w, p, SI_EVAL_MESSAGES, ev, &err), SI_OK);
 }
 
 /* Results of `item` in `ev`; `container` NULL selects pod/binding level

@@ -1,0 +1,402 @@
+# SPDX-License-Identifier: Apache-2.0
+# TAP helpers and a webhook harness shared by the integration scripts:
+# source this file, call `tap_setup "$@"`, start servers with
+# `start_server`, make assertions, end with `tap_finish`.
+#
+# Each assertion prints one `ok N - description` or `not ok N - description`
+# line (with `# ` diagnostics on failure); the plan `1..N` comes last.
+# Every server started here is stopped on exit, also after a failure.
+
+# shellcheck disable=SC2034  # DATA, CODE, RESP, ... are read by the sourcing scripts
+set -u
+export LC_ALL=C
+
+TAP_N=0
+TAP_FAILED=0
+SI=""
+SCRATCH=""
+DATA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/data"
+
+# PIDs of every process started by start_server (or track_pid).
+SERVER_PIDS=()
+# The server most recently started: its PID, port and log files.
+SERVER_PID=""
+PORT=""
+SERVER_OUT=""
+SERVER_ERR=""
+# The CA bundle curl verifies the server with.
+CA=""
+
+# Seconds any one HTTP request may take before it counts as hung.
+HTTP_TIMEOUT=${HTTP_TIMEOUT:-10}
+# Seconds a server may take to answer /healthz after its start.
+START_TIMEOUT=${START_TIMEOUT:-10}
+
+tap_setup() {
+	SI=${1:-}
+	if [ -z "$SI" ]; then
+		echo "Bail out! usage: $0 /path/to/security-inspector"
+		exit 2
+	fi
+	case $SI in /*) ;; *) SI="$PWD/$SI" ;; esac
+	if [ ! -x "$SI" ]; then
+		echo "Bail out! $SI is not an executable"
+		exit 2
+	fi
+	local tool
+	for tool in curl python3 openssl; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			echo "Bail out! $tool is needed"
+			exit 2
+		fi
+	done
+	SCRATCH=$(mktemp -d) || { echo "Bail out! mktemp -d failed"; exit 2; }
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+# Stops every server this script started (by PID), then removes the scratch
+# directory.
+cleanup() {
+	local pid
+	for pid in "${SERVER_PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+	[ -n "$SCRATCH" ] && rm -rf -- "$SCRATCH"
+}
+
+# stop_pid PID : SIGTERM, up to 5 s of grace, then SIGKILL; reaps it.
+stop_pid() {
+	local pid=$1 i
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+tap_finish() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+	exit $?
+}
+
+# diag LINE... : diagnostics, each line prefixed with "# ".
+diag() {
+	local line
+	printf '%s\n' "$@" | while IFS= read -r line; do printf '# %s\n' "$line"; done
+}
+
+# pass DESC / fail DESC [DIAG...]
+pass() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1"
+}
+fail() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $1"
+	shift
+	[ $# -gt 0 ] && diag "$@"
+	return 0
+}
+
+# ok DESC COMMAND... : passes when COMMAND exits 0.
+ok() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc" "command failed: $*"; fi
+}
+
+# is GOT EXPECTED DESC
+is() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3" "expected: $2" "     got: $1"
+	fi
+}
+
+# isnt GOT UNEXPECTED DESC
+isnt() {
+	if [ "$1" != "$2" ]; then
+		pass "$3"
+	else
+		fail "$3" "did not expect: $2"
+	fi
+}
+
+# contains HAYSTACK NEEDLE DESC : fixed-string containment.
+contains() {
+	case $1 in
+	*"$2"*) pass "$3" ;;
+	*) fail "$3" "expected to find: $2" "in:" "$1" ;;
+	esac
+}
+
+# lacks HAYSTACK NEEDLE DESC
+lacks() {
+	case $1 in
+	*"$2"*) fail "$3" "did not expect: $2" "in:" "$1" ;;
+	*) pass "$3" ;;
+	esac
+}
+
+# like HAYSTACK ERE DESC / unlike HAYSTACK ERE DESC
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		pass "$3"
+	else
+		fail "$3" "expected to match: $2" "in:" "$1"
+	fi
+}
+unlike() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		fail "$3" "did not expect to match: $2" "in:" "$1"
+	else
+		pass "$3"
+	fi
+}
+
+# Python prelude for JSON checks.  The snippet prints "ok - desc",
+# "not ok - desc" and "# diag" lines; py_tap numbers them.
+PY_PRELUDE='
+import json, sys, re
+
+def ok(cond, desc, *diag):
+    print(("ok - " if cond else "not ok - ") + desc)
+    if not cond:
+        for d in diag:
+            for line in str(d).splitlines() or [""]:
+                print("# " + line)
+    return bool(cond)
+
+def eq(got, exp, desc):
+    return ok(got == exp, desc, "expected: %r" % (exp,), "     got: %r" % (got,))
+
+def load(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except Exception as e:
+        ok(False, "%s is valid JSON" % path, repr(e))
+        return None
+'
+
+# py_tap ARGS... <<'PY' ... PY : runs a python snippet (with the prelude)
+# and turns its results into numbered TAP lines.  A snippet that dies
+# counts as one failure.
+py_tap() {
+	local code line rc
+	code=$(cat)
+	python3 -c "$PY_PRELUDE$code" "$@" >"$SCRATCH/.py" 2>"$SCRATCH/.pyerr"
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) pass "${line#ok - }" ;;
+		"not ok - "*)
+			TAP_N=$((TAP_N + 1))
+			TAP_FAILED=$((TAP_FAILED + 1))
+			echo "not ok $TAP_N - ${line#not ok - }"
+			;;
+		*) echo "# ${line#\# }" ;;
+		esac
+	done <"$SCRATCH/.py"
+	if [ $rc -ne 0 ]; then
+		fail "python checks ran to the end" "$(cat "$SCRATCH/.pyerr")"
+	fi
+}
+
+# --- certificates and servers ------------------------------------------------
+
+# make_certs DIR : a CA and a serving certificate for si.default.svc (and
+# 127.0.0.1) in DIR.
+make_certs() {
+	timeout 30 "$SI" certs --out "$1" --service si --namespace default \
+		>"$SCRATCH/.certs.out" 2>"$SCRATCH/.certs.err"
+}
+
+# free_port : prints a loopback TCP port that was free a moment ago.
+free_port() {
+	python3 -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# track_pid PID : stop PID at exit.
+track_pid() {
+	SERVER_PIDS+=("$1")
+}
+
+# healthy [PORT] : /healthz answers 200 now.
+healthy() {
+	local code
+	code=$(curl -s --max-time 2 --cacert "$CA" -o /dev/null -w '%{http_code}' \
+		"https://127.0.0.1:${1:-$PORT}/healthz" 2>/dev/null)
+	[ "$code" = 200 ]
+}
+
+# start_server NAME SERVE-ARGS... : starts `serve` on a free loopback port
+# with SERVE-ARGS (which must include --tls-cert and --tls-key) and waits
+# for /healthz. Sets SERVER_PID, PORT, SERVER_OUT and SERVER_ERR (stdout
+# and stderr of the server). Retries on another port when the start fails
+# because the port was taken meanwhile. Returns 1 when it never became
+# healthy (the process is then stopped).
+start_server() {
+	local name=$1 attempt i
+	shift
+	SERVER_OUT="$SCRATCH/$name.out"
+	SERVER_ERR="$SCRATCH/$name.err"
+	for ((attempt = 0; attempt < 5; attempt++)); do
+		PORT=$(free_port) || return 1
+		"$SI" serve --listen "127.0.0.1:$PORT" "$@" >"$SERVER_OUT" 2>"$SERVER_ERR" &
+		SERVER_PID=$!
+		track_pid "$SERVER_PID"
+		for ((i = 0; i < START_TIMEOUT * 20; i++)); do
+			if healthy "$PORT"; then
+				return 0
+			fi
+			kill -0 "$SERVER_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		stop_pid "$SERVER_PID"
+		# Only a port taken in the meantime is worth another try.
+		grep -q 'cannot listen' "$SERVER_ERR" || break
+	done
+	diag "server $name did not become healthy; its stderr:" "$(cat "$SERVER_ERR" 2>/dev/null)"
+	return 1
+}
+
+# server_alive [PID] : the server process is still running.
+server_alive() {
+	kill -0 "${1:-$SERVER_PID}" 2>/dev/null
+}
+
+# wait_exit PID SECONDS : waits (bounded) for PID to end; sets EXIT_RC
+# (124 when it was still running and got killed).
+wait_exit() {
+	local pid=$1 limit=$2 i
+	for ((i = 0; i < limit * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		EXIT_RC=124
+		return 1
+	fi
+	wait "$pid" 2>/dev/null
+	EXIT_RC=$?
+	return 0
+}
+
+# run_serve SECONDS SERVE-ARGS... : runs `serve` in the foreground (for
+# start-up refusals) on a free port; sets RC, OUT and ERR. RC 124: it was
+# still running after SECONDS, i.e. it did not refuse.
+run_serve() {
+	local limit=$1 port
+	shift
+	port=$(free_port)
+	timeout "$limit" "$SI" serve --listen "127.0.0.1:$port" "$@" \
+		>"$SCRATCH/.serve.out" 2>"$SCRATCH/.serve.err"
+	RC=$?
+	OUT=$(cat "$SCRATCH/.serve.out")
+	ERR=$(cat "$SCRATCH/.serve.err")
+}
+
+# --- requests ------------------------------------------------------------------
+
+RESP=""
+CODE=""
+HEADERS=""
+
+# review OUT-FILE REVIEW-ARGS... : writes an AdmissionReview made by
+# data/review.py (see there for the arguments).
+review() {
+	local out=$1
+	shift
+	python3 "$DATA/review.py" "$@" >"$out"
+}
+
+# post PATH FILE [CURL-ARGS...] : POSTs FILE as application/json to the
+# current server; sets CODE, leaves the body in the file $RESP and the
+# response headers in $HEADERS.
+post() {
+	local path=$1 file=$2
+	shift 2
+	RESP="$SCRATCH/.resp"
+	HEADERS="$SCRATCH/.headers"
+	CODE=$(curl -sS --max-time "$HTTP_TIMEOUT" --cacert "$CA" -o "$RESP" -D "$HEADERS" \
+		-w '%{http_code}' -H 'Content-Type: application/json' "$@" \
+		--data-binary "@$file" "https://127.0.0.1:$PORT$path" 2>"$SCRATCH/.curlerr")
+}
+
+# get PATH [CURL-ARGS...] : GET on the current server; sets CODE and RESP.
+get() {
+	local path=$1
+	shift
+	RESP="$SCRATCH/.resp"
+	HEADERS="$SCRATCH/.headers"
+	CODE=$(curl -sS --max-time "$HTTP_TIMEOUT" --cacert "$CA" -o "$RESP" -D "$HEADERS" \
+		-w '%{http_code}' "$@" "https://127.0.0.1:$PORT$path" 2>"$SCRATCH/.curlerr")
+}
+
+# admit PATH REVIEW-ARGS... : makes a review and POSTs it to PATH.
+admit() {
+	local path=$1
+	shift
+	review "$SCRATCH/.review" "$@" || { CODE="review.py failed"; : >"$SCRATCH/.resp"; return 1; }
+	post "$path" "$SCRATCH/.review"
+}
+
+# jv EXPR [FILE] : evaluates a python expression on the JSON in FILE (the
+# last response by default) with `doc` the whole document and `r` its
+# "response" member; prints strings as they are, other values as JSON
+# (true, false, null, [...]), and <missing> when a key is absent.
+jv() {
+	python3 - "$1" "${2:-$RESP}" <<'PY'
+import json, sys
+expr, path = sys.argv[1], sys.argv[2]
+try:
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+except Exception as e:
+    print("<not JSON: %s>" % e)
+    sys.exit(0)
+r = doc.get("response", {}) if isinstance(doc, dict) else {}
+if not isinstance(r, dict):
+    r = {}
+try:
+    v = eval(expr, {"doc": doc, "r": r, "json": json, "len": len, "sorted": sorted,
+                    "any": any, "all": all})
+except (KeyError, IndexError, TypeError):
+    print("<missing>")
+    sys.exit(0)
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+PY
+}
+
+# resp_summary : "CODE allowed=BOOL warnings=N status=CODE|-" of the last
+# answer, for compact assertions.
+resp_summary() {
+	local s
+	s=$(jv '"allowed=%s warnings=%d status=%s" % (json.dumps(r.get("allowed")), len(r.get("warnings", [])), r.get("status", {}).get("code", "-"))')
+	echo "$CODE $s"
+}
+
+# metric NAME-WITH-LABELS : the value of one sample in /metrics of the
+# current server, or "absent".
+metric() {
+	local text
+	text=$(curl -s --max-time "$HTTP_TIMEOUT" --cacert "$CA" "https://127.0.0.1:$PORT/metrics")
+	awk -v want="$1" '$1 == want { print $2; found = 1; exit } END { if (!found) print "absent" }' \
+		<<<"$text"
+}
