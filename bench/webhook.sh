@@ -13,7 +13,10 @@ cd "$(dirname "$0")/.."
 shared=${SHARED_BENCH:-../shared/bench}
 out=${1:-bench/results/$(date +%Y%m%d-%H%M)}
 bin=$PWD/build/src/cli/security-inspector
-port=${PORT:-19443}
+# Port 443 (run as root): hey puts the URL's host:port in its TLS SNI, a
+# malformed name that GnuTLS refuses (RFC 6066); on the default port it sends
+# the bare address. kube-apiserver's Go client sends no SNI for an address.
+port=${PORT:-443}
 export REPS=${REPS:-2} DURATION=${DURATION:-10}
 mkdir -p "$out"
 tmp=$(mktemp -d)

@@ -4,6 +4,7 @@
 // timeouts, the in-flight count for draining.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -136,26 +137,34 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Queues `body` (malloc'd and taken, or static when `owned` is false). */
-static enum MHD_Result respond(struct si_http_server *s, struct MHD_Connection *c, int status,
-			       const char *type, char *body, size_t len, bool owned)
+/* Queues `body` (`mem` says who owns it), with an Allow header when `allow`
+ * is not NULL. */
+static enum MHD_Result respond_allow(struct si_http_server *s, struct MHD_Connection *c,
+				     int status, const char *type, char *body, size_t len,
+				     enum MHD_ResponseMemoryMode mem, const char *allow)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mem);
 	if (!r) {
-		if (owned)
+		if (mem == MHD_RESPMEM_MUST_FREE)
 			free(body);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
-					strncmp(type, "application/json", 16) == 0 ? "POST" : "GET, HEAD");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (status != MHD_HTTP_OK)
 		si_metrics_http_error(s->metrics, status);
 	enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ok;
+}
+
+/* Queues `body` (malloc'd and taken, or static when `owned` is false). */
+static enum MHD_Result respond(struct si_http_server *s, struct MHD_Connection *c, int status,
+			       const char *type, char *body, size_t len, bool owned)
+{
+	return respond_allow(s, c, status, type, body, len,
+			     owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT, NULL);
 }
 
 /* A JSON error answer {"error": "..."}. */
@@ -168,16 +177,10 @@ static enum MHD_Result respond_error(struct si_http_server *s, struct MHD_Connec
 	cJSON_Delete(o);
 	if (!text)
 		return MHD_NO;
-	/* cJSON's memory goes back through cJSON_free, so MHD gets a copy. */
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text,
-								 MHD_RESPMEM_MUST_COPY);
+	/* cJSON's memory goes back through cJSON_free, so MHD takes a copy. */
+	enum MHD_Result ok = respond_allow(s, c, status, "application/json", text, strlen(text),
+					   MHD_RESPMEM_MUST_COPY, NULL);
 	cJSON_free(text);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	si_metrics_http_error(s->metrics, status);
-	enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
-	MHD_destroy_response(r);
 	return ok;
 }
 
@@ -196,8 +199,10 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
 	    strcmp(url, "/metrics") == 0) {
 		if (!get)
-			return respond(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-				       (char *)"method not allowed\n", 19, false);
+			return respond_allow(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					     "text/plain; charset=utf-8",
+					     (char *)"method not allowed\n", 19,
+					     MHD_RESPMEM_PERSISTENT, "GET, HEAD");
 		if (strcmp(url, "/healthz") == 0)
 			return respond_text(s, c, MHD_HTTP_OK, "ok\n");
 		if (strcmp(url, "/readyz") == 0)
@@ -232,8 +237,9 @@ static enum MHD_Result start_validate(struct si_http_server *s, struct MHD_Conne
 		has_mode = true;
 	}
 	if (strcmp(method, "POST") != 0)
-		return respond(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
-			       (char *)"{\"error\":\"use POST\"}", 19, false);
+		return respond_allow(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
+				     (char *)"{\"error\":\"use POST\"}", 19,
+				     MHD_RESPMEM_PERSISTENT, "POST");
 	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (!type || strncasecmp(type, "application/json", 16) != 0 ||
@@ -355,6 +361,31 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	atomic_fetch_sub(&s->in_flight, 1);
 }
 
+/* libmicrohttpd's own messages (failed TLS handshakes, broken clients) as
+ * JSON lines on stderr, like every other log line of the server. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\r\n")] = '\0';
+	cJSON *o = cJSON_CreateObject();
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_AddStringToObject(o, "time", when);
+	cJSON_AddStringToObject(o, "level", "warn");
+	cJSON_AddStringToObject(o, "msg", msg);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text) {
+		fprintf(stderr, "%s\n", text);
+		cJSON_free(text);
+	}
+}
+
 static si_rc open_listener(const struct si_http_config *cfg, int *fd, struct si_error *err)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
@@ -408,19 +439,26 @@ si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pe
 	if ((rc = open_listener(cfg, &s->listen_fd, err)))
 		goto fail;
 
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS |
-			 MHD_USE_ITC;
-	s->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, s,
-		MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-		MHD_OPTION_HTTPS_CERT_CALLBACK, retrieve_cert,
-		MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads > 1 ? cfg->threads : 0u,
-		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
-		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-		MHD_OPTION_END);
+	unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_USE_TLS | MHD_USE_ITC;
+	struct MHD_OptionItem options[] = {
+		{ MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->idle_timeout, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL },
+		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL },
+		/* One thread polls and serves by itself: a pool only from two. */
+		{ cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		  (intptr_t)cfg->threads, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	/* The logger comes first, so that MHD reports nothing in its own format. */
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				     MHD_OPTION_HTTPS_CERT_CALLBACK, retrieve_cert,
+				     MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				     MHD_OPTION_ARRAY, options,
+				     MHD_OPTION_END);
 	if (!s->daemon) {
 		rc = si_error_set(err, SI_ERR_IO, NULL, 0,
 				  "the HTTPS server did not start (TLS set-up or threads)");

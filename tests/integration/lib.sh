@@ -50,10 +50,17 @@ tap_setup() {
 			exit 2
 		fi
 	done
+	# The interpreter itself, not a wrapper script that finds it: the
+	# checks start python many times.
+	PYTHON=$(command python3 -c 'import sys; print(sys.executable)') && [ -x "$PYTHON" ] ||
+		PYTHON=$(command -v python3)
 	SCRATCH=$(mktemp -d) || { echo "Bail out! mktemp -d failed"; exit 2; }
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
 }
+
+PYTHON=python3
+python3() { command "$PYTHON" "$@"; }
 
 # Stops every server this script started (by PID), then removes the scratch
 # directory.
@@ -326,16 +333,19 @@ review() {
 	python3 "$DATA/review.py" "$@" >"$out"
 }
 
-# post PATH FILE [CURL-ARGS...] : POSTs FILE as application/json to the
-# current server; sets CODE, leaves the body in the file $RESP and the
-# response headers in $HEADERS.
+# post PATH FILE [CURL-ARGS...] : POSTs FILE as application/json (unless
+# CURL-ARGS set another Content-Type) to the current server; sets CODE,
+# leaves the body in the file $RESP and the response headers in $HEADERS.
 post() {
-	local path=$1 file=$2
+	local path=$1 file=$2 arg type=(-H 'Content-Type: application/json')
 	shift 2
+	for arg in "$@"; do
+		case $arg in [Cc]ontent-[Tt]ype:*) type=() ;; esac
+	done
 	RESP="$SCRATCH/.resp"
 	HEADERS="$SCRATCH/.headers"
 	CODE=$(curl -sS --max-time "$HTTP_TIMEOUT" --cacert "$CA" -o "$RESP" -D "$HEADERS" \
-		-w '%{http_code}' -H 'Content-Type: application/json' "$@" \
+		-w '%{http_code}' "${type[@]}" "$@" \
 		--data-binary "@$file" "https://127.0.0.1:$PORT$path" 2>"$SCRATCH/.curlerr")
 }
 
@@ -399,4 +409,20 @@ metric() {
 	text=$(curl -s --max-time "$HTTP_TIMEOUT" --cacert "$CA" "https://127.0.0.1:$PORT/metrics")
 	awk -v want="$1" '$1 == want { print $2; found = 1; exit } END { if (!found) print "absent" }' \
 		<<<"$text"
+}
+
+# wait_until SECONDS COMMAND... : polls COMMAND every 50 ms until it
+# succeeds or SECONDS pass; sets WAITED_MS. Returns COMMAND's last status.
+wait_until() {
+	local limit=$1 t0 rc
+	shift
+	t0=$(date +%s%N)
+	while :; do
+		"$@"
+		rc=$?
+		WAITED_MS=$((($(date +%s%N) - t0) / 1000000))
+		[ $rc -eq 0 ] && return 0
+		[ "$WAITED_MS" -ge $((limit * 1000)) ] && return $rc
+		sleep 0.05
+	done
 }

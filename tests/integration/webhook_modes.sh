@@ -268,6 +268,21 @@ is "$(resp_summary)" "200 allowed=false warnings=0 status=403" "severity: runAsR
 admit /validate pod-clean --del spec.containers.0.livenessProbe --ns dev --uid sev-ignore
 is "$(jv 'sorted(r.items())')" '[["allowed", true], ["uid", "sev-ignore"]]' "severity: an ignored item is neither warned nor annotated"
 
+# --- what the modes record in /metrics ---------------------------------------------------
+
+is "$(metric 'security_inspector_check_failures_total{check="hostNetworkSet",category="host-isolation"}')" 3 \
+	"metrics: whitelisted failures are not counted (hostNetworkSet failed in 3 of 5 DaemonSet reviews)"
+PORT=$P_EMBEDDED
+TAG='security_inspector_check_failures_total{check="tagNotSpecified",category="image-and-reliability"}'
+before=$(metric "$TAG")
+admit /validate/off pod-bad --uid metrics-off
+is "$(metric "$TAG")" "$before" "metrics: off records no failure"
+is "$(metric 'security_inspector_admission_inspected_total{mode="off"}')" 0 "metrics: off inspects nothing"
+admit /validate/audit pod-bad --uid metrics-audit
+is "$(metric "$TAG")" "$((before + 1))" "metrics: audit records the failures"
+ok "metrics: requests counted by mode, decision and kind" \
+	test "$(metric 'security_inspector_admission_requests_total{mode="enforce",decision="denied",kind="Pod"}')" -ge 1
+
 # --- decision log ---------------------------------------------------------------------
 
 py_tap "$LOG_EMBEDDED" "$UID_ENFORCE" <<'PY'

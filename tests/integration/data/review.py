@@ -21,7 +21,10 @@ under review. Options:
   --wrap KIND         then turn the Pod into a KIND whose pod template is its
                       spec (its labels, annotations and owners go along)
   --wrap-merge JSON   deep-merge into the wrapped object (repeatable)
-  --old-base          oldObject: the object without --set/--merge/--del
+  --change-set PATH=JSON, --change-merge JSON, --change-del PATH
+                      like --set, --merge and --del, applied last (to the
+                      wrapped object): what an UPDATE changes
+  --old-base          oldObject: the object before the --change-* options
   --old FILE          oldObject: another object file
   --dry-run           request.dryRun: true
   --sub NAME          request.subResource
@@ -29,6 +32,7 @@ under review. Options:
   --containers N      replace the containers with N copies of the first, named
                       by the pattern given with --names (default c%02d)
   --names PATTERN     printf-style pattern of container names for --containers
+  --emit-object       print the (modified) object instead of a review
 """
 import argparse
 import copy
@@ -112,6 +116,18 @@ def merge(dst, src):
             dst[k] = copy.deepcopy(v)
 
 
+def modify(obj, sets, merges, deletes):
+    for s in sets:
+        path, _, value = s.partition("=")
+        node, key = walk(obj, path)
+        node[key] = json.loads(value)
+    for m in merges:
+        merge(obj, json.loads(m))
+    for d in deletes:
+        node, key = walk(obj, d)
+        del node[key]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("object")
@@ -125,6 +141,9 @@ def main():
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--merge", action="append", default=[])
     ap.add_argument("--wrap-merge", action="append", default=[])
+    ap.add_argument("--change-set", action="append", default=[])
+    ap.add_argument("--change-merge", action="append", default=[])
+    ap.add_argument("--change-del", action="append", default=[])
     ap.add_argument("--del", dest="delete", action="append", default=[])
     ap.add_argument("--old-base", action="store_true")
     ap.add_argument("--old")
@@ -133,6 +152,7 @@ def main():
     ap.add_argument("--no-object", action="store_true")
     ap.add_argument("--containers", type=int)
     ap.add_argument("--names", default="c%02d")
+    ap.add_argument("--emit-object", action="store_true")
     a = ap.parse_args()
 
     obj = load_object(a.object)
@@ -140,28 +160,28 @@ def main():
         first = obj["spec"]["containers"][0]
         obj["spec"]["containers"] = [dict(copy.deepcopy(first), name=a.names % i)
                                      for i in range(a.containers)]
-    base = copy.deepcopy(obj)
-    for s in a.set:
-        path, _, value = s.partition("=")
-        node, key = walk(obj, path)
-        node[key] = json.loads(value)
-    for m in a.merge:
-        merge(obj, json.loads(m))
-    for d in a.delete:
-        node, key = walk(obj, d)
-        del node[key]
+    modify(obj, a.set, a.merge, a.delete)
     if a.wrap:
-        obj, base = wrap(obj, a.wrap), wrap(base, a.wrap)
+        obj = wrap(obj, a.wrap)
     for m in a.wrap_merge:
         merge(obj, json.loads(m))
+    base = copy.deepcopy(obj)
+    modify(obj, a.change_set, a.change_merge, a.change_del)
+
+    if a.emit_object:
+        json.dump(obj, sys.stdout)
+        sys.stdout.write("\n")
+        return
 
     meta = obj.get("metadata", {}) if isinstance(obj, dict) else {}
     kind = a.kind or obj.get("kind", "Pod")
     name = a.name if a.name is not None else meta.get("name", "")
     cluster_scoped = kind in ("ClusterRoleBinding",)
     ns = a.ns if a.ns is not None else meta.get("namespace", "" if cluster_scoped else "default")
-    if a.ns and "namespace" in meta:
-        meta["namespace"] = a.ns
+    if a.ns:
+        for o in (obj, base):
+            if isinstance(o, dict) and "namespace" in o.get("metadata", {}):
+                o["metadata"]["namespace"] = a.ns
     group, version, resource = PLURALS.get(kind, ("", "v1", kind.lower() + "s"))
     req = {
         "uid": a.uid or "uid-" + (name or "unnamed"),
