@@ -18,6 +18,8 @@ bin=$PWD/build/src/cli/security-inspector
 # the bare address. kube-apiserver's Go client sends no SNI for an address.
 port=${PORT:-443}
 export REPS=${REPS:-2} DURATION=${DURATION:-10}
+url="https://127.0.0.1:$port/validate"
+[ "$port" = 443 ] && url="https://127.0.0.1/validate"
 mkdir -p "$out"
 tmp=$(mktemp -d)
 pid=
@@ -41,7 +43,7 @@ done
 curl -sf --cacert "$tmp/certs/ca.crt" -H 'Content-Type: application/json' \
 	--data-binary @"$shared/fixtures/admission-request.json" \
 	"https://127.0.0.1:$port/validate" | grep -q '"allowed":true'
-SERVER_PIDS=$pid LABEL=si-ecdsa "$shared/wrk-matrix.sh" "https://127.0.0.1:$port/validate" \
+SERVER_PIDS=$pid LABEL=si-ecdsa "$shared/wrk-matrix.sh" "$url" \
 	"$out/si" >"$out/si.log" 2>&1
 
 echo "== 60 s keep-alive load at 64 connections, then resident memory"

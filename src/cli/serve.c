@@ -126,16 +126,21 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 			fputs(serve_usage, stderr);
 			return SI_EXIT_ERROR;
 		}
-		static const struct { int opt; unsigned long long min, max; } ranges[] = {
-			{ 'T', 1, 256 }, { 'B', 1024, 1ull << 30 }, { 'I', 1, 3600 },
-			{ 'R', 1, 3600 }, { 'M', 1, 100000 }, { 'H', 1, 3600 },
+		static const struct {
+			int opt;
+			const char *name;
+			unsigned long long min, max;
+		} ranges[] = {
+			{ 'T', "--threads", 1, 256 }, { 'B', "--max-body", 1024, 1ull << 30 },
+			{ 'I', "--idle-timeout", 1, 3600 }, { 'R', "--request-timeout", 1, 3600 },
+			{ 'M', "--max-connections", 1, 100000 }, { 'H', "--reload-interval", 1, 3600 },
 		};
 		for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 			if (ranges[i].opt != opt)
 				continue;
 			if (!parse_number(optarg, ranges[i].min, ranges[i].max, &v)) {
 				si_cli_error("%s: expected a number from %llu to %llu, got \"%s\"",
-					     name, ranges[i].min, ranges[i].max, optarg);
+					     ranges[i].name, ranges[i].min, ranges[i].max, optarg);
 				return SI_EXIT_ERROR;
 			}
 		}

@@ -68,8 +68,22 @@ static void printable(char *s)
 			*s = ' ';
 }
 
-/* "(app, db, +3 more)": the containers that failed `item`, or "" for pod
- * and binding results. */
+/* Appends `name`, cut to at most `max` bytes without splitting a UTF-8
+ * character. */
+static size_t put_name(char *buf, size_t size, size_t n, const char *name, size_t max)
+{
+	size_t len = strlen(name);
+	if (len > max) {
+		len = max;
+		while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80)
+			len--;
+	}
+	return n + (size_t)snprintf(buf + n, size - n, "%.*s%s", (int)len, name,
+				    len < strlen(name) ? "..." : "");
+}
+
+/* " (app, db, +3 more)": the containers that failed `item`, or "" for pod
+ * and binding results. The first name is always shown, cut if it is long. */
 static void who_failed(const struct si_evaluation *ev, const struct si_item *item,
 		       char *buf, size_t size)
 {
@@ -80,11 +94,12 @@ static void who_failed(const struct si_evaluation *ev, const struct si_item *ite
 		if (r->item != item || r->status != SI_RESULT_FAILED || !r->container)
 			continue;
 		const char *name = r->container->name[0] ? r->container->name : "(unnamed)";
-		if (n + strlen(name) + 16 > WHO_MAX || n + strlen(name) + 16 > size) {
+		if (shown && n + strlen(name) + 16 > WHO_MAX) {
 			more++;
 			continue;
 		}
-		n += (size_t)snprintf(buf + n, size - n, "%s%s", shown ? ", " : " (", name);
+		n += (size_t)snprintf(buf + n, size - n, "%s", shown ? ", " : " (");
+		n = put_name(buf, size, n, name, WHO_MAX - 20);
 		shown++;
 	}
 	if (more)
@@ -132,8 +147,9 @@ static bool add_warnings(cJSON *response, const struct si_evaluation *ev, bool s
 	cJSON *arr = cJSON_AddArrayToObject(response, "warnings");
 	if (!arr)
 		return false;
-	/* Keep room for the last line that says how many were cut. */
-	static const size_t cut_room = 80;
+	/* Keep room for the last line that says how many were cut (at most
+	 * about 100 characters). */
+	static const size_t cut_room = 128;
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(lines[i]);

@@ -62,6 +62,10 @@ struct request {
 	struct timespec start;
 };
 
+/* The state of a request to another route than /validate: none, only the
+ * note that its answer is due. */
+static struct request answer_next;
+
 static void creds_free(struct creds *c)
 {
 	while (c) {
@@ -238,7 +242,7 @@ static enum MHD_Result start_validate(struct si_http_server *s, struct MHD_Conne
 	}
 	if (strcmp(method, "POST") != 0)
 		return respond_allow(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
-				     (char *)"{\"error\":\"use POST\"}", 19,
+				     (char *)"{\"error\":\"use POST\"}", 20,
 				     MHD_RESPMEM_PERSISTENT, "POST");
 	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -332,8 +336,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (!r) {
 		if (strncmp(url, "/validate", 9) == 0 && (url[9] == '\0' || url[9] == '/'))
 			return start_validate(s, c, url, method, req_cls);
-		return serve_get(s, c, url, method);
+		/* A GET is answered on the next call: a response queued in the
+		 * first one makes libmicrohttpd close the connection. Other
+		 * methods here are refused at once, before any body is read. */
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			return serve_get(s, c, url, method);
+		*req_cls = &answer_next;
+		return MHD_YES;
 	}
+	if (r == &answer_next)
+		return serve_get(s, c, url, method);
 	if (*upload_data_size) {
 		/* A body that trickles in for longer than the request timeout
 		 * loses its connection. */
@@ -353,7 +365,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct si_http_server *s = cls;
 	struct request *r = *req_cls;
 	(void)c, (void)why;
-	if (!r)
+	if (!r || r == &answer_next)
 		return;
 	free(r->body);
 	free(r);

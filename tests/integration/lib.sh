@@ -19,6 +19,8 @@ DATA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/data"
 
 # PIDs of every process started by start_server (or track_pid).
 SERVER_PIDS=()
+# Servers by PID: name and stderr file; and the PIDs stopped on purpose.
+declare -A PID_NAME=() PID_ERR=() PID_DONE=()
 # The server most recently started: its PID, port and log files.
 SERVER_PID=""
 PORT=""
@@ -75,6 +77,7 @@ cleanup() {
 # stop_pid PID : SIGTERM, up to 5 s of grace, then SIGKILL; reaps it.
 stop_pid() {
 	local pid=$1 i
+	PID_DONE[$pid]=1
 	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
 	kill -TERM "$pid" 2>/dev/null
 	for ((i = 0; i < 100; i++)); do
@@ -87,6 +90,17 @@ stop_pid() {
 }
 
 tap_finish() {
+	local pid rc
+	# A server that died on its own is a failure, whatever else passed.
+	for pid in "${!PID_NAME[@]}"; do
+		[ -n "${PID_DONE[$pid]:-}" ] && continue
+		kill -0 "$pid" 2>/dev/null && continue
+		wait "$pid" 2>/dev/null
+		rc=$?
+		PID_DONE[$pid]=1
+		fail "server ${PID_NAME[$pid]} kept running until the end" "it exited with status $rc;" \
+			"the end of its stderr:" "$(tail -n 5 "${PID_ERR[$pid]}" 2>/dev/null)"
+	done
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]
 	exit $?
@@ -266,6 +280,8 @@ start_server() {
 		"$SI" serve --listen "127.0.0.1:$PORT" "$@" >"$SERVER_OUT" 2>"$SERVER_ERR" &
 		SERVER_PID=$!
 		track_pid "$SERVER_PID"
+		PID_NAME[$SERVER_PID]=$name
+		PID_ERR[$SERVER_PID]=$SERVER_ERR
 		for ((i = 0; i < START_TIMEOUT * 20; i++)); do
 			if healthy "$PORT"; then
 				return 0
@@ -290,6 +306,7 @@ server_alive() {
 # (124 when it was still running and got killed).
 wait_exit() {
 	local pid=$1 limit=$2 i
+	PID_DONE[$pid]=1
 	for ((i = 0; i < limit * 20; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2317  # some functions only run through wait_until and ok
 # Bad input over real HTTPS gets a clear answer and never a crash: 400 for
 # what is not an AdmissionReview, 404, 405, 413 (declared or chunked), 415;
 # --max-body; slow bodies; TLS versions; and /metrics counting it all.

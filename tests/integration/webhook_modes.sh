@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2317  # some functions only run through wait_until and ok
 # Webhook modes and policy features over real HTTPS: enforce, warn, audit and
 # off; mode resolution (namespace rule > path > default); the embedded
 # policy; whitelist with owner coverage; annotation exemptions; per-namespace
@@ -27,7 +28,6 @@ P_FEATURES=$PORT
 ROOT=(pod-clean --del spec.securityContext)
 APP_ROOT=(pod-clean --del spec.securityContext --set 'spec.containers.1.securityContext.runAsNonRoot=true')
 NO_CPU_LIMIT=(pod-clean --del spec.containers.0.resources.limits.cpu)
-FIX_ROOT="set securityContext.runAsNonRoot: true"
 
 # --- the four modes (embedded policy, mode named in the path) ------------------
 

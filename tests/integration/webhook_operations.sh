@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2317  # some functions only run through wait_until and ok
 # Webhook operations over real HTTPS: CREATE and UPDATE inspected (an UPDATE
 # that leaves the pod spec alone is never denied), DELETE, CONNECT and
 # subresources untouched, dryRun, v1beta1, RBAC bindings, every workload

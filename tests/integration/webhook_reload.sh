@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2317  # some functions only run through wait_until and ok
 # Reloads over real HTTPS: the policy on SIGHUP and on file change; a bad
 # new policy or certificate keeps the old one (logged and counted);
 # Kubernetes' atomic "..data" symlink swap of ConfigMap and Secret volumes,
@@ -60,7 +61,7 @@ POL="$SCRATCH/hup-policy.yaml"
 write_policy "$POL" warn
 start_server hup --tls-cert "$SCRATCH/a/tls.crt" --tls-key "$SCRATCH/a/tls.key" --config "$POL" \
 	--reload-interval 3600 || { echo "Bail out! serve did not start"; exit 1; }
-P_HUP=$PORT PID_HUP=$SERVER_PID ERR_HUP=$SERVER_ERR
+PID_HUP=$SERVER_PID ERR_HUP=$SERVER_ERR
 is "$(decision)" warned "SIGHUP: the policy at start is in force (warn)"
 write_policy "$POL" enforce
 sleep 0.3

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2317  # some functions only run through wait_until and ok
 # SIGTERM over real HTTPS: stop accepting, finish the requests in flight
 # (/readyz answers 503 meanwhile), exit 0 within a bounded time.
 

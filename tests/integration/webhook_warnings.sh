@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2317  # some functions only run through wait_until and ok
 # Warning limits over real HTTPS: one warning per failed item (containers
 # grouped), each a single line of at most 256 characters, at most 4096 in
 # all, and when they do not all fit the last one says how many were cut.
@@ -94,6 +95,18 @@ check_warnings "250-character container names" 3
 admit /validate/warn pod-everything-wrong --containers 60 --names 'ü%02d-ääääääääääääääääääääääääääääääää' --uid utf8
 is "$CODE" 200 "multi-byte container names: HTTP 200"
 check_warnings "multi-byte container names" 60
+
+# Long names of 2-, 3- and 4-byte characters, at both byte parities: a
+# shortened name must still be valid UTF-8.
+for bytes in 2 3 4; do
+	case $bytes in
+	2) pattern="c%02d-x$(printf 'é%.0s' $(seq 1 45))" ;;
+	3) pattern="a%02d-$(printf '€%.0s' $(seq 1 40))" ;;
+	4) pattern="b%02d-$(printf '😀%.0s' $(seq 1 30))" ;;
+	esac
+	admit /validate/warn pod-everything-wrong --containers 3 --names "$pattern" --uid "utf8-$bytes"
+	check_warnings "long names of $bytes-byte characters" 3
+done
 
 admit /validate/warn pod-everything-wrong --containers 60 --names "$(printf 'n%%02d-%.0s' $(seq 1 1))$(printf 'y%.0s' $(seq 1 58))" --uid names-63
 check_warnings "60 containers with 63-character names" 60
