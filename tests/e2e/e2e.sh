@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# End to end: kubectl -> kube-apiserver -> security-inspector -> the terminal.
+# Uses the cluster KUBECONFIG points to (skipped without one). The webhook
+# runs here, on loopback, registered with clientConfig.url, and only sees
+# the namespaces this run creates (label si-e2e-run). Prints TAP.
+#   tests/e2e/e2e.sh /path/to/security-inspector
+set -uo pipefail
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+bad() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what" "${out:-}"; fi; }
+finish() { echo "1..$n"; exit $((failed > 0)); }
+
+if [ -z "${KUBECONFIG:-}" ] || ! kubectl get ns default >/dev/null 2>&1; then
+	echo "1..0 # SKIP no cluster: point KUBECONFIG at a test cluster"
+	exit 0
+fi
+
+run=$(date +%s)-$$
+work=$(mktemp -d)
+pid=
+vwc=si-e2e-$run
+cleanup() {
+	kubectl delete validatingwebhookconfiguration "$vwc" --ignore-not-found >/dev/null 2>&1
+	for ns in "${namespaces[@]}"; do
+		kubectl delete ns "$ns" --wait=false >/dev/null 2>&1
+	done
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$work"
+}
+namespaces=()
+trap cleanup EXIT
+
+# --- the webhook, on a free loopback port --------------------------------------
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin" certs --out "$work/certs" >/dev/null 2>&1
+cat >"$work/policy.yaml" <<POLICY
+mode: warn
+whitelist:
+  - kinds: [Deployment]
+    names: [trusted-agent]
+    checks: [hostNetworkSet, runAsRootAllowed, privilegeEscalationAllowed, tagNotSpecified]
+    reason: the e2e whitelist entry
+POLICY
+"$bin" serve --listen "127.0.0.1:$port" --tls-cert "$work/certs/tls.crt" \
+	--tls-key "$work/certs/tls.key" --config "$work/policy.yaml" \
+	>"$work/decisions.log" 2>"$work/serve.log" &
+pid=$!
+for _ in $(seq 50); do
+	curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null && break
+	sleep 0.1
+done
+
+mkns() {   # name mode
+	local ns=si-e2e-$1-$run
+	namespaces+=("$ns")
+	kubectl create ns "$ns" >/dev/null
+	kubectl label ns "$ns" si-e2e-run="$run" security-inspector.io/mode="$2" >/dev/null
+	echo "$ns"
+}
+warn_ns=$(mkns warn warn)
+enforce_ns=$(mkns enforce enforce)
+off_ns=$(mkns off off)
+
+bundle=$(base64 -w0 "$work/certs/ca.crt")
+{
+	echo "apiVersion: admissionregistration.k8s.io/v1"
+	echo "kind: ValidatingWebhookConfiguration"
+	echo "metadata: {name: $vwc}"
+	echo "webhooks:"
+	for mode in enforce warn audit; do
+		fail=Ignore
+		[ $mode = enforce ] && fail=Fail
+		cat <<HOOK
+- name: $mode.si-e2e.security-inspector.io
+  clientConfig: {url: "https://127.0.0.1:$port/validate/$mode", caBundle: "$bundle"}
+  failurePolicy: $fail
+  sideEffects: None
+  admissionReviewVersions: [v1]
+  timeoutSeconds: 5
+  namespaceSelector:
+    matchLabels: {si-e2e-run: "$run", security-inspector.io/mode: $mode}
+  rules:
+  - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods, replicationcontrollers]}
+  - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments, replicasets, statefulsets, daemonsets]}
+  - {apiGroups: [batch], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [jobs, cronjobs]}
+  - {apiGroups: [rbac.authorization.k8s.io], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [rolebindings]}
+HOOK
+	done
+} >"$work/vwc.yaml"
+out=$(kubectl apply -f "$work/vwc.yaml" 2>&1)
+check "the ValidatingWebhookConfiguration is accepted" test $? -eq 0
+
+deployment() {   # name namespace [hostNetwork]
+	cat <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: $1, namespace: $2}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: $1}}
+  template:
+    metadata: {labels: {app: $1}}
+    spec:
+      hostNetwork: ${3:-false}
+      containers:
+      - name: app
+        image: nginx
+YAML
+}
+
+# The apiserver learns of a new webhook configuration through an informer:
+# wait until the webhook answers (a server-side dry run prints its warning).
+deployment probe "$warn_ns" >"$work/probe.yaml"
+for _ in $(seq 60); do
+	out=$(kubectl apply --dry-run=server -f "$work/probe.yaml" 2>&1)
+	[[ $out == *"Warning:"* ]] && break
+	sleep 0.5
+done
+
+# --- warn ------------------------------------------------------------------------
+deployment web "$warn_ns" >"$work/warn.yaml"
+out=$(kubectl apply -f "$work/warn.yaml" 2>&1); rc=$?
+check "warn: the insecure Deployment is admitted" test $rc -eq 0
+check "warn: kubectl prints Warning: lines naming the items" \
+	grep -q '^Warning: \[danger\] runAsRootAllowed (app): set securityContext.runAsNonRoot' <<<"$out"
+check "warn: the image without a tag is named" grep -q 'Warning: \[danger\] tagNotSpecified (app)' <<<"$out"
+check "warn: the warnings are single lines under 256 characters" \
+	awk '/^Warning:/ && length($0) > 265 { exit 1 }' <<<"$out"
+
+# --- enforce ---------------------------------------------------------------------
+deployment web "$enforce_ns" true >"$work/enforce.yaml"
+out=$(kubectl apply -f "$work/enforce.yaml" 2>&1); rc=$?
+check "enforce: the insecure Deployment is refused" test $rc -ne 0
+check "enforce: the denial names the webhook and the items with their fix" \
+	grep -q 'denied the request: security-inspector denied Deployment web: .*runAsRootAllowed (app): set securityContext.runAsNonRoot' <<<"$out"
+check "enforce: hostNetwork is named with its fix" grep -q 'hostNetworkSet: remove hostNetwork' <<<"$out"
+check "enforce: warning-severity items still come back as warnings" \
+	grep -q '^Warning: \[warning\] cpuLimitsMissing (app)' <<<"$out"
+check "enforce: nothing was stored" bash -c "! kubectl get deploy web -n $enforce_ns >/dev/null 2>&1"
+out=$(kubectl apply --dry-run=server -f "$work/enforce.yaml" 2>&1); rc=$?
+check "enforce: --dry-run=server gives the same denial" \
+	bash -c "[ $rc -ne 0 ] && grep -q 'security-inspector denied Deployment web' <<<\"\$0\"" "$out"
+
+# A whitelisted workload (the e2e policy's entry) is admitted in enforce.
+sed 's/name: web/name: trusted-agent/; s/app: web/app: trusted-agent/g' "$work/enforce.yaml" \
+	>"$work/trusted.yaml"
+out=$(kubectl apply -f "$work/trusted.yaml" 2>&1)
+check "enforce: a whitelisted Deployment is admitted" \
+	kubectl get deploy trusted-agent -n "$enforce_ns"
+
+# An anonymous RoleBinding is refused in enforce.
+cat >"$work/rb.yaml" <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: open-to-all, namespace: $enforce_ns}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects:
+- {kind: Group, name: "system:unauthenticated", apiGroup: rbac.authorization.k8s.io}
+YAML
+out=$(kubectl apply -f "$work/rb.yaml" 2>&1); rc=$?
+check "enforce: a RoleBinding to system:unauthenticated is refused" \
+	bash -c "[ $rc -ne 0 ] && grep -q 'anonymousUserRBACBinding' <<<\"\$0\"" "$out"
+
+# --- off -------------------------------------------------------------------------
+deployment web "$off_ns" true >"$work/off.yaml"
+out=$(kubectl apply -f "$work/off.yaml" 2>&1); rc=$?
+check "off: the namespace labelled off is untouched (admitted, no warning)" \
+	bash -c "[ $rc -eq 0 ] && ! grep -q Warning <<<\"\$0\"" "$out"
+
+# --- existing non-compliant objects stay manageable --------------------------------
+# Admitted under warn, then the namespace switches to enforce.
+kubectl label ns "$warn_ns" security-inspector.io/mode=enforce --overwrite >/dev/null
+for _ in $(seq 20); do   # the namespace label reaches the webhook selector
+	out=$(kubectl apply --dry-run=server -f "$work/warn.yaml" 2>&1)
+	[[ $out == *"security-inspector denied"* ]] && break
+	sleep 0.5
+done
+out=$(kubectl label deploy web -n "$warn_ns" owner=team-a 2>&1); rc=$?
+check "enforce: a metadata-only update of a non-compliant Deployment works" test $rc -eq 0
+out=$(kubectl annotate deploy web -n "$warn_ns" note=kept 2>&1); rc=$?
+check "enforce: an annotation on it works too" test $rc -eq 0
+out=$(kubectl delete deploy web -n "$warn_ns" 2>&1); rc=$?
+check "enforce: the non-compliant Deployment can be deleted" test $rc -eq 0
+
+# --- the decision log -----------------------------------------------------------------
+check "the webhook logged its decisions as JSON lines" \
+	python3 -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; sys.exit(not any(d["allowed"] is False and d["mode"]=="enforce" for d in l))' \
+	"$work/decisions.log"
+
+# --- the project's own manifests --------------------------------------------------------
+out=$(kubectl kustomize "$repo/manifests" 2>&1 >"$work/rendered.yaml"); rc=$?
+check "the kustomize manifests render" test $rc -eq 0
+# Kubernetes before 1.21 has no policy/v1: the PodDisruptionBudget is left out
+# of the server-side dry run there (and only there).
+minor=$(kubectl version -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["minor"].rstrip("+"))')
+python3 - "$work/rendered.yaml" "$work/apply.yaml" "$minor" <<'PY'
+import sys
+docs = open(sys.argv[1]).read().split("\n---\n")
+keep = [d for d in docs if not (int(sys.argv[3]) < 21 and "kind: PodDisruptionBudget" in d)]
+open(sys.argv[2], "w").write("\n---\n".join(keep))
+PY
+[ "$minor" -lt 21 ] && echo "# Kubernetes 1.$minor has no policy/v1: PodDisruptionBudget left out of the dry run"
+# The dry run of namespaced objects needs their namespace to exist.
+if ! kubectl get ns security-inspector >/dev/null 2>&1; then
+	kubectl create ns security-inspector >/dev/null 2>&1
+	namespaces+=(security-inspector)
+fi
+out=$(kubectl apply --dry-run=server -f "$work/apply.yaml" 2>&1); rc=$?
+check "the manifests apply with --dry-run=server" test $rc -eq 0
+finish
