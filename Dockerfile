@@ -10,7 +10,7 @@ COPY . .
 RUN meson setup /build -Dtests=false -Dbuildtype=release -Dwerror=true \
  && ninja -C /build
 # The runtime gets the binary and exactly the shared libraries it links.
-RUN mkdir -p /out/usr/bin /out/tmp \
+RUN mkdir -p /out/usr/bin /out/tmp && chmod 1777 /out/tmp \
  && cp /build/src/cli/security-inspector /out/usr/bin/ \
  && ldd /build/src/cli/security-inspector | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' \
     | xargs -I{} cp --parents -L {} /out \

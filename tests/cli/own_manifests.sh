@@ -25,6 +25,7 @@ PY
 if [ "$(id -u)" -eq 0 ] && command -v chroot >/dev/null; then
 	root=$SCRATCH/image
 	mkdir -p "$root/usr/bin" "$root/tmp"
+	chmod 1777 "$root/tmp"      # as the Dockerfile makes it
 	cp "$SI" "$root/usr/bin/security-inspector"
 	ldd "$SI" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' |
 		xargs -I{} cp --parents -L {} "$root"
