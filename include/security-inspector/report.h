@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Results -> reports: text for terminals and the versioned JSON report. */
+/* Results -> reports: text for terminals, the versioned JSON report, HTML,
+ * SARIF and JUnit. */
 #ifndef SI_REPORT_H
 #define SI_REPORT_H
 
@@ -22,6 +23,22 @@ si_rc si_report_text(const struct si_audit *a, const struct si_report_options *o
  * AuditReport) to `out`. */
 si_rc si_report_json(const struct si_audit *a, const struct si_report_options *o,
 			 FILE *out, struct si_error *err);
+
+/* Writes one self-contained HTML page (inline CSS, SVG and script; nothing
+ * loaded from the network): overview, categories, a filterable workload table
+ * and per-workload details with the workload's YAML. */
+si_rc si_report_html(const struct si_audit *a, const struct si_report_options *o,
+		     FILE *out, struct si_error *err);
+
+/* Writes SARIF 2.1.0: one rule per item, one result per failure with the
+ * manifest's file and line. */
+si_rc si_report_sarif(const struct si_audit *a, const struct si_report_options *o,
+		      FILE *out, struct si_error *err);
+
+/* Writes JUnit XML: one test suite per workload, one test case per item and
+ * container. */
+si_rc si_report_junit(const struct si_audit *a, const struct si_report_options *o,
+		      FILE *out, struct si_error *err);
 
 /* The item table as text or JSON. */
 si_rc si_report_checks_text(FILE *out, bool color);

@@ -16,7 +16,7 @@ static const char audit_usage[] =
 	"Inspects files, folders (*.yaml, *.yml, *.json, recursively) and stdin (-).\n"
 	"\n"
 	"  -c, --config FILE       policy file (default: the embedded policy)\n"
-	"  -f, --format FORMAT     text (default) or json\n"
+	"  -f, --format FORMAT     text (default), json, html, sarif or junit\n"
 	"  -o, --output FILE       write the report to FILE instead of stdout\n"
 	"  -n, --namespace NS      inspect only namespace NS (a glob)\n"
 	"  -k, --kind KIND         inspect only objects of KIND\n"
@@ -27,6 +27,24 @@ static const char audit_usage[] =
 	"\n"
 	"Exit codes: 0 nothing at or above --fail-on failed, 1 something did,\n"
 	"2 usage or input error.\n";
+
+typedef si_rc (*report_fn)(const struct si_audit *, const struct si_report_options *, FILE *,
+			   struct si_error *);
+
+static report_fn report_writer(const char *format)
+{
+	static const struct {
+		const char *name;
+		report_fn fn;
+	} formats[] = {
+		{ "text", si_report_text }, { "json", si_report_json }, { "html", si_report_html },
+		{ "sarif", si_report_sarif }, { "junit", si_report_junit },
+	};
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(format, formats[i].name) == 0)
+			return formats[i].fn;
+	return NULL;
+}
 
 struct options {
 	const char *config, *format, *output, *color;
@@ -90,8 +108,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return SI_EXIT_ERROR;
 		}
 	}
-	if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0) {
-		si_cli_error("--format: expected text or json, got \"%s\"", o->format);
+	if (!report_writer(o->format)) {
+		si_cli_error("--format: expected text, json, html, sarif or junit, got \"%s\"",
+			     o->format);
 		return SI_EXIT_ERROR;
 	}
 	if (strcmp(o->color, "auto") != 0 && strcmp(o->color, "always") != 0 &&
@@ -195,10 +214,11 @@ int si_cmd_audit(int argc, char **argv)
 	ro.color = strcmp(o.color, "always") == 0 ||
 		   (strcmp(o.color, "auto") == 0 && !o.output && isatty(fileno(out)) &&
 		    !getenv("NO_COLOR"));
-	si_rc rc = strcmp(o.format, "json") == 0 ? si_report_json(&a, &ro, out, &err)
-						     : si_report_text(&a, &ro, out, &err);
+	si_rc rc = report_writer(o.format)(&a, &ro, out, &err);
 	if (fflush(out) != 0 || rc) {
-		si_cli_error("cannot write the report");
+		char buf[1024];
+		si_cli_error("%s", rc ? si_error_format(&err, buf, sizeof(buf))
+				      : "cannot write the report");
 		goto out;
 	}
 	if (a.n_errors)
