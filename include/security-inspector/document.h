@@ -49,6 +49,15 @@ void si_json_arena_end(void);
  * for messages about a value of the wrong type. */
 const char *si_json_type_name(const cJSON *v);
 
+/* Writes `v` (borrowed) as one block-style YAML document: on success `*out`
+ * holds `*len` bytes plus a terminating NUL, and the caller frees *out with
+ * free(). Strings that would load as another type ("true", "off", "null",
+ * "~", "1.0", "010", "") are double-quoted, so that si_input_parse() reads
+ * the text back as `v`. On failure `*out` is NULL: SI_ERR_INVALID when a
+ * string is not UTF-8, SI_ERR_LIMIT when `v` nests over 1000 levels,
+ * SI_ERR_NOMEM. */
+si_rc si_yaml_emit(const cJSON *v, char **out, size_t *len, struct si_error *err);
+
 /* One Kubernetes object found in an input; `json` borrows from the input. */
 struct si_object {
 	const cJSON *json;

@@ -3,7 +3,9 @@
 // Kubernetes' YAML reader (YAML 1.1) does; aliases are copied within a node
 // budget so that "billion laughs" ends in an error, not in memory exhaustion.
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -598,5 +600,218 @@ si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 		*doc_lines = NULL;
 		*n_docs = 0;
 	}
+	return rc;
+}
+
+/* cJSON -> YAML text, for reports that show a manifest as its author wrote
+ * it. libyaml picks each scalar's style; the flags below only forbid the
+ * plain style where the loader above would read the text as another type. */
+
+#define EMIT_MAX_DEPTH 1000
+
+struct emit_buf {
+	char *data;
+	size_t len, cap;
+	bool nomem;
+};
+
+static int emit_write(void *data, unsigned char *bytes, size_t size)
+{
+	struct emit_buf *b = data;
+	if (size >= b->cap - b->len) {   /* keep one byte for the NUL */
+		size_t cap = b->cap ? b->cap : 4096;
+		while (size >= cap - b->len) {
+			if (cap > SIZE_MAX / 2) {
+				b->nomem = true;
+				return 0;
+			}
+			cap *= 2;
+		}
+		char *d = realloc(b->data, cap);
+		if (!d) {
+			b->nomem = true;
+			return 0;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, bytes, size);
+	b->len += size;
+	return 1;
+}
+
+/* Whether the plain scalar `s` would load as a string (scalar_value()'s
+ * rules); "<<" is a merge key. */
+static bool plain_is_string(const char *s)
+{
+	double num;
+	return !in_list(s, null_words) && !in_list(s, true_words) &&
+	       !in_list(s, false_words) && !parse_int(s, &num) && !parse_float(s, &num) &&
+	       strcmp(s, "<<") != 0;
+}
+
+/* Shortest UTF-8 encodings only, as libyaml demands of event values. */
+static bool utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s++;
+		int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+		      : (c & 0xF8) == 0xF0 ? 3 : -1;
+		if (n < 0)
+			return false;
+		unsigned v = c & (0x3Fu >> n);
+		for (int k = 0; k < n; k++, s++) {
+			if ((*s & 0xC0) != 0x80)
+				return false;
+			v = (v << 6) | (*s & 0x3Fu);
+		}
+		if ((n == 1 && v < 0x80) || (n == 2 && v < 0x800) || (n == 3 && v < 0x10000))
+			return false;
+	}
+	return true;
+}
+
+/* Number text that scalar_value() reads back as the same double. */
+static void number_text(double d, char *buf, size_t size)
+{
+	if (isnan(d))
+		snprintf(buf, size, ".nan");
+	else if (isinf(d))
+		snprintf(buf, size, d < 0 ? "-.inf" : ".inf");
+	else if (d == trunc(d) && fabs(d) < 1e15)
+		snprintf(buf, size, "%.0f", d);
+	else {
+		snprintf(buf, size, "%.15g", d);
+		if (strtod(buf, NULL) != d)
+			snprintf(buf, size, "%.17g", d);
+	}
+}
+
+/* The error of a failed emitter call. */
+static si_rc emitter_error(const yaml_emitter_t *y, const struct emit_buf *b,
+			   struct si_error *err)
+{
+	if (b->nomem || y->error == YAML_MEMORY_ERROR)
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	return si_error_set(err, SI_ERR_INVALID, NULL, 0, "cannot write YAML: %s",
+			    y->problem ? y->problem : "emitter error");
+}
+
+/* Emits `ev` when `made` says its initialization succeeded. */
+static si_rc emit_event(yaml_emitter_t *y, int made, yaml_event_t *ev, struct emit_buf *b,
+			struct si_error *err)
+{
+	if (!made)
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	/* The emitter takes the event, even when it fails. */
+	return yaml_emitter_emit(y, ev) ? SI_OK : emitter_error(y, b, err);
+}
+
+/* A string scalar: double-quoted when plain it would load as another type,
+ * a literal block when it spans lines, else as libyaml sees fit. */
+static si_rc emit_string(yaml_emitter_t *y, const char *s, struct emit_buf *b,
+			 struct si_error *err)
+{
+	yaml_event_t ev;
+	size_t len = strlen(s);
+	bool plain = plain_is_string(s);
+	yaml_scalar_style_t style = !plain ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+				  : strchr(s, '\n') ? YAML_LITERAL_SCALAR_STYLE
+				  : YAML_ANY_SCALAR_STYLE;
+	if (!utf8_valid((const unsigned char *)s))
+		return si_error_set(err, SI_ERR_INVALID, NULL, 0, "a string is not valid UTF-8");
+	if (len > INT_MAX)
+		return si_error_set(err, SI_ERR_LIMIT, NULL, 0, "a string is over %d bytes",
+				    INT_MAX);
+	return emit_event(y, yaml_scalar_event_initialize(&ev, NULL, NULL,
+			  (const yaml_char_t *)s, (int)len, plain, 1, style), &ev, b, err);
+}
+
+/* A scalar written as is: a number, a boolean or null. */
+static si_rc emit_plain(yaml_emitter_t *y, const char *s, struct emit_buf *b,
+			struct si_error *err)
+{
+	yaml_event_t ev;
+	return emit_event(y, yaml_scalar_event_initialize(&ev, NULL, NULL,
+			  (const yaml_char_t *)s, (int)strlen(s), 1, 1, YAML_PLAIN_SCALAR_STYLE),
+			  &ev, b, err);
+}
+
+static si_rc emit_value(yaml_emitter_t *y, const cJSON *v, unsigned depth,
+			struct emit_buf *b, struct si_error *err)
+{
+	yaml_event_t ev;
+	si_rc rc;
+	char num[64];
+
+	if (cJSON_IsString(v) || cJSON_IsRaw(v))
+		return emit_string(y, v->valuestring ? v->valuestring : "", b, err);
+	if (cJSON_IsNumber(v)) {
+		number_text(v->valuedouble, num, sizeof(num));
+		return emit_plain(y, num, b, err);
+	}
+	if (cJSON_IsBool(v))
+		return emit_plain(y, cJSON_IsTrue(v) ? "true" : "false", b, err);
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+		return emit_plain(y, "null", b, err);
+	if (depth >= EMIT_MAX_DEPTH)
+		return si_error_set(err, SI_ERR_LIMIT, NULL, 0,
+				    "nesting deeper than %d levels", EMIT_MAX_DEPTH);
+
+	bool map = cJSON_IsObject(v);
+	if ((rc = emit_event(y, map ? yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+							YAML_BLOCK_MAPPING_STYLE)
+				    : yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+							YAML_BLOCK_SEQUENCE_STYLE), &ev, b, err)))
+		return rc;
+	for (const cJSON *c = v->child; c; c = c->next) {
+		if (map && (rc = emit_string(y, c->string ? c->string : "", b, err)))
+			return rc;
+		if ((rc = emit_value(y, c, depth + 1, b, err)))
+			return rc;
+	}
+	return emit_event(y, map ? yaml_mapping_end_event_initialize(&ev)
+				 : yaml_sequence_end_event_initialize(&ev), &ev, b, err);
+}
+
+si_rc si_yaml_emit(const cJSON *v, char **out, size_t *len, struct si_error *err)
+{
+	struct emit_buf b = { 0 };
+	yaml_emitter_t y;
+	yaml_event_t ev;
+	si_rc rc;
+
+	*out = NULL;
+	*len = 0;
+	if (!yaml_emitter_initialize(&y))
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	yaml_emitter_set_output(&y, emit_write, &b);
+	yaml_emitter_set_unicode(&y, 1);
+	yaml_emitter_set_width(&y, -1);   /* never fold long strings */
+	yaml_emitter_set_indent(&y, 2);
+
+	if ((rc = emit_event(&y, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING),
+			     &ev, &b, err)) ||
+	    (rc = emit_event(&y, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1),
+			     &ev, &b, err)) ||
+	    (rc = emit_value(&y, v, 0, &b, err)) ||
+	    (rc = emit_event(&y, yaml_document_end_event_initialize(&ev, 1), &ev, &b, err)) ||
+	    (rc = emit_event(&y, yaml_stream_end_event_initialize(&ev), &ev, &b, err)))
+		goto out;
+	if (!yaml_emitter_flush(&y)) {
+		rc = emitter_error(&y, &b, err);
+		goto out;
+	}
+	if (!b.data && !emit_write(&b, (unsigned char *)"", 0)) {
+		rc = si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+		goto out;
+	}
+	b.data[b.len] = '\0';
+	*out = b.data;
+	*len = b.len;
+	b.data = NULL;
+out:
+	yaml_emitter_delete(&y);
+	free(b.data);
 	return rc;
 }

@@ -1,10 +1,224 @@
 // SPDX-License-Identifier: Apache-2.0
-// Results -> JUNIT report (being written).
+// Results -> JUnit XML for CI test views: one test suite per workload, one
+// test case per item and container, and a suite for the input errors.
+#include <stdio.h>
+#include <string.h>
+
 #include "security-inspector/report.h"
 
-si_rc si_report_junit(const struct si_audit *a, const struct si_report_options *o,
-		FILE *out, struct si_error *err)
+/* Length of the well-formed UTF-8 sequence at `s` and its code point in
+ * `*cp`; 0 when there is none (stray continuation byte, overlong form,
+ * surrogate, beyond U+10FFFF, truncated). */
+static size_t utf8_decode(const unsigned char *s, unsigned long *cp)
 {
-	(void)a, (void)o, (void)out;
-	return si_error_set(err, SI_ERR_USAGE, NULL, 0, "this report format is not built yet");
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || s[0] > 0xf4)
+		return 0;
+	unsigned long c = s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	static const unsigned long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Writes `s` (from a manifest, a policy or an error, so anything) as XML 1.0
+ * character data: in an attribute value (`attr`, double-quoted) or element
+ * text. Markup characters become entities; tab, newline and CR become
+ * character references where a parser would otherwise normalize them away.
+ * What XML 1.0 cannot carry, or discourages, is dropped: control characters
+ * other than tab, newline and CR (C0, DEL and C1), U+FFFE, U+FFFF and bytes
+ * that are not UTF-8. The rest of the text is kept as it is. */
+static void xml(FILE *out, const char *s, bool attr)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	for (size_t i = 0, n; u[i]; i += n ? n : 1) {
+		unsigned long c = 0;
+		n = utf8_decode(u + i, &c);
+		if (n == 0)
+			continue;
+		switch (c) {
+		case '&': fputs("&amp;", out); continue;
+		case '<': fputs("&lt;", out); continue;
+		case '>': fputs("&gt;", out); continue;
+		case '"': fputs("&quot;", out); continue;
+		case '\'': fputs("&apos;", out); continue;
+		case '\t': fputs(attr ? "&#9;" : "\t", out); continue;
+		case '\n': fputs(attr ? "&#10;" : "\n", out); continue;
+		case '\r': fputs("&#13;", out); continue;
+		}
+		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0xfffe || c == 0xffff)
+			continue;
+		fwrite(u + i, 1, n, out);
+	}
+}
+
+/* ` name="value"`, the value escaped. */
+static void attr(FILE *out, const char *name, const char *value)
+{
+	fprintf(out, " %s=\"", name);
+	xml(out, value, true);
+	fputc('"', out);
+}
+
+static void attr_count(FILE *out, const char *name, size_t n)
+{
+	fprintf(out, " %s=\"%zu\"", name, n);
+}
+
+struct counts {
+	size_t tests, failures, skipped;
+};
+
+static bool listed(const struct si_result *r, bool failed_only)
+{
+	return !failed_only || r->status == SI_RESULT_FAILED;
+}
+
+static struct counts entry_counts(const struct si_audit_entry *e, bool failed_only)
+{
+	struct counts c = { 0, 0, 0 };
+	for (size_t i = 0; i < e->eval.n_results; i++) {
+		const struct si_result *r = &e->eval.results[i];
+		if (!listed(r, failed_only))
+			continue;
+		c.tests++;
+		c.failures += r->status == SI_RESULT_FAILED;
+		c.skipped += r->status == SI_RESULT_WHITELISTED;
+	}
+	return c;
+}
+
+static void test_case(FILE *out, const struct si_audit_entry *e, const struct si_result *r,
+		      const char *classname)
+{
+	char name[256];
+	int line = r->container ? si_input_line(e->input, r->container->spec, e->line) : e->line;
+
+	snprintf(name, sizeof(name), "%s%s%s", r->item->name, r->container ? " " : "",
+		 r->container ? r->container->name : "");
+	fputs("    <testcase", out);
+	attr(out, "classname", classname);
+	attr(out, "name", name);
+	attr(out, "file", e->input->path);
+	if (line > 0)
+		fprintf(out, " line=\"%d\"", line);
+	switch (r->status) {
+	case SI_RESULT_PASSED:
+		fputs("/>\n", out);
+		return;
+	case SI_RESULT_FAILED:
+		fputs(">\n      <failure", out);
+		attr(out, "type", si_severity_name(r->severity));
+		attr(out, "message", r->message ? r->message : r->item->title);
+		fputc('>', out);
+		xml(out, r->detail ? r->detail : r->item->title, false);
+		fputs("\nFix: ", out);
+		xml(out, r->item->fix, false);
+		fputs("</failure>\n    </testcase>\n", out);
+		return;
+	case SI_RESULT_WHITELISTED:
+		fputs(">\n      <skipped message=\"whitelisted: ", out);
+		xml(out, r->reason, true);
+		fputs("\"/>\n    </testcase>\n", out);
+		return;
+	}
+}
+
+static void test_suite(FILE *out, const struct si_audit_entry *e, bool failed_only)
+{
+	const struct si_workload *w = &e->workload;
+	struct counts c = entry_counts(e, failed_only);
+	char name[1024], classname[1024];
+	const char *slash = w->namespace[0] ? "/" : "";
+
+	snprintf(name, sizeof(name), "%s %s%s%s", w->kind, w->namespace, slash, w->name);
+	snprintf(classname, sizeof(classname), "%s/%s%s%s", w->kind, w->namespace, slash, w->name);
+	fputs("  <testsuite", out);
+	attr(out, "name", name);
+	attr_count(out, "tests", c.tests);
+	attr_count(out, "failures", c.failures);
+	attr_count(out, "errors", 0);
+	attr_count(out, "skipped", c.skipped);
+	attr(out, "file", e->input->path);
+	if (!c.tests) {
+		fputs("/>\n", out);
+		return;
+	}
+	fputs(">\n", out);
+	for (size_t i = 0; i < e->eval.n_results; i++)
+		if (listed(&e->eval.results[i], failed_only))
+			test_case(out, e, &e->eval.results[i], classname);
+	fputs("  </testsuite>\n", out);
+}
+
+/* Each input error is a test case in error: the objects it names were not
+ * inspected. */
+static void input_errors(FILE *out, const struct si_audit *a)
+{
+	fputs("  <testsuite name=\"input errors\"", out);
+	attr_count(out, "tests", a->n_errors);
+	attr_count(out, "failures", 0);
+	attr_count(out, "errors", a->n_errors);
+	attr_count(out, "skipped", 0);
+	fputs(">\n", out);
+	for (size_t i = 0; i < a->n_errors; i++) {
+		const struct si_error *e = &a->errors[i];
+		char where[1024];
+		if (e->file[0] && e->line > 0)
+			snprintf(where, sizeof(where), "%s:%d", e->file, e->line);
+		else
+			snprintf(where, sizeof(where), "%s", e->file[0] ? e->file : "input");
+		fputs("    <testcase classname=\"input errors\"", out);
+		attr(out, "name", where);
+		if (e->file[0])
+			attr(out, "file", e->file);
+		if (e->line > 0)
+			fprintf(out, " line=\"%d\"", e->line);
+		fputs(">\n      <error", out);
+		attr(out, "type", si_rc_name(e->code));
+		attr(out, "message", e->message);
+		fputc('>', out);
+		xml(out, si_error_format(e, where, sizeof(where)), false);
+		fputs("</error>\n    </testcase>\n", out);
+	}
+	fputs("  </testsuite>\n", out);
+}
+
+si_rc si_report_junit(const struct si_audit *a, const struct si_report_options *o,
+		      FILE *out, struct si_error *err)
+{
+	struct counts total = { 0, 0, 0 };
+	for (size_t i = 0; i < a->n_entries; i++) {
+		struct counts c = entry_counts(&a->entries[i], o->failed_only);
+		total.tests += c.tests;
+		total.failures += c.failures;
+		total.skipped += c.skipped;
+	}
+
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"security-inspector\"",
+	      out);
+	attr_count(out, "tests", total.tests + a->n_errors);
+	attr_count(out, "failures", total.failures);
+	attr_count(out, "errors", a->n_errors);
+	attr_count(out, "skipped", total.skipped);
+	fputs(">\n", out);
+	for (size_t i = 0; i < a->n_entries; i++)
+		if (!o->failed_only || a->entries[i].eval.failed)
+			test_suite(out, &a->entries[i], o->failed_only);
+	if (a->n_errors)
+		input_errors(out, a);
+	fputs("</testsuites>\n", out);
+	if (ferror(out))
+		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report");
+	return SI_OK;
 }

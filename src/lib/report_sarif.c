@@ -1,10 +1,301 @@
 // SPDX-License-Identifier: Apache-2.0
-// Results -> SARIF report (being written).
+// Results -> SARIF 2.1.0: one rule per item, one result per failure (and per
+// whitelisted finding, as a suppressed result) at the manifest's file and line.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "security-inspector/report.h"
 
-si_rc si_report_sarif(const struct si_audit *a, const struct si_report_options *o,
-		FILE *out, struct si_error *err)
+#ifndef SI_VERSION
+#define SI_VERSION "0.1.0"
+#endif
+
+/* Allocation failures are remembered here rather than checked at every
+ * call: the tree is built whole, then thrown away if anything went missing. */
+struct tree {
+	bool nomem;
+};
+
+/* Adds `v` (taking ownership) to `parent` under `key`, or appends it when
+ * `key` is NULL. Returns `v`, or NULL (with t->nomem set) when `v` or
+ * `parent` is NULL or the addition fails. */
+static cJSON *put(struct tree *t, cJSON *parent, const char *key, cJSON *v)
 {
-	(void)a, (void)o, (void)out;
-	return si_error_set(err, SI_ERR_USAGE, NULL, 0, "this report format is not built yet");
+	bool ok = v && parent &&
+		  (key ? cJSON_AddItemToObject(parent, key, v) : cJSON_AddItemToArray(parent, v));
+	if (ok)
+		return v;
+	cJSON_Delete(v);
+	t->nomem = true;
+	return NULL;
+}
+
+/* Length of the well-formed UTF-8 sequence at `s`, 0 when there is none
+ * (stray continuation byte, overlong form, surrogate, beyond U+10FFFF,
+ * truncated). */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || s[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+/* A JSON string of `s`. JSON inputs may carry bytes that are not UTF-8
+ * (cJSON passes them through); each such byte becomes U+FFFD so that the
+ * log stays valid JSON. Control characters are escaped by cJSON. */
+static cJSON *string(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	size_t bad = 0, len = 0;
+	for (size_t n; u[len]; len += n ? n : 1)
+		if ((n = utf8_len(u + len)) == 0)
+			bad++;
+	if (!bad)
+		return cJSON_CreateString((const char *)u);
+	char *clean = malloc(len + 2 * bad + 1), *o = clean;
+	if (!clean)
+		return NULL;
+	for (size_t i = 0, n; u[i]; i += n ? n : 1) {
+		if ((n = utf8_len(u + i)) == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+		} else {
+			memcpy(o, u + i, n);
+			o += n;
+		}
+	}
+	*o = '\0';
+	cJSON *v = cJSON_CreateString(clean);
+	free(clean);
+	return v;
+}
+
+/* A SARIF message object: {"text": s}. */
+static cJSON *message(struct tree *t, const char *s)
+{
+	cJSON *m = cJSON_CreateObject();
+	put(t, m, "text", string(s));
+	return m;
+}
+
+/* `prefix` then `s` with the characters that Markdown could read as markup
+ * inside a line backslash-escaped. Caller frees. */
+static char *markdown(const char *prefix, const char *s)
+{
+	size_t len = strlen(prefix) + 2 * strlen(s) + 1;
+	char *buf = malloc(len), *o = buf;
+	if (!buf)
+		return NULL;
+	o += snprintf(buf, len, "%s", prefix);
+	for (; *s; s++) {
+		if (strchr("\\`*_[]<>&~", *s))
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o = '\0';
+	return buf;
+}
+
+static const char *level(enum si_severity s)
+{
+	return s == SI_SEVERITY_DANGER ? "error" : "warning";
+}
+
+static cJSON *rule(struct tree *t, const struct si_item *it)
+{
+	cJSON *r = cJSON_CreateObject();
+	char text[512];
+	put(t, r, "id", string(it->name));
+	put(t, r, "name", string(it->name));
+	put(t, r, "shortDescription", message(t, it->title));
+	put(t, r, "fullDescription", message(t, it->risk));
+	cJSON *help = put(t, r, "help", cJSON_CreateObject());
+	snprintf(text, sizeof(text), "Fix: %s", it->fix);
+	put(t, help, "text", string(text));
+	char *risk = markdown("**Risk:** ", it->risk), *fix = markdown("**Fix:** ", it->fix);
+	if (risk && fix) {
+		snprintf(text, sizeof(text), "%s\n\n%s", risk, fix);
+		put(t, help, "markdown", string(text));
+	} else {
+		t->nomem = true;
+	}
+	free(risk);
+	free(fix);
+	cJSON *conf = put(t, r, "defaultConfiguration", cJSON_CreateObject());
+	put(t, conf, "level", string(level(it->severity)));
+	cJSON *props = put(t, r, "properties", cJSON_CreateObject());
+	const char *cat = si_category_name(it->category);
+	put(t, props, "category", string(cat));
+	put(t, put(t, props, "tags", cJSON_CreateArray()), NULL, string(cat));
+	return r;
+}
+
+/* `path` as a URI reference: "<stdin>" is "stdin", an absolute path a file:
+ * URI, and every byte outside RFC 3986's path characters is percent-encoded
+ * (spaces, '%', '#', '?', non-ASCII). A relative path whose first segment
+ * holds a ':' gets "./" so that it does not read as a scheme. Caller frees. */
+static char *path_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *keep = "-._~!$&'()*+,;=:@/";
+	if (strcmp(path, "<stdin>") == 0)
+		path = "stdin";
+	size_t len = strlen(path);
+	char *uri = malloc(3 * len + sizeof("file://./")), *o = uri;
+	if (!uri)
+		return NULL;
+	size_t seg = strcspn(path, "/");
+	if (path[0] == '/')
+		o += snprintf(o, 8, "file://");
+	else if (memchr(path, ':', seg))
+		o += snprintf(o, 3, "./");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || strchr(keep, *c)) {
+			*o++ = (char)*c;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*c >> 4];
+			*o++ = hex[*c & 15];
+		}
+	}
+	*o = '\0';
+	return uri;
+}
+
+/* A location: the artifact `path` and, when known (line > 0), the line. */
+static cJSON *location(struct tree *t, const char *path, int line)
+{
+	cJSON *loc = cJSON_CreateObject();
+	cJSON *phys = put(t, loc, "physicalLocation", cJSON_CreateObject());
+	char *uri = path_uri(path);
+	if (!uri)
+		t->nomem = true;
+	put(t, put(t, phys, "artifactLocation", cJSON_CreateObject()), "uri", string(uri));
+	free(uri);
+	if (line > 0)
+		put(t, put(t, phys, "region", cJSON_CreateObject()), "startLine",
+		    cJSON_CreateNumber(line));
+	return loc;
+}
+
+/* "Kind/namespace/name[/container]"; cluster-scoped objects have no
+ * namespace part. */
+static void qualified_name(char *buf, size_t size, const struct si_workload *w,
+			   const struct si_container *ct)
+{
+	snprintf(buf, size, "%s%s%s/%s%s%s", w->kind, w->namespace[0] ? "/" : "", w->namespace,
+		 w->name, ct ? "/" : "", ct ? ct->name : "");
+}
+
+static cJSON *result(struct tree *t, const struct si_audit_entry *e, const struct si_result *r)
+{
+	const struct si_workload *w = &e->workload;
+	cJSON *res = cJSON_CreateObject();
+	char fqn[1024];
+
+	put(t, res, "ruleId", string(r->item->name));
+	put(t, res, "ruleIndex", cJSON_CreateNumber(r->item->id));
+	put(t, res, "level", string(level(r->severity)));
+	put(t, res, "message", message(t, r->message ? r->message : r->item->title));
+	int line = r->container ? si_input_line(e->input, r->container->spec, e->line) : e->line;
+	cJSON *loc = put(t, put(t, res, "locations", cJSON_CreateArray()), NULL,
+			 location(t, e->input->path, line));
+	cJSON *logical = put(t, put(t, loc, "logicalLocations", cJSON_CreateArray()), NULL,
+			     cJSON_CreateObject());
+	qualified_name(fqn, sizeof(fqn), w, r->container);
+	put(t, logical, "fullyQualifiedName", string(fqn));
+	put(t, logical, "kind", string("object"));
+	if (r->status == SI_RESULT_WHITELISTED) {
+		cJSON *s = put(t, put(t, res, "suppressions", cJSON_CreateArray()), NULL,
+			       cJSON_CreateObject());
+		put(t, s, "kind", string("external"));
+		put(t, s, "justification", string(r->reason));
+	}
+	cJSON *props = put(t, res, "properties", cJSON_CreateObject());
+	put(t, props, "kind", string(w->kind));
+	put(t, props, "namespace", string(w->namespace));
+	put(t, props, "name", string(w->name));
+	put(t, props, "container", r->container ? string(r->container->name) : cJSON_CreateNull());
+	return res;
+}
+
+/* An input error as a tool execution notification. */
+static cJSON *notification(struct tree *t, const struct si_error *err)
+{
+	cJSON *n = cJSON_CreateObject();
+	put(t, n, "level", string("error"));
+	put(t, n, "message", message(t, err->message));
+	if (err->file[0])
+		put(t, put(t, n, "locations", cJSON_CreateArray()), NULL,
+		    location(t, err->file, err->line));
+	return n;
+}
+
+static cJSON *sarif_log(struct tree *t, const struct si_audit *a, bool failed_only)
+{
+	cJSON *root = cJSON_CreateObject();
+	put(t, root, "$schema", string("https://json.schemastore.org/sarif-2.1.0.json"));
+	put(t, root, "version", string("2.1.0"));
+	cJSON *run = put(t, put(t, root, "runs", cJSON_CreateArray()), NULL, cJSON_CreateObject());
+
+	cJSON *driver = put(t, put(t, run, "tool", cJSON_CreateObject()), "driver",
+			    cJSON_CreateObject());
+	put(t, driver, "name", string("security-inspector"));
+	put(t, driver, "informationUri",
+	    string("https://github.com/security-inspector/security-inspector"));
+	put(t, driver, "version", string(SI_VERSION));
+	cJSON *rules = put(t, driver, "rules", cJSON_CreateArray());
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+		put(t, rules, NULL, rule(t, &si_items[i]));
+
+	/* Input errors do not stop the run: the tool completed, and says what
+	 * it could not read. */
+	cJSON *inv = put(t, put(t, run, "invocations", cJSON_CreateArray()), NULL,
+			 cJSON_CreateObject());
+	put(t, inv, "executionSuccessful", cJSON_CreateTrue());
+	if (a->n_errors) {
+		cJSON *notes = put(t, inv, "toolExecutionNotifications", cJSON_CreateArray());
+		for (size_t i = 0; i < a->n_errors; i++)
+			put(t, notes, NULL, notification(t, &a->errors[i]));
+	}
+
+	cJSON *results = put(t, run, "results", cJSON_CreateArray());
+	for (size_t i = 0; i < a->n_entries && !t->nomem; i++) {
+		const struct si_audit_entry *e = &a->entries[i];
+		for (size_t j = 0; j < e->eval.n_results; j++) {
+			const struct si_result *r = &e->eval.results[j];
+			if (r->status == SI_RESULT_FAILED ||
+			    (r->status == SI_RESULT_WHITELISTED && !failed_only))
+				put(t, results, NULL, result(t, e, r));
+		}
+	}
+	return root;
+}
+
+si_rc si_report_sarif(const struct si_audit *a, const struct si_report_options *o,
+		      FILE *out, struct si_error *err)
+{
+	struct tree t = { false };
+	cJSON *root = sarif_log(&t, a, o->failed_only);
+	char *text = t.nomem ? NULL : cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	fputs(text, out);
+	fputc('\n', out);
+	cJSON_free(text);
+	if (ferror(out))
+		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report");
+	return SI_OK;
 }

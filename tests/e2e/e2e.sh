@@ -151,7 +151,7 @@ sed 's/name: web/name: trusted-agent/; s/app: web/app: trusted-agent/g' "$work/e
 	>"$work/trusted.yaml"
 out=$(kubectl apply -f "$work/trusted.yaml" 2>&1)
 check "enforce: a whitelisted Deployment is admitted" \
-	kubectl get deploy trusted-agent -n "$enforce_ns"
+	bash -c "kubectl get deploy trusted-agent -n $enforce_ns >/dev/null 2>&1"
 
 # An anonymous RoleBinding is refused in enforce.
 cat >"$work/rb.yaml" <<YAML
