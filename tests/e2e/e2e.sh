@@ -24,11 +24,29 @@ run=$(date +%s)-$$
 work=$(mktemp -d)
 pid=
 vwc=si-e2e-$run
-cleanup() {
-	kubectl delete validatingwebhookconfiguration "$vwc" --ignore-not-found >/dev/null 2>&1
-	for ns in "${namespaces[@]}"; do
+# Deletes the namespaces this run made, with what they hold. Without a
+# namespace controller (a bare kube-apiserver, as in the project's test bed)
+# nothing would finish the deletion: after 5 s the finalizer is dropped by hand.
+delete_namespaces() {
+	local ns
+	for ns in "$@"; do
+		kubectl delete deploy,rs,sts,ds,jobs,cronjobs,pods,rolebindings,secrets,configmaps,services,serviceaccounts \
+			--all -n "$ns" --wait=false >/dev/null 2>&1
 		kubectl delete ns "$ns" --wait=false >/dev/null 2>&1
 	done
+	for _ in $(seq 25); do
+		kubectl get ns "$@" 2>/dev/null | grep -q . || return 0
+		sleep 0.2
+	done
+	for ns in "$@"; do
+		kubectl get ns "$ns" -o json 2>/dev/null |
+			python3 -c 'import json,sys; d=json.load(sys.stdin); d["spec"]["finalizers"]=[]; print(json.dumps(d))' |
+			kubectl replace --raw "/api/v1/namespaces/$ns/finalize" -f - >/dev/null 2>&1
+	done
+}
+cleanup() {
+	kubectl delete validatingwebhookconfiguration "$vwc" --ignore-not-found >/dev/null 2>&1
+	[ ${#namespaces[@]} -gt 0 ] && delete_namespaces "${namespaces[@]}"
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	rm -rf "$work"
 }
@@ -56,15 +74,14 @@ for _ in $(seq 50); do
 done
 
 mkns() {   # name mode
-	local ns=si-e2e-$1-$run
-	namespaces+=("$ns")
-	kubectl create ns "$ns" >/dev/null
-	kubectl label ns "$ns" si-e2e-run="$run" security-inspector.io/mode="$2" >/dev/null
-	echo "$ns"
+	namespaces+=("$1")
+	kubectl create ns "$1" >/dev/null
+	kubectl label ns "$1" si-e2e-run="$run" security-inspector.io/mode="$2" >/dev/null
 }
-warn_ns=$(mkns warn warn)
-enforce_ns=$(mkns enforce enforce)
-off_ns=$(mkns off off)
+warn_ns=si-e2e-warn-$run enforce_ns=si-e2e-enforce-$run off_ns=si-e2e-off-$run
+mkns "$warn_ns" warn
+mkns "$enforce_ns" enforce
+mkns "$off_ns" off
 
 bundle=$(base64 -w0 "$work/certs/ca.crt")
 {
@@ -212,4 +229,28 @@ if ! kubectl get ns security-inspector >/dev/null 2>&1; then
 fi
 out=$(kubectl apply --dry-run=server -f "$work/apply.yaml" 2>&1); rc=$?
 check "the manifests apply with --dry-run=server" test $rc -eq 0
+
+# --- certs/make-secret.sh: the Secret and every webhook's caBundle ------------------
+if kubectl get validatingwebhookconfiguration security-inspector >/dev/null 2>&1; then
+	echo "# a security-inspector webhook configuration exists here: make-secret.sh not tried"
+else
+	python3 - "$work/rendered.yaml" "$work/vwc-real.yaml" <<'PY'
+import sys
+docs = open(sys.argv[1]).read().split("\n---\n")
+open(sys.argv[2], "w").write([d for d in docs if "kind: ValidatingWebhookConfiguration" in d][0])
+PY
+	kubectl apply -f "$work/vwc-real.yaml" >/dev/null 2>&1
+	out=$(SECURITY_INSPECTOR=$bin "$repo/certs/make-secret.sh" 2>&1); rc=$?
+	kubectl get secret security-inspector-tls -n security-inspector -o jsonpath='{.data.tls\.crt}' |
+		base64 -d >"$work/served.crt" 2>/dev/null
+	kubectl get validatingwebhookconfiguration security-inspector \
+		-o jsonpath='{range .webhooks[*]}{.clientConfig.caBundle}{"\n"}{end}' >"$work/bundles"
+	kubectl delete validatingwebhookconfiguration security-inspector >/dev/null 2>&1
+	check "make-secret.sh: runs" test $rc -eq 0
+	check "make-secret.sh: every webhook got the same, non-empty caBundle" \
+		bash -c "[ \$(sort -u $work/bundles | grep -c .) -eq 1 ] && [ \$(grep -c . $work/bundles) -eq 4 ]"
+	head -1 "$work/bundles" | base64 -d >"$work/bundle-ca.crt" 2>/dev/null
+	check "make-secret.sh: the Secret's certificate verifies against the caBundle" \
+		bash -c "openssl verify -CAfile $work/bundle-ca.crt $work/served.crt >/dev/null 2>&1"
+fi
 finish
