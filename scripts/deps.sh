@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(meson ninja-build gcc pkg-config libcjson-dev libyaml-dev libcmocka-dev
-          libmicrohttpd-dev libssl-dev openssl curl python3 ca-certificates)
+          libmicrohttpd-dev libssl-dev openssl curl python3 python3-jsonschema ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bytes -> cJSON, bounded: the only place that calls cJSON's parser.
 #include <stdio.h>
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -289,6 +290,8 @@ struct chunk {
 static _Thread_local struct chunk *arena_head;
 static _Thread_local bool arena_on;
 static bool arena_hooks;
+/* Its value is the thread's kept chunk, freed when the thread exits. */
+static pthread_key_t arena_key;
 
 static bool in_arena(const void *p)
 {
@@ -327,6 +330,8 @@ static void arena_free(void *p)
 void si_json_arena_init(void)
 {
 	cJSON_Hooks hooks = { arena_malloc, arena_free };
+	if (arena_hooks || pthread_key_create(&arena_key, free) != 0)
+		return;
 	cJSON_InitHooks(&hooks);
 	arena_hooks = true;
 }
@@ -353,4 +358,6 @@ void si_json_arena_end(void)
 		}
 	}
 	arena_head = keep;
+	if (arena_hooks)
+		pthread_setspecific(arena_key, keep);
 }

@@ -1,10 +1,860 @@
 // SPDX-License-Identifier: Apache-2.0
-// Results -> HTML report (being written).
+// Results -> one self-contained HTML page: overview, a chart per category, a
+// filterable workload table and per-workload details with the manifest YAML.
+// Every string from a manifest or a policy goes through put_esc().
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "security-inspector/report.h"
 
-si_rc si_report_html(const struct si_audit *a, const struct si_report_options *o,
-		FILE *out, struct si_error *err)
+/* Charts share one width in SVG units; the page scales them. */
+#define CHART_W 560
+
+static const char *const page_css[] = {
+	":root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#eef1f4;--bg:#f6f8fa;",
+	"  --pass:#1a7f37;--fail:#cf222e;--warn:#bf8700;--wl:#8c959f;--accent:#0969da}",
+	"*{box-sizing:border-box}",
+	"body{margin:0;font:14px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',"
+	"Arial,sans-serif;color:var(--fg);background:var(--bg)}",
+	".wrap{max-width:1240px;margin:0 auto;padding:0 24px}",
+	"header.top{background:#1f2328;color:#fff;padding:22px 0}",
+	"header.top .wrap{display:flex;align-items:center;justify-content:space-between;gap:16px;"
+	"flex-wrap:wrap}",
+	"header.top h1{margin:0;font-size:22px;font-weight:600;letter-spacing:-.01em}",
+	"header.top .sub{color:#b6bec8;font-size:13px;margin-top:2px}",
+	"nav{background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0;z-index:5}",
+	"nav a{display:inline-block;padding:10px 14px;color:var(--fg);text-decoration:none;"
+	"font-weight:500;border-bottom:2px solid transparent}",
+	"nav a:hover{color:var(--accent);border-bottom-color:var(--accent)}",
+	"main section{margin:28px 0 36px}",
+	"h2{font-size:19px;margin:0 0 14px;font-weight:600}",
+	"h3{font-size:15px;margin:0;font-weight:600}",
+	".card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 18px}",
+	".notice{background:#fff8c5;border:1px solid #d4a72c66;border-radius:8px;padding:10px 14px;"
+	"margin-bottom:14px}",
+	".kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:12px}",
+	".kpi .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.05em;"
+	"font-weight:600}",
+	".kpi .value{font-size:30px;font-weight:600;line-height:1.25;font-variant-numeric:tabular-nums}",
+	".kpi .note{color:var(--muted);font-size:12.5px}",
+	".kpi.score{grid-column:span 2;display:flex;align-items:center;gap:18px}",
+	".kpi.passed .value{color:var(--pass)}.kpi.failed .value{color:var(--fail)}",
+	".kpi.whitelisted .value{color:#57606a}",
+	".ring .track{fill:none;stroke:var(--soft);stroke-width:12}",
+	".ring .arc{fill:none;stroke-width:12;stroke-linecap:round}",
+	".ring text{font-size:30px;font-weight:600;fill:var(--fg)}",
+	".health{display:inline-block;padding:2px 12px;border-radius:999px;font-weight:600;"
+	"font-size:13px;color:#fff;text-transform:capitalize}",
+	".h-healthy{background:var(--pass)}.h-warning{background:var(--warn)}"
+	".h-danger{background:var(--fail)}",
+	".s-healthy{stroke:var(--pass)}.s-warning{stroke:var(--warn)}.s-danger{stroke:var(--fail)}",
+	".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:12px;"
+	"margin-top:12px}",
+	".card h3{margin-bottom:2px}.card .sub{color:var(--muted);font-size:12.5px;margin-bottom:10px}",
+	"svg.chart{display:block;width:100%;height:auto;overflow:visible}",
+	"svg.chart text{font-size:12px;fill:var(--fg)}svg.chart text.val{fill:var(--muted)}",
+	"svg.chart .track{fill:var(--soft)}",
+	".c-pass{fill:var(--pass)}.c-fail{fill:var(--fail)}.c-warn{fill:var(--warn)}"
+	".c-wl{fill:var(--wl)}.c-kind{fill:var(--accent)}",
+	".donut{display:flex;align-items:center;gap:24px;flex-wrap:wrap}",
+	".donut circle{fill:none;stroke-width:18}",
+	".d-pass{stroke:var(--pass)}.d-fail{stroke:var(--fail)}.d-warn{stroke:var(--warn)}"
+	".d-wl{stroke:var(--wl)}",
+	".legend{list-style:none;margin:0;padding:0;font-size:13px}",
+	".legend li{display:flex;align-items:center;gap:8px;margin:3px 0}",
+	".legend .n{margin-left:auto;padding-left:16px;font-variant-numeric:tabular-nums;"
+	"color:var(--muted)}",
+	".sw{display:inline-block;width:10px;height:10px;border-radius:2px}",
+	".sw.c-pass{background:var(--pass)}.sw.c-fail{background:var(--fail)}"
+	".sw.c-warn{background:var(--warn)}.sw.c-wl{background:var(--wl)}",
+	".legend.inline{display:flex;gap:16px;margin-top:8px;color:var(--muted)}",
+	".filters{display:flex;flex-wrap:wrap;gap:10px 16px;align-items:flex-end;margin-bottom:12px}",
+	".filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);"
+	"font-weight:600;gap:3px}",
+	".filters .grow{flex:1;min-width:220px}",
+	".filters select,.filters input{font:inherit;color:var(--fg);padding:6px 8px;"
+	"border:1px solid var(--line);border-radius:6px;background:#fff;min-width:150px}",
+	".filters input:focus,.filters select:focus{outline:2px solid var(--accent);"
+	"outline-offset:-1px}",
+	"#f-count{margin-left:auto;color:var(--muted);font-size:13px;padding-bottom:7px}",
+	".table-wrap{background:#fff;border:1px solid var(--line);border-radius:8px;overflow:auto;"
+	"max-height:70vh}",
+	"table{border-collapse:collapse;width:100%}",
+	"th,td{text-align:left;padding:7px 12px;border-bottom:1px solid var(--soft);"
+	"vertical-align:top;overflow-wrap:anywhere}",
+	"thead th{position:sticky;top:0;background:#f6f8fa;border-bottom:1px solid var(--line);"
+	"font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);z-index:1}",
+	"th button{font:inherit;color:inherit;background:none;border:0;padding:0;cursor:pointer;"
+	"text-transform:inherit;letter-spacing:inherit;font-weight:600}",
+	"th button::after{content:'\\2195';opacity:.35;margin-left:4px}",
+	"th[aria-sort=ascending] button::after{content:'\\2191';opacity:1}",
+	"th[aria-sort=descending] button::after{content:'\\2193';opacity:1}",
+	"#wl-table tbody tr:hover{background:#f6f8fa}",
+	"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}",
+	"td.src,span.src{color:var(--muted);font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"
+	"monospace;font-size:12px}",
+	"td .bad{color:var(--fail);font-weight:600}",
+	"a{color:var(--accent)}a:not(:hover){text-decoration:none}",
+	".pill{display:inline-block;padding:0 8px;border-radius:999px;font-size:12px;font-weight:600;"
+	"line-height:20px;white-space:nowrap}",
+	".p-passed{background:#dafbe1;color:#116329}.p-failed{background:#ffebe9;color:#a40e26}",
+	".p-whitelisted{background:#eaeef2;color:#424a53}",
+	".p-danger{background:#ffebe9;color:#a40e26}.p-warning{background:#fff8c5;color:#7d4e00}",
+	"#wl-empty{padding:18px;color:var(--muted);text-align:center}",
+	".hint{color:var(--muted);margin:-6px 0 12px}",
+	"h3.skipped{margin:24px 0 8px}",
+	"details.wl{background:#fff;border:1px solid var(--line);border-radius:8px;margin:6px 0}",
+	"details.wl>summary{cursor:pointer;padding:9px 14px;display:flex;align-items:center;gap:10px;"
+	"flex-wrap:wrap;list-style-position:outside}",
+	"details.wl>summary::before{content:'\\25B8';color:var(--muted);width:10px}",
+	"details.wl[open]>summary::before{content:'\\25BE'}",
+	"details.wl>summary::-webkit-details-marker{display:none}",
+	"details.wl>summary{list-style:none}",
+	"details.wl[open]>summary{border-bottom:1px solid var(--line)}",
+	"summary .kind{color:var(--muted);font-size:12.5px;min-width:128px}",
+	"summary .counts{margin-left:auto;color:var(--muted);font-size:12.5px}",
+	".wl-body{padding:10px 14px 14px}",
+	"table.res{font-size:13px;border:1px solid var(--soft)}",
+	"table.res th{background:#f6f8fa;font-size:11.5px;text-transform:uppercase;"
+	"letter-spacing:.04em;color:var(--muted)}",
+	"table.res tr.grp th{background:#fff;text-transform:none;letter-spacing:0;font-size:13px;"
+	"color:var(--fg);padding-top:12px;border-bottom:1px solid var(--line)}",
+	"table.res tr.grp th .role{color:var(--muted);font-weight:400;margin-right:4px}",
+	"table.res td:first-child{width:96px}table.res td:nth-child(3){width:84px}",
+	"table.res td.rk,table.res td.fx{color:#424a53;width:26%}",
+	"table.res code,table.items code{font-size:11.5px;color:var(--muted)}",
+	"table.res code a{color:inherit}table.res code a:hover{color:var(--accent)}",
+	"table.res tr[data-status=failed] td:first-child{box-shadow:inset 3px 0 var(--fail)}",
+	"table.res tr[data-status=whitelisted] td:first-child{box-shadow:inset 3px 0 var(--wl)}",
+	".finding{color:#424a53}.reason{color:#424a53;font-style:italic}",
+	"details.yaml{margin-top:12px}",
+	"details.yaml>summary{cursor:pointer;color:var(--accent);font-weight:500}",
+	"pre{margin:8px 0 0;padding:12px 14px;background:#f6f8fa;border:1px solid var(--soft);"
+	"border-radius:6px;overflow:auto;max-height:480px;font:12px/1.5 ui-monospace,SFMono-Regular,"
+	"Menlo,Consolas,monospace}",
+	"table.items{font-size:13px}table.items td:nth-child(2){white-space:nowrap}",
+	".table-wrap.static{max-height:none}",
+	"table.items th{background:#f6f8fa;font-size:12px;text-transform:uppercase;"
+	"letter-spacing:.04em;color:var(--muted)}",
+	"footer{color:var(--muted);font-size:12px;padding:8px 0 32px}",
+	"@media print{",
+	"  body{background:#fff;font-size:11px}",
+	"  nav,.filters,.hint,noscript,th button::after{display:none!important}",
+	"  header.top{background:#fff;color:var(--fg);border-bottom:2px solid var(--fg)}",
+	"  header.top .sub{color:var(--muted)}",
+	"  .card,details.wl,.table-wrap{break-inside:avoid;box-shadow:none}",
+	"  .table-wrap,pre{max-height:none;overflow:visible}",
+	"  pre{white-space:pre-wrap}",
+	"  thead th{position:static}",
+	"  tr{break-inside:avoid}",
+	"  details.wl>summary::before{content:none}",
+	"  details.wl{break-inside:auto}",
+	"  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}",
+	"}",
+	/* Its own rule: a browser that does not know the selector drops only it. */
+	"@media print{details::details-content{content-visibility:visible;display:block}}",
+	NULL,
+};
+
+/* Filters, sorting and details, over data-* attributes and textContent only:
+ * nothing from a manifest is ever parsed as markup. */
+static const char *const page_js[] = {
+	"(function () {",
+	"  'use strict';",
+	"  var byId = function (id) { return document.getElementById(id); };",
+	"  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };",
+	"  var ref = {};",
+	"  each(document.querySelectorAll('#items tbody tr[data-item]'), function (t) {",
+	"    ref[t.dataset.item] = [t.querySelector('.rk').textContent,",
+	"                           t.querySelector('.fx').textContent];",
+	"  });",
+	"  /* Risk and fix are written once, under Items, and copied into a",
+	"     workload's rows when it is opened: the page stays small. */",
+	"  function fill(d) {",
+	"    if (d.dataset.filled) return;",
+	"    d.dataset.filled = '1';",
+	"    each(d.querySelectorAll('tr[data-item]'), function (t) {",
+	"      var it = ref[t.dataset.item];",
+	"      if (!it) return;",
+	"      t.querySelector('.rk').textContent = it[0];",
+	"      t.querySelector('.fx').textContent = it[1];",
+	"    });",
+	"  }",
+	"  document.addEventListener('toggle', function (e) {",
+	"    var d = e.target;",
+	"    if (d.open && d.classList && d.classList.contains('wl')) fill(d);",
+	"  }, true);",
+	"  function openWorkload(id) {",
+	"    var d = /^w-[0-9]+$/.test(id) ? byId(id) : null;",
+	"    if (d) { fill(d); d.open = true; }",
+	"  }",
+	"  if (location.hash) openWorkload(location.hash.slice(1));",
+	"  var opened = [];",
+	"  window.addEventListener('beforeprint', function () {",
+	"    each(document.querySelectorAll('details'), function (d) {",
+	"      if (d.classList.contains('wl')) fill(d);",
+	"      if (!d.open) { d.open = true; opened.push(d); }",
+	"    });",
+	"  });",
+	"  window.addEventListener('afterprint', function () {",
+	"    opened.forEach(function (d) { d.open = false; });",
+	"    opened = [];",
+	"  });",
+	"",
+	"  var body = byId('wl-body');",
+	"  if (!body) return;",
+	"  var rows = Array.prototype.slice.call(body.rows);",
+	"  var details = {};",
+	"  each(document.querySelectorAll('details.wl'), function (d) { details[d.dataset.i] = d; });",
+	"  var text = rows.map(function (r) {",
+	"    var d = r.dataset;",
+	"    return (d.kind + '\\n' + d.ns + '\\n' + d.name + '\\n' + d.source).toLowerCase();",
+	"  });",
+	"  var fStatus = byId('f-status'), fNs = byId('f-ns'), fKind = byId('f-kind'),",
+	"      fText = byId('f-text');",
+	"  function filter() {",
+	"    var st = fStatus.value, q = fText.value.trim().toLowerCase(), shown = 0;",
+	"    var ns = fNs.selectedIndex > 0 ? fNs.value : null;",
+	"    var kind = fKind.selectedIndex > 0 ? fKind.value : null;",
+	"    for (var k = 0; k < rows.length; k++) {",
+	"      var d = rows[k].dataset;",
+	"      var ok = (!st || d.status === st) && (ns === null || d.ns === ns) &&",
+	"               (kind === null || d.kind === kind) && (!q || text[k].indexOf(q) >= 0);",
+	"      rows[k].hidden = !ok;",
+	"      if (details[d.i]) details[d.i].hidden = !ok;",
+	"      if (ok) shown++;",
+	"    }",
+	"    byId('f-count').textContent = shown + ' of ' + rows.length + ' workloads';",
+	"    byId('wl-empty').hidden = shown > 0;",
+	"  }",
+	"  [fStatus, fNs, fKind].forEach(function (e) { e.addEventListener('change', filter); });",
+	"  fText.addEventListener('input', filter);",
+	"",
+	"  var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });",
+	"  var heads = Array.prototype.slice.call(document.querySelectorAll('#wl-table th[data-key]'));",
+	"  var sortKey = '', dir = 1;",
+	"  heads.forEach(function (th) {",
+	"    th.querySelector('button').addEventListener('click', function () {",
+	"      var key = th.dataset.key, num = th.classList.contains('num');",
+	"      dir = key === sortKey ? -dir : 1;",
+	"      sortKey = key;",
+	"      var order = rows.map(function (r, k) { return k; });",
+	"      order.sort(function (x, y) {",
+	"        var a = rows[x].dataset[key], b = rows[y].dataset[key];",
+	"        var c = num ? Number(a) - Number(b) : collator.compare(a, b);",
+	"        return c ? c * dir : x - y;",
+	"      });",
+	"      var frag = document.createDocumentFragment();",
+	"      order.forEach(function (k) { frag.appendChild(rows[k]); });",
+	"      body.appendChild(frag);",
+	"      heads.forEach(function (h) {",
+	"        h.setAttribute('aria-sort', h !== th ? 'none' : dir > 0 ? 'ascending' : 'descending');",
+	"      });",
+	"    });",
+	"  });",
+	"  body.addEventListener('click', function (e) {",
+	"    var a = e.target.closest ? e.target.closest('a.wl-link') : null;",
+	"    if (a) openWorkload(a.getAttribute('href').slice(1));",
+	"  });",
+	"})();",
+	NULL,
+};
+
+/* The one escaper: element text and double-quoted attribute values alike. */
+static void put_esc(FILE *out, const char *s)
 {
-	(void)a, (void)o, (void)out;
-	return si_error_set(err, SI_ERR_USAGE, NULL, 0, "this report format is not built yet");
+	for (;;) {
+		size_t n = strcspn(s, "&<>\"'");
+		fwrite(s, 1, n, out);
+		s += n;
+		switch (*s) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default: return;   /* the terminating NUL */
+		}
+		s++;
+	}
+}
+
+/* before, escaped `text`, after. */
+static void put_text(FILE *out, const char *before, const char *text, const char *after)
+{
+	fputs(before, out);
+	put_esc(out, text);
+	fputs(after, out);
+}
+
+/* ` name="value"`, escaped. */
+static void put_attr(FILE *out, const char *name, const char *value)
+{
+	fprintf(out, " %s=\"", name);
+	put_esc(out, value);
+	fputc('"', out);
+}
+
+static void put_lines(FILE *out, const char *const *lines)
+{
+	for (; *lines; lines++) {
+		fputs(*lines, out);
+		fputc('\n', out);
+	}
+}
+
+static void source(char *buf, size_t size, const char *path, int line)
+{
+	if (line > 0)
+		snprintf(buf, size, "%s:%d", path, line);
+	else
+		snprintf(buf, size, "%s", path);
+}
+
+static double percent(size_t part, size_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* "host-isolation" -> "Host isolation". */
+static void category_title(enum si_category c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", si_category_name(c));
+	for (char *p = buf; *p; p++)
+		if (*p == '-')
+			*p = ' ';
+	if (buf[0] >= 'a' && buf[0] <= 'z')
+		buf[0] = (char)(buf[0] - 'a' + 'A');
+}
+
+static bool shown(const struct si_audit_entry *e, const struct si_report_options *o)
+{
+	return !o->failed_only || e->eval.failed > 0;
+}
+
+static bool result_shown(const struct si_result *r, const struct si_report_options *o)
+{
+	return !o->failed_only || r->status == SI_RESULT_FAILED;
+}
+
+static void page_head(FILE *out)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<meta name=\"referrer\" content=\"no-referrer\">\n"
+	      "<title>Security audit report</title>\n<style>\n", out);
+	put_lines(out, page_css);
+	fputs("</style>\n</head>\n<body>\n", out);
+}
+
+static void page_header(FILE *out, const struct si_audit *a)
+{
+	const struct si_audit_summary *s = &a->summary;
+	const char *h = si_health_name(s->health);
+	fprintf(out, "<header class=\"top\"><div class=\"wrap\"><div>"
+		"<h1>Security audit report</h1>"
+		"<div class=\"sub\">security-inspector &middot; %zu workload%s from %zu input%s</div>"
+		"</div><span class=\"health h-%s\">%s</span></div></header>\n",
+		s->workloads, s->workloads == 1 ? "" : "s", a->n_inputs,
+		a->n_inputs == 1 ? "" : "s", h, h);
+	fputs("<nav aria-label=\"Sections\"><div class=\"wrap\">"
+	      "<a href=\"#overview\">Overview</a><a href=\"#categories\">Categories</a>"
+	      "<a href=\"#workloads\">Workloads</a><a href=\"#details\">Details</a>"
+	      "<a href=\"#items\">Items</a></div></nav>\n<main class=\"wrap\">\n", out);
+}
+
+static void kpi(FILE *out, const char *cls, const char *id, const char *label, size_t value,
+		const char *note)
+{
+	fprintf(out, "<div class=\"card kpi %s\"><div class=\"label\">%s</div>"
+		"<div class=\"value\" id=\"%s\">%zu</div><div class=\"note\">%s</div></div>\n",
+		cls, label, id, value, note);
+}
+
+/* One horizontal bar per kind, with its count and share of the workloads. */
+static void kind_chart(FILE *out, const struct si_audit_summary *s)
+{
+	const double x0 = 150, bar_w = 300;
+	size_t max = 0;
+	for (size_t i = 0; i < s->n_kinds; i++)
+		if (s->by_kind[i].count > max)
+			max = s->by_kind[i].count;
+	fputs("<div class=\"card\"><h3>Workloads by kind</h3>", out);
+	fprintf(out, "<div class=\"sub\">%zu kind%s</div>\n", s->n_kinds,
+		s->n_kinds == 1 ? "" : "s");
+	if (!s->n_kinds) {
+		fputs("<p class=\"sub\">No workload was inspected.</p></div>\n", out);
+		return;
+	}
+	fprintf(out, "<svg class=\"chart\" id=\"kind-chart\" viewBox=\"0 0 %d %zu\" role=\"img\" "
+		"aria-label=\"Workloads by kind\">\n", CHART_W, s->n_kinds * 30);
+	for (size_t i = 0; i < s->n_kinds; i++) {
+		const struct si_kind_count *k = &s->by_kind[i];
+		double w = max ? bar_w * (double)k->count / (double)max : 0;
+		fputs("<g class=\"kind-row\"", out);
+		put_attr(out, "data-kind", k->kind);
+		fprintf(out, " data-count=\"%zu\" transform=\"translate(0 %zu)\">", k->count, i * 30);
+		put_text(out, "<title>", k->kind, "</title>");
+		put_text(out, "<text x=\"0\" y=\"17\">", k->kind, "</text>");
+		fprintf(out, "<rect class=\"track\" x=\"%.0f\" y=\"6\" width=\"%.0f\" height=\"14\" "
+			"rx=\"3\"/><rect class=\"c-kind\" x=\"%.0f\" y=\"6\" width=\"%.1f\" "
+			"height=\"14\" rx=\"3\"/>", x0, bar_w, x0, w);
+		fprintf(out, "<text class=\"val\" x=\"%d\" y=\"17\" text-anchor=\"end\">%zu "
+			"&middot; %.1f%%</text></g>\n", CHART_W, k->count,
+			percent(k->count, s->workloads));
+	}
+	fputs("</svg></div>\n", out);
+}
+
+/* A donut of all results: passed, danger and warning failures, whitelisted. */
+static void results_donut(FILE *out, const struct si_audit_summary *s)
+{
+	const struct {
+		const char *key, *label;
+		size_t n;
+	} parts[] = {
+		{ "pass", "Passed", s->passed },
+		{ "fail", "Failed, danger", s->danger_failed },
+		{ "warn", "Failed, warning", s->warning_failed },
+		{ "wl", "Whitelisted", s->whitelisted },
+	};
+	double at = 0;
+
+	fprintf(out, "<div class=\"card\"><h3>Results</h3><div class=\"sub\">%zu item result%s "
+		"across all workloads</div>\n<div class=\"donut\">", s->items,
+		s->items == 1 ? "" : "s");
+	fputs("<svg viewBox=\"0 0 140 140\" width=\"150\" height=\"150\" role=\"img\" "
+	      "aria-label=\"Results by status\"><g transform=\"rotate(-90 70 70)\">"
+	      "<circle cx=\"70\" cy=\"70\" r=\"52\" stroke=\"#eef1f4\"/>", out);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		double p = percent(parts[i].n, s->items);
+		if (p > 0)
+			fprintf(out, "<circle cx=\"70\" cy=\"70\" r=\"52\" pathLength=\"100\" "
+				"class=\"d-%s\" stroke-dasharray=\"%.3f %.3f\" "
+				"stroke-dashoffset=\"%.3f\"/>", parts[i].key, p, 100 - p, -at);
+		at += p;
+	}
+	fprintf(out, "</g><text x=\"70\" y=\"68\" text-anchor=\"middle\" "
+		"style=\"font-size:22px;font-weight:600;fill:#1f2328\">%zu</text>"
+		"<text x=\"70\" y=\"86\" text-anchor=\"middle\" "
+		"style=\"font-size:11px;fill:#59636e\">results</text></svg>\n<ul class=\"legend\">",
+		s->items);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		fprintf(out, "<li><span class=\"sw c-%s\"></span>%s<span class=\"n\">%zu "
+			"&middot; %.1f%%</span></li>", parts[i].key, parts[i].label, parts[i].n,
+			percent(parts[i].n, s->items));
+	fputs("</ul></div></div>\n", out);
+}
+
+static void overview(FILE *out, const struct si_audit *a, const struct si_report_options *o)
+{
+	const struct si_audit_summary *s = &a->summary;
+	const char *h = si_health_name(s->health);
+	char note[128];
+
+	fputs("<section id=\"overview\" aria-labelledby=\"h-overview\">"
+	      "<h2 id=\"h-overview\">Overview</h2>\n", out);
+	if (o->failed_only)
+		fputs("<p class=\"notice\">Only failing workloads and their failed items are "
+		      "listed; the overview and charts count every result.</p>\n", out);
+	fputs("<div class=\"kpis\">\n", out);
+	fprintf(out, "<div class=\"card kpi score\"><svg class=\"ring\" viewBox=\"0 0 120 120\" "
+		"width=\"92\" height=\"92\" role=\"img\" aria-label=\"Score %d of 100\">"
+		"<circle class=\"track\" cx=\"60\" cy=\"60\" r=\"50\"/>", s->score);
+	if (s->score > 0)
+		fprintf(out, "<circle class=\"arc s-%s\" cx=\"60\" cy=\"60\" r=\"50\" "
+			"pathLength=\"100\" stroke-dasharray=\"%d 100\" "
+			"transform=\"rotate(-90 60 60)\"/>", h, s->score);
+	fprintf(out, "<text x=\"60\" y=\"71\" text-anchor=\"middle\">%d</text></svg>"
+		"<div><div class=\"label\">Score</div><div class=\"value\"><span id=\"sum-score\">"
+		"%d</span><span class=\"note\"> / 100</span></div>"
+		"<span class=\"health h-%s\" id=\"sum-health\">%s</span></div></div>\n",
+		s->score, s->score, h, h);
+	snprintf(note, sizeof(note), "%zu passed &middot; %zu failed", s->passed_workloads,
+		 s->failed_workloads);
+	kpi(out, "workloads", "sum-workloads", "Workloads", s->workloads, note);
+	snprintf(note, sizeof(note), "item &times; pod or container");
+	kpi(out, "items", "sum-items", "Items inspected", s->items, note);
+	snprintf(note, sizeof(note), "%.1f%% of the items", percent(s->passed, s->items));
+	kpi(out, "passed", "sum-passed", "Passed", s->passed, note);
+	snprintf(note, sizeof(note), "%zu danger &middot; %zu warning", s->danger_failed,
+		 s->warning_failed);
+	kpi(out, "failed", "sum-failed", "Failed", s->failed, note);
+	snprintf(note, sizeof(note), "accepted by the policy");
+	kpi(out, "whitelisted", "sum-whitelisted", "Whitelisted", s->whitelisted, note);
+	fputs("</div>\n<div class=\"grid2\">\n", out);
+	kind_chart(out, s);
+	results_donut(out, s);
+	fputs("</div>\n</section>\n", out);
+}
+
+/* One chart per category: a bar per item, passed / failed / whitelisted,
+ * scaled to the item with the most results. */
+static void categories(FILE *out, const struct si_audit *a)
+{
+	struct si_category_count items[SI_ITEM_COUNT] = { { 0 } };
+	char title[64], counts[160];
+
+	for (size_t i = 0; i < a->n_entries; i++) {
+		const struct si_evaluation *ev = &a->entries[i].eval;
+		for (size_t r = 0; r < ev->n_results; r++) {
+			struct si_category_count *c = &items[ev->results[r].item->id];
+			switch (ev->results[r].status) {
+			case SI_RESULT_PASSED: c->passed++; break;
+			case SI_RESULT_FAILED: c->failed++; break;
+			case SI_RESULT_WHITELISTED: c->whitelisted++; break;
+			}
+		}
+	}
+	fputs("<section id=\"categories\" aria-labelledby=\"h-categories\">"
+	      "<h2 id=\"h-categories\">Categories</h2>\n<div class=\"grid2\">\n", out);
+	for (int cat = 0; cat < SI_CAT_COUNT; cat++) {
+		const struct si_category_count *cc = &a->summary.by_category[cat];
+		size_t n = 0, max = 0;
+		for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
+			const struct si_category_count *c = &items[i];
+			if (si_items[i].category != (enum si_category)cat)
+				continue;
+			n++;
+			if (c->passed + c->failed + c->whitelisted > max)
+				max = c->passed + c->failed + c->whitelisted;
+		}
+		category_title((enum si_category)cat, title, sizeof(title));
+		fprintf(out, "<div class=\"card category\" data-category=\"%s\"><h3>%s</h3>"
+			"<div class=\"sub\">%zu passed &middot; %zu failed &middot; %zu whitelisted"
+			"</div>\n", si_category_name((enum si_category)cat), title, cc->passed,
+			cc->failed, cc->whitelisted);
+		fprintf(out, "<svg class=\"chart\" viewBox=\"0 0 %d %zu\" role=\"img\" "
+			"aria-label=\"%s: results per item\">\n", CHART_W, n * 40, title);
+		size_t row = 0;
+		for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
+			const struct si_item *it = &si_items[i];
+			const struct si_category_count *c = &items[i];
+			size_t total = c->passed + c->failed + c->whitelisted;
+			if (it->category != (enum si_category)cat)
+				continue;
+			fprintf(out, "<g class=\"item-row\" data-item=\"%s\" data-passed=\"%zu\" "
+				"data-failed=\"%zu\" data-whitelisted=\"%zu\" "
+				"transform=\"translate(0 %zu)\">", it->name, c->passed, c->failed,
+				c->whitelisted, row++ * 40);
+			put_text(out, "<title>", it->title, "");
+			put_text(out, " (", it->name, ")</title>");
+			put_text(out, "<text x=\"0\" y=\"13\">", it->title, "</text>");
+			if (!total)
+				snprintf(counts, sizeof(counts), "not evaluated");
+			else if (c->whitelisted)
+				snprintf(counts, sizeof(counts), "%zu passed &middot; %zu failed "
+					 "&middot; %zu whitelisted", c->passed, c->failed,
+					 c->whitelisted);
+			else
+				snprintf(counts, sizeof(counts), "%zu passed &middot; %zu failed",
+					 c->passed, c->failed);
+			fprintf(out, "<text class=\"val\" x=\"%d\" y=\"13\" text-anchor=\"end\">%s"
+				"</text>", CHART_W, counts);
+			fprintf(out, "<rect class=\"track\" x=\"0\" y=\"19\" width=\"%d\" height=\"12\" "
+				"rx=\"3\"/>", CHART_W);
+			double x = 0;
+			const size_t parts[] = { c->passed, c->failed, c->whitelisted };
+			const char *cls[] = { "c-pass", "c-fail", "c-wl" };
+			for (int p = 0; p < 3; p++) {
+				double w = max ? (double)CHART_W * (double)parts[p] / (double)max : 0;
+				if (w > 0)
+					fprintf(out, "<rect class=\"%s\" x=\"%.1f\" y=\"19\" width=\"%.1f\" "
+						"height=\"12\"/>", cls[p], x, w);
+				x += w;
+			}
+			fputs("</g>\n", out);
+		}
+		fputs("</svg>\n<div class=\"legend inline\"><span><span class=\"sw c-pass\"></span> "
+		      "passed</span><span><span class=\"sw c-fail\"></span> failed</span>"
+		      "<span><span class=\"sw c-wl\"></span> whitelisted</span></div></div>\n", out);
+	}
+	fputs("</div>\n</section>\n", out);
+}
+
+static int compare_strings(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The options of a select: the distinct values of one field of the shown
+ * workloads, sorted. */
+static si_rc select_options(FILE *out, const struct si_audit *a,
+			    const struct si_report_options *o, bool ns)
+{
+	const char **v = malloc((a->n_entries ? a->n_entries : 1) * sizeof(*v));
+	size_t n = 0;
+	if (!v)
+		return SI_ERR_NOMEM;
+	for (size_t i = 0; i < a->n_entries; i++)
+		if (shown(&a->entries[i], o))
+			v[n++] = ns ? a->entries[i].workload.namespace : a->entries[i].workload.kind;
+	qsort(v, n, sizeof(*v), compare_strings);
+	for (size_t i = 0; i < n; i++) {
+		if (i && strcmp(v[i], v[i - 1]) == 0)
+			continue;
+		fputs("<option", out);
+		put_attr(out, "value", v[i]);
+		put_text(out, ">", v[i][0] ? v[i] : "(cluster-scoped)", "</option>");
+	}
+	free(v);
+	return SI_OK;
+}
+
+static si_rc workload_table(FILE *out, const struct si_audit *a,
+			    const struct si_report_options *o)
+{
+	size_t n = 0;
+	char src[300];
+	si_rc rc;
+
+	for (size_t i = 0; i < a->n_entries; i++)
+		n += shown(&a->entries[i], o);
+	fputs("<section id=\"workloads\" aria-labelledby=\"h-workloads\">"
+	      "<h2 id=\"h-workloads\">Workloads</h2>\n"
+	      "<noscript><p class=\"hint\">Filters and sorting need JavaScript.</p></noscript>\n"
+	      "<div class=\"filters\" role=\"search\">\n"
+	      "<label>Status<select id=\"f-status\"><option value=\"\">All</option>"
+	      "<option value=\"failed\">Failed</option><option value=\"passed\">Passed</option>"
+	      "</select></label>\n<label>Namespace<select id=\"f-ns\">"
+	      "<option value=\"\">All namespaces</option>", out);
+	if ((rc = select_options(out, a, o, true)))
+		return rc;
+	fputs("</select></label>\n<label>Kind<select id=\"f-kind\"><option value=\"\">All kinds"
+	      "</option>", out);
+	if ((rc = select_options(out, a, o, false)))
+		return rc;
+	fprintf(out, "</select></label>\n<label class=\"grow\">Search<input id=\"f-text\" "
+		"type=\"search\" placeholder=\"Name, namespace, kind or file\" autocomplete=\"off\">"
+		"</label>\n<span id=\"f-count\" aria-live=\"polite\">%zu of %zu workloads</span>\n"
+		"</div>\n", n, n);
+	fputs("<div class=\"table-wrap\"><table id=\"wl-table\">\n<thead><tr>"
+	      "<th data-key=\"status\" aria-sort=\"none\"><button type=\"button\">Status</button></th>"
+	      "<th data-key=\"kind\" aria-sort=\"none\"><button type=\"button\">Kind</button></th>"
+	      "<th data-key=\"ns\" aria-sort=\"none\"><button type=\"button\">Namespace</button></th>"
+	      "<th data-key=\"name\" aria-sort=\"none\"><button type=\"button\">Name</button></th>"
+	      "<th data-key=\"source\" aria-sort=\"none\"><button type=\"button\">Source</button></th>"
+	      "<th data-key=\"passed\" class=\"num\" aria-sort=\"none\"><button type=\"button\">"
+	      "Passed</button></th>"
+	      "<th data-key=\"failed\" class=\"num\" aria-sort=\"none\"><button type=\"button\">"
+	      "Failed</button></th>"
+	      "</tr></thead>\n<tbody id=\"wl-body\">\n", out);
+	for (size_t i = 0; i < a->n_entries; i++) {
+		const struct si_audit_entry *e = &a->entries[i];
+		const struct si_workload *w = &e->workload;
+		const char *st = e->eval.failed ? "failed" : "passed";
+		if (!shown(e, o))
+			continue;
+		source(src, sizeof(src), e->input->path, e->line);
+		fprintf(out, "<tr data-i=\"%zu\" data-status=\"%s\"", i, st);
+		put_attr(out, "data-kind", w->kind);
+		put_attr(out, "data-ns", w->namespace);
+		put_attr(out, "data-name", w->name);
+		put_attr(out, "data-source", src);
+		fprintf(out, " data-passed=\"%zu\" data-failed=\"%zu\">", e->eval.passed,
+			e->eval.failed);
+		fprintf(out, "<td><span class=\"pill p-%s\">%s</span></td>", st, st);
+		put_text(out, "<td>", w->kind, "</td>");
+		put_text(out, "<td>", w->namespace, "</td>");
+		fprintf(out, "<td><a class=\"wl-link\" href=\"#w-%zu\">", i);
+		put_esc(out, w->name[0] ? w->name : "(unnamed)");
+		put_text(out, "</a></td><td class=\"src\">", src, "</td>");
+		fprintf(out, "<td class=\"num\">%zu</td><td class=\"num\">%s%zu%s</td></tr>\n",
+			e->eval.passed, e->eval.failed ? "<span class=\"bad\">" : "", e->eval.failed,
+			e->eval.failed ? "</span>" : "");
+	}
+	fprintf(out, "</tbody></table>\n<div id=\"wl-empty\"%s>No workload matches the filters."
+		"</div></div>\n</section>\n", n ? " hidden" : "");
+	return SI_OK;
+}
+
+/* The rows of one subject: a container, or the pod or binding (NULL). */
+static void subject_rows(FILE *out, const struct si_audit_entry *e, const struct si_container *ct,
+			 const struct si_report_options *o)
+{
+	const struct si_evaluation *ev = &e->eval;
+	bool header = false;
+
+	for (size_t i = 0; i < ev->n_results; i++) {
+		const struct si_result *r = &ev->results[i];
+		const char *st = si_result_status_name(r->status);
+		if (r->container != ct || !result_shown(r, o))
+			continue;
+		if (!header) {
+			fputs("<tr class=\"grp\"><th colspan=\"5\">", out);
+			if (ct) {
+				fprintf(out, "<span class=\"role\">%s</span>",
+					si_container_role_name(ct->role));
+				put_esc(out, ct->name[0] ? ct->name : "(unnamed)");
+			} else {
+				fputs(e->workload.class == SI_CLASS_BINDING ? "Binding" : "Pod", out);
+			}
+			fputs("</th></tr>\n", out);
+			header = true;
+		}
+		fprintf(out, "<tr data-item=\"%s\" data-status=\"%s\"><td><span class=\"pill p-%s\">"
+			"%s</span></td><td><b>", r->item->name, st, st, st);
+		put_esc(out, r->item->title);
+		fprintf(out, "</b> <code><a href=\"#item-%s\">%s</a></code>", r->item->name,
+			r->item->name);
+		if (r->detail && r->detail[0])
+			put_text(out, "<div class=\"finding\">", r->detail, "</div>");
+		if (r->status == SI_RESULT_WHITELISTED)
+			put_text(out, "<div class=\"reason\">Whitelisted: ",
+				 r->reason ? r->reason : "", "</div>");
+		fprintf(out, "</td><td><span class=\"pill p-%s\">%s</span></td>"
+			"<td class=\"rk\"></td><td class=\"fx\"></td></tr>\n",
+			si_severity_name(r->severity), si_severity_name(r->severity));
+	}
+}
+
+/* The manifest as YAML; as JSON (also YAML) when it cannot be written so. */
+static si_rc manifest(FILE *out, const cJSON *obj, struct si_error *err)
+{
+	struct si_error yerr = { 0 };
+	char *text = NULL;
+	size_t len;
+	si_rc rc = si_yaml_emit(obj, &text, &len, &yerr);
+	if (rc == SI_ERR_NOMEM)
+		return si_error_set(err, rc, NULL, 0, "out of memory");
+	if (rc) {
+		text = cJSON_Print(obj);
+		if (!text)
+			return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	}
+	fprintf(out, "<details class=\"yaml\"><summary>Manifest (%s)</summary><pre>",
+		rc ? "JSON" : "YAML");
+	put_esc(out, text);
+	fputs("</pre></details>\n", out);
+	if (rc)
+		cJSON_free(text);
+	else
+		free(text);
+	return SI_OK;
+}
+
+static si_rc workload_details(FILE *out, const struct si_audit *a,
+			      const struct si_report_options *o, struct si_error *err)
+{
+	char src[300];
+	si_rc rc;
+
+	fputs("<section id=\"details\" aria-labelledby=\"h-details\">"
+	      "<h2 id=\"h-details\">Details</h2>\n<p class=\"hint\">Open a workload for every item "
+	      "per pod and container, with its risk and fix, and the workload's manifest.</p>\n"
+	      "<div id=\"wl-details\">\n", out);
+	for (size_t i = 0; i < a->n_entries; i++) {
+		const struct si_audit_entry *e = &a->entries[i];
+		const struct si_workload *w = &e->workload;
+		const char *st = e->eval.failed ? "failed" : "passed";
+		if (!shown(e, o))
+			continue;
+		source(src, sizeof(src), e->input->path, e->line);
+		fprintf(out, "<details class=\"wl\" id=\"w-%zu\" data-i=\"%zu\"><summary>"
+			"<span class=\"pill p-%s\">%s</span>", i, i, st, st);
+		put_text(out, "<span class=\"kind\">", w->kind, "</span><span>");
+		if (w->namespace[0])
+			put_text(out, "", w->namespace, " / ");
+		put_text(out, "<b>", w->name[0] ? w->name : "(unnamed)", "</b></span>");
+		fprintf(out, "<span class=\"counts\">%zu passed &middot; %zu failed",
+			e->eval.passed, e->eval.failed);
+		if (e->eval.whitelisted)
+			fprintf(out, " &middot; %zu whitelisted", e->eval.whitelisted);
+		put_text(out, "</span><span class=\"src\">", src, "</span></summary>\n");
+		fputs("<div class=\"wl-body\">\n", out);
+		if (e->eval.n_results) {
+			fputs("<table class=\"res\"><thead><tr><th>Status</th><th>Item</th>"
+			      "<th>Severity</th><th>Risk</th><th>Fix</th></tr></thead><tbody>\n", out);
+			subject_rows(out, e, NULL, o);
+			for (size_t c = 0; c < w->n_containers; c++)
+				subject_rows(out, e, &w->containers[c], o);
+			fputs("</tbody></table>\n", out);
+		} else {
+			fputs("<p class=\"hint\">No item applies to this workload under the policy."
+			      "</p>\n", out);
+		}
+		if ((rc = manifest(out, e->object, err)))
+			return rc;
+		fputs("</div></details>\n", out);
+	}
+	fputs("</div>\n", out);
+	return SI_OK;
+}
+
+/* Objects the audit did not inspect, and input errors. */
+static void not_inspected(FILE *out, const struct si_audit *a)
+{
+	char src[300];
+	if (!a->n_skipped && !a->n_errors)
+		return;
+	fputs("<h3 class=\"skipped\">Not inspected</h3>\n<div class=\"table-wrap\">"
+	      "<table><thead><tr><th>Object</th><th>Source</th><th>Reason</th></tr></thead>"
+	      "<tbody>\n", out);
+	for (size_t i = 0; i < a->n_skipped; i++) {
+		const struct si_audit_skipped *k = &a->skipped[i];
+		source(src, sizeof(src), k->path, k->line);
+		put_text(out, "<tr><td>", k->kind[0] ? k->kind : "(no kind)", " ");
+		if (k->namespace[0])
+			put_text(out, "", k->namespace, " / ");
+		put_text(out, "<b>", k->name, "</b></td>");
+		put_text(out, "<td class=\"src\">", src, "</td>");
+		put_text(out, "<td>", k->reason, "</td></tr>\n");
+	}
+	for (size_t i = 0; i < a->n_errors; i++) {
+		const struct si_error *e = &a->errors[i];
+		source(src, sizeof(src), e->file, e->line);
+		put_text(out, "<tr><td>input error</td><td class=\"src\">", src, "</td>");
+		put_text(out, "<td>", e->message, "</td></tr>\n");
+	}
+	fputs("</tbody></table></div>\n", out);
+}
+
+/* The item table: the one copy of each item's risk and fix. */
+static void item_reference(FILE *out)
+{
+	fputs("<section id=\"items\" aria-labelledby=\"h-items\">"
+	      "<h2 id=\"h-items\">Items</h2>\n<div class=\"table-wrap static\">"
+	      "<table class=\"items\"><thead><tr><th>Item</th>"
+	      "<th>Category</th><th>Default severity</th><th>Risk</th><th>Fix</th></tr></thead>"
+	      "<tbody>\n", out);
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
+		const struct si_item *it = &si_items[i];
+		fprintf(out, "<tr id=\"item-%s\" data-item=\"%s\"><td><b>", it->name, it->name);
+		put_esc(out, it->title);
+		fprintf(out, "</b><br><code>%s</code></td><td>%s</td>"
+			"<td><span class=\"pill p-%s\">%s</span></td>", it->name,
+			si_category_name(it->category), si_severity_name(it->severity),
+			si_severity_name(it->severity));
+		put_text(out, "<td class=\"rk\">", it->risk, "</td>");
+		put_text(out, "<td class=\"fx\">", it->fix, "</td></tr>\n");
+	}
+	fputs("</tbody></table></div>\n</section>\n", out);
+}
+
+si_rc si_report_html(const struct si_audit *a, const struct si_report_options *o,
+		     FILE *out, struct si_error *err)
+{
+	si_rc rc;
+
+	page_head(out);
+	page_header(out, a);
+	overview(out, a, o);
+	categories(out, a);
+	if ((rc = workload_table(out, a, o)))
+		return si_error_set(err, rc, NULL, 0, "out of memory");
+	if ((rc = workload_details(out, a, o, err)))
+		return rc;
+	if (!o->failed_only)
+		not_inspected(out, a);
+	fputs("</section>\n", out);
+	item_reference(out);
+	fputs("</main>\n<footer class=\"wrap\">Audit report of security-inspector "
+	      "(security-inspector.io/v1).</footer>\n<script>\n", out);
+	put_lines(out, page_js);
+	fputs("</script>\n</body>\n</html>\n", out);
+	return ferror(out) ? si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report")
+			   : SI_OK;
 }

@@ -70,6 +70,21 @@ static void attr(FILE *out, const char *name, const char *value)
 	fputc('"', out);
 }
 
+/* ` name="Kind<sep>namespace/name"` of `w`; cluster-scoped objects have no
+ * namespace part. Written piece by piece: names are never cut. */
+static void attr_workload(FILE *out, const char *name, const struct si_workload *w, char sep)
+{
+	fprintf(out, " %s=\"", name);
+	xml(out, w->kind, true);
+	fputc(sep, out);
+	if (w->namespace[0]) {
+		xml(out, w->namespace, true);
+		fputc('/', out);
+	}
+	xml(out, w->name, true);
+	fputc('"', out);
+}
+
 static void attr_count(FILE *out, const char *name, size_t n)
 {
 	fprintf(out, " %s=\"%zu\"", name, n);
@@ -98,17 +113,18 @@ static struct counts entry_counts(const struct si_audit_entry *e, bool failed_on
 	return c;
 }
 
-static void test_case(FILE *out, const struct si_audit_entry *e, const struct si_result *r,
-		      const char *classname)
+static void test_case(FILE *out, const struct si_audit_entry *e, const struct si_result *r)
 {
-	char name[256];
 	int line = r->container ? si_input_line(e->input, r->container->spec, e->line) : e->line;
 
-	snprintf(name, sizeof(name), "%s%s%s", r->item->name, r->container ? " " : "",
-		 r->container ? r->container->name : "");
 	fputs("    <testcase", out);
-	attr(out, "classname", classname);
-	attr(out, "name", name);
+	attr_workload(out, "classname", &e->workload, '/');
+	fprintf(out, " name=\"%s", r->item->name);
+	if (r->container) {
+		fputc(' ', out);
+		xml(out, r->container->name, true);
+	}
+	fputc('"', out);
 	attr(out, "file", e->input->path);
 	if (line > 0)
 		fprintf(out, " line=\"%d\"", line);
@@ -136,15 +152,10 @@ static void test_case(FILE *out, const struct si_audit_entry *e, const struct si
 
 static void test_suite(FILE *out, const struct si_audit_entry *e, bool failed_only)
 {
-	const struct si_workload *w = &e->workload;
 	struct counts c = entry_counts(e, failed_only);
-	char name[1024], classname[1024];
-	const char *slash = w->namespace[0] ? "/" : "";
 
-	snprintf(name, sizeof(name), "%s %s%s%s", w->kind, w->namespace, slash, w->name);
-	snprintf(classname, sizeof(classname), "%s/%s%s%s", w->kind, w->namespace, slash, w->name);
 	fputs("  <testsuite", out);
-	attr(out, "name", name);
+	attr_workload(out, "name", &e->workload, ' ');
 	attr_count(out, "tests", c.tests);
 	attr_count(out, "failures", c.failures);
 	attr_count(out, "errors", 0);
@@ -157,7 +168,7 @@ static void test_suite(FILE *out, const struct si_audit_entry *e, bool failed_on
 	fputs(">\n", out);
 	for (size_t i = 0; i < e->eval.n_results; i++)
 		if (listed(&e->eval.results[i], failed_only))
-			test_case(out, e, &e->eval.results[i], classname);
+			test_case(out, e, &e->eval.results[i]);
 	fputs("  </testsuite>\n", out);
 }
 

@@ -190,19 +190,23 @@ static cJSON *location(struct tree *t, const char *path, int line)
 }
 
 /* "Kind/namespace/name[/container]"; cluster-scoped objects have no
- * namespace part. */
-static void qualified_name(char *buf, size_t size, const struct si_workload *w,
-			   const struct si_container *ct)
+ * namespace part. Caller frees. */
+static char *qualified_name(const struct si_workload *w, const struct si_container *ct)
 {
-	snprintf(buf, size, "%s%s%s/%s%s%s", w->kind, w->namespace[0] ? "/" : "", w->namespace,
-		 w->name, ct ? "/" : "", ct ? ct->name : "");
+	size_t size = strlen(w->kind) + strlen(w->namespace) + strlen(w->name) +
+		      (ct ? strlen(ct->name) : 0) + 4;
+	char *buf = malloc(size);
+	if (buf)
+		snprintf(buf, size, "%s%s%s/%s%s%s", w->kind, w->namespace[0] ? "/" : "",
+			 w->namespace, w->name, ct ? "/" : "", ct ? ct->name : "");
+	return buf;
 }
 
 static cJSON *result(struct tree *t, const struct si_audit_entry *e, const struct si_result *r)
 {
 	const struct si_workload *w = &e->workload;
 	cJSON *res = cJSON_CreateObject();
-	char fqn[1024];
+	char *fqn = qualified_name(w, r->container);
 
 	put(t, res, "ruleId", string(r->item->name));
 	put(t, res, "ruleIndex", cJSON_CreateNumber(r->item->id));
@@ -213,8 +217,10 @@ static cJSON *result(struct tree *t, const struct si_audit_entry *e, const struc
 			 location(t, e->input->path, line));
 	cJSON *logical = put(t, put(t, loc, "logicalLocations", cJSON_CreateArray()), NULL,
 			     cJSON_CreateObject());
-	qualified_name(fqn, sizeof(fqn), w, r->container);
+	if (!fqn)
+		t->nomem = true;
 	put(t, logical, "fullyQualifiedName", string(fqn));
+	free(fqn);
 	put(t, logical, "kind", string("object"));
 	if (r->status == SI_RESULT_WHITELISTED) {
 		cJSON *s = put(t, put(t, res, "suppressions", cJSON_CreateArray()), NULL,

@@ -230,7 +230,7 @@ static bool complete_object(cJSON *obj, const char *kind, const char *ns)
 /* Whether an UPDATE leaves what the checks read as it was. */
 static bool spec_unchanged(const cJSON *old_obj, const struct si_workload *w)
 {
-	struct si_workload old;
+	struct si_workload old = { 0 };
 	bool same = false;
 	if (cJSON_IsObject(old_obj) &&
 	    si_workload_from_json(old_obj, &old, NULL, NULL) == SI_OK) {
