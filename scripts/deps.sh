@@ -3,8 +3,9 @@
 # Installs the Debian packages security-inspector builds, runs and tests with.
 set -euo pipefail
 
-packages=(meson ninja-build gcc pkg-config libcjson-dev libyaml-dev libcmocka-dev
-          libmicrohttpd-dev libssl-dev openssl curl python3 python3-jsonschema ca-certificates)
+packages=(meson ninja-build gcc pkg-config libcjson-dev libyaml-dev libcmocka-dev chromium nodejs
+          libmicrohttpd-dev libssl-dev openssl curl python3 python3-jsonschema ca-certificates
+          clang libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

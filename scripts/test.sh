@@ -56,7 +56,39 @@ for b in "${builds[@]}"; do
 	meson test -C "$b" --print-errorlogs --no-rebuild "${suites[@]}" || status=1
 done
 
-# Count every TAP case of every suite in both builds.
+# A fuzzing smoke run: each libFuzzer target for FUZZ_SECONDS (30) with
+# clang, from its seeds, as a TAP test of its own (build-fuzz/fuzz.tap).
+fuzz_smoke() {
+	local secs=${FUZZ_SECONDS:-30} n=0 bad=0 t
+	CC=clang setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debugoptimized -Dwerror=true || return 1
+	ninja -C build-fuzz tests/fuzz/fuzz_manifest tests/fuzz/fuzz_policy \
+		tests/fuzz/fuzz_admission tests/fuzz/fuzz_image_ref >/dev/null || return 1
+	for t in manifest policy admission image_ref; do
+		n=$((n + 1))
+		mkdir -p "build-fuzz/corpus/$t"
+		if UBSAN_OPTIONS=halt_on_error=1 timeout $((secs + 60)) \
+			"build-fuzz/tests/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=16384 \
+			-rss_limit_mb=2048 -timeout=10 -dict=tests/fuzz/kubernetes.dict \
+			-artifact_prefix="build-fuzz/crash-$t-" "build-fuzz/corpus/$t" \
+			"tests/fuzz/seeds/$t" >"build-fuzz/fuzz-$t.log" 2>&1; then
+			echo "ok $n - fuzz_$t: $(grep -o 'Done [0-9]* runs' "build-fuzz/fuzz-$t.log")"
+		else
+			bad=1
+			echo "not ok $n - fuzz_$t: see build-fuzz/fuzz-$t.log"
+			tail -n 30 "build-fuzz/fuzz-$t.log" | sed 's/^/# /'
+		fi
+	done
+	echo "1..$n"
+	return $bad
+}
+rm -f build-fuzz.tap
+if command -v clang >/dev/null && [ "${FUZZ:-1}" != 0 ]; then
+	echo "=== fuzzing smoke run"
+	fuzz_smoke | tee build-fuzz.tap || status=1
+fi
+
+# Count every TAP case of every suite in both builds, and the fuzzing run.
 python3 - "${builds[@]}" <<'PY'
 import json, re, sys
 passed = failed = skipped = 0
@@ -79,6 +111,12 @@ for b in sys.argv[1:]:
             cases.append("not ok")          # crashed after its last case
         passed += cases.count("ok")
         failed += cases.count("not ok")
+try:
+    fuzz = open("build-fuzz.tap").read()
+    passed += len(re.findall(r"^ok ", fuzz, re.M))
+    failed += len(re.findall(r"^not ok ", fuzz, re.M))
+except OSError:
+    pass
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 sys.exit(1 if failed else 0)
 PY

@@ -375,6 +375,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 /* libmicrohttpd's own messages (failed TLS handshakes, broken clients) as
  * JSON lines on stderr, like every other log line of the server. */
+__attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
