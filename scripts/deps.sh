@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(meson ninja-build gcc pkg-config libcjson-dev libyaml-dev libcmocka-dev chromium nodejs
-          libmicrohttpd-dev libssl-dev openssl curl python3 python3-jsonschema ca-certificates
+          libmicrohttpd-dev libssl-dev libcurl4-openssl-dev openssl curl python3 python3-jsonschema ca-certificates
           clang libclang-rt-14-dev)
 
 missing=()

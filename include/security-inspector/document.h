@@ -85,6 +85,14 @@ si_rc si_input_parse(const char *path, const char *data, size_t len,
 			 const struct si_limits *lim, struct si_input **out,
 			 struct si_error *err);
 
+/* Wraps an already parsed document `root` as an input named `path` (only
+ * used in messages and reports), e.g. an object read from the API server.
+ * Takes ownership of `root`, also on failure. Lists are unpacked as by
+ * si_input_parse(); no line is known. On success the caller frees `*out`
+ * with si_input_free(). */
+si_rc si_input_from_json(const char *path, cJSON *root, struct si_input **out,
+			 struct si_error *err);
+
 /* Reads a file (or stdin when `path` is "-") within lim->max_input_bytes,
  * then behaves as si_input_parse(). */
 si_rc si_input_read(const char *path, const struct si_limits *lim,

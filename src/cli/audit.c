@@ -12,8 +12,10 @@
 
 static const char audit_usage[] =
 	"Usage: security-inspector audit [OPTIONS] PATH|- ...\n"
+	"       security-inspector audit --cluster [OPTIONS]\n"
 	"\n"
-	"Inspects files, folders (*.yaml, *.yml, *.json, recursively) and stdin (-).\n"
+	"Inspects files, folders (*.yaml, *.yml, *.json, recursively) and stdin (-),\n"
+	"or, with --cluster, the workloads and role bindings of a live cluster.\n"
 	"\n"
 	"  -c, --config FILE       policy file (default: the embedded policy)\n"
 	"  -f, --format FORMAT     text (default), json, html, sarif or junit\n"
@@ -24,9 +26,15 @@ static const char audit_usage[] =
 	"      --fail-on LEVEL     exit 1 when a failure at LEVEL or above is found:\n"
 	"                          danger (default), warning or never\n"
 	"      --color WHEN        auto (default), always or never\n"
+	"      --cluster           inspect the cluster the kubeconfig points to (or,\n"
+	"                          in a pod, its own cluster)\n"
+	"      --kubeconfig FILE   kubeconfig for --cluster (default: KUBECONFIG,\n"
+	"                          in-cluster, ~/.kube/config)\n"
+	"      --context NAME      kubeconfig context (default: current-context)\n"
+	"      --page-size N       objects per list request (default 500)\n"
 	"\n"
 	"Exit codes: 0 nothing at or above --fail-on failed, 1 something did,\n"
-	"2 usage or input error.\n";
+	"2 usage or input error, or an incomplete cluster scan.\n";
 
 typedef si_rc (*report_fn)(const struct si_audit *, const struct si_report_options *, FILE *,
 			   struct si_error *);
@@ -51,6 +59,8 @@ struct options {
 	struct si_audit_filter filter;
 	bool failed_only;
 	enum si_severity fail_on;
+	bool cluster;
+	struct si_cluster_options cl;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -64,6 +74,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "failed-only", no_argument, NULL, 'F' },
 		{ "fail-on", required_argument, NULL, 'L' },
 		{ "color", required_argument, NULL, 'C' },
+		{ "cluster", no_argument, NULL, 'K' },
+		{ "kubeconfig", required_argument, NULL, 'G' },
+		{ "context", required_argument, NULL, 'X' },
+		{ "page-size", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -72,6 +86,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->format = "text";
 	o->color = "auto";
 	o->fail_on = SI_SEVERITY_DANGER;
+	o->cl.page_size = 500;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":c:f:o:n:k:h", longopts, NULL)) != -1) {
@@ -83,6 +98,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'k': o->filter.kind = optarg; break;
 		case 'F': o->failed_only = true; break;
 		case 'C': o->color = optarg; break;
+		case 'K': o->cluster = true; break;
+		case 'G': o->cl.kubeconfig = optarg; break;
+		case 'X': o->cl.context = optarg; break;
+		case 'P': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end || n < 1 || n > 100000) {
+				si_cli_error("--page-size: expected 1 to 100000, got \"%s\"", optarg);
+				return SI_EXIT_ERROR;
+			}
+			o->cl.page_size = (unsigned)n;
+			break;
+		}
 		case 'L':
 			if (strcmp(optarg, "danger") == 0)
 				o->fail_on = SI_SEVERITY_DANGER;
@@ -118,6 +146,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		si_cli_error("--color: expected auto, always or never, got \"%s\"", o->color);
 		return SI_EXIT_ERROR;
 	}
+	if (!o->cluster && (o->cl.kubeconfig || o->cl.context)) {
+		si_cli_error("--kubeconfig and --context need --cluster");
+		return SI_EXIT_ERROR;
+	}
+	o->cl.namespace = o->filter.namespace;
+	o->cl.kind = o->filter.kind;
 	return SI_EXIT_OK;
 }
 
@@ -188,8 +222,8 @@ int si_cmd_audit(int argc, char **argv)
 		return rc0 < 0 ? SI_EXIT_OK : rc0;
 	char **paths = argv + optind;
 	size_t n_paths = (size_t)(argc - optind);
-	if (n_paths == 0) {
-		si_cli_error("audit needs at least one PATH or - for stdin");
+	if (n_paths == 0 && !o.cluster) {
+		si_cli_error("audit needs at least one PATH, - for stdin, or --cluster");
 		fputs(audit_usage, stderr);
 		goto out;
 	}
@@ -202,6 +236,8 @@ int si_cmd_audit(int argc, char **argv)
 	for (size_t i = 0; i < n_paths; i++)
 		if (!add_path(&a, paths[i], &stdin_used))
 			goto out;
+	if (o.cluster && !si_cluster_scan(&a, &o.cl))
+		goto out;
 	if (si_audit_finish(&a)) {
 		si_cli_error("out of memory");
 		goto out;

@@ -178,11 +178,13 @@ si_rc si_input_parse(const char *path, const char *data, size_t len,
 	} else if ((rc = parse_json_input(in, data, len, lim, &cap, err)) == SI_ERR_SYNTAX &&
 		   !ends_with(path, ".json")) {
 		/* Flow-style YAML ("{kind: Pod, ...}") starts as JSON does. When
-		 * YAML cannot read it either, the JSON error is the one to show. */
+		 * YAML cannot read it either, the JSON error is the one to show;
+		 * running out of memory says nothing of the text and stands. */
 		struct si_error json_err = err ? *err : (struct si_error){ 0 };
 		clear_input(in);
 		cap = 0;
-		if ((rc = parse_yaml_input(in, data, len, lim, &cap, err)) && err)
+		if ((rc = parse_yaml_input(in, data, len, lim, &cap, err)) &&
+		    rc != SI_ERR_NOMEM && err)
 			*err = json_err;
 	}
 	if (rc)
@@ -192,6 +194,31 @@ si_rc si_input_parse(const char *path, const char *data, size_t len,
 fail:
 	si_input_free(in);
 	return rc;
+}
+
+si_rc si_input_from_json(const char *path, cJSON *root, struct si_input **out,
+			 struct si_error *err)
+{
+	size_t cap = 0;
+	si_rc rc;
+	struct si_input *in = calloc(1, sizeof(*in));
+
+	*out = NULL;
+	if (!in || !(in->path = strdup(path)) || !(in->roots = malloc(sizeof(*in->roots)))) {
+		if (in)
+			free(in->path);
+		free(in);
+		cJSON_Delete(root);
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+	}
+	in->roots[0] = root;
+	in->n_roots = 1;
+	if ((rc = add_tree(in, root, 0, 0, &cap, &si_limits_default, err))) {
+		si_input_free(in);
+		return rc;
+	}
+	*out = in;
+	return SI_OK;
 }
 
 si_rc si_input_read(const char *path, const struct si_limits *lim,

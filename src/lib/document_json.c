@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bytes -> cJSON, bounded: the only place that calls cJSON's parser.
+#include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdalign.h>
@@ -223,8 +224,14 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 	 * is checked on the tree, and on a failure a scan tells whether depth
 	 * was the cause, for a clearer message. */
 	const char *end = NULL;
+	errno = 0;
 	cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, false);
 	if (!root) {
+		/* cJSON fails the same way when an allocation fails; the
+		 * allocator (malloc, or the hooks given to cJSON) says so in
+		 * errno. */
+		if (errno == ENOMEM)
+			return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
 		size_t deep = too_deep(data, len, lim->max_depth);
 		if (deep < len)
 			return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(data, deep),

@@ -280,8 +280,9 @@ static si_rc attach(struct builder *b, cJSON *v, int line, unsigned height)
 			return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
 		}
 		cJSON_AddItemToArray(f->merges, v);
-	} else {
-		cJSON_AddItemToObject(f->node, f->key, v);
+	} else if (!cJSON_AddItemToObject(f->node, f->key, v)) {   /* copies the key */
+		cJSON_Delete(v);
+		return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
 	}
 	bool ok = si_linemap_put(b->lines, v, f->key_line);
 	free(f->key);
@@ -419,11 +420,11 @@ static si_rc apply_merges(struct builder *b, struct frame *f)
 				if (cJSON_GetObjectItemCaseSensitive(f->node, kv->string))
 					continue;
 				cJSON *copy = cJSON_Duplicate(kv, true);
-				if (!copy || !copy_lines(b->lines, kv, copy, f->line)) {
+				if (!copy || !copy_lines(b->lines, kv, copy, f->line) ||
+				    !cJSON_AddItemToObject(f->node, kv->string, copy)) {
 					cJSON_Delete(copy);
 					return fail(b, SI_ERR_NOMEM, f->line, "%s", "out of memory");
 				}
-				cJSON_AddItemToObject(f->node, kv->string, copy);
 			}
 		}
 	}
@@ -492,6 +493,8 @@ static si_rc parser_error(struct builder *b, const yaml_parser_t *p)
 {
 	const yaml_mark_t *mark = p->problem ? &p->problem_mark : &p->context_mark;
 	char msg[256];
+	if (p->error == YAML_MEMORY_ERROR)
+		return fail(b, SI_ERR_NOMEM, 0, "%s", "out of memory");
 	snprintf(msg, sizeof(msg), "invalid YAML: %s%s%s",
 		 p->problem ? p->problem : "unknown problem",
 		 p->context ? " " : "", p->context ? p->context : "");
@@ -603,9 +606,9 @@ si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 	return rc;
 }
 
-/* cJSON -> YAML text, for reports that show a manifest as its author wrote
- * it. libyaml picks each scalar's style; the flags below only forbid the
- * plain style where the loader above would read the text as another type. */
+/* cJSON -> YAML text, for reports that show a workload's manifest. libyaml
+ * picks each scalar's style; the flags below only forbid the plain style
+ * where the loader above would read the text back as another type. */
 
 #define EMIT_MAX_DEPTH 1000
 

@@ -258,10 +258,14 @@ static si_rc wl_entry(struct parser *p, const cJSON *v, const char *key,
 			strings_free(&ids);
 			e->any_check = false;
 		} else if (strcmp(c->string, "reason") == 0) {
-			if (!cJSON_IsString(c))
+			if (!cJSON_IsString(c)) {
 				rc = bad(p, c, k, "expected a string, got %s", si_json_type_name(c));
-			else
-				free(e->reason), e->reason = strdup(c->valuestring);
+			} else {
+				free(e->reason);
+				if (!(e->reason = strdup(c->valuestring)))
+					rc = si_error_set(p->err, SI_ERR_NOMEM, p->path, 0,
+							  "out of memory");
+			}
 		} else {
 			rc = bad(p, c, k, "unknown key (a whitelist entry has namespaces, kinds, "
 				 "names, containers, checks and reason)");

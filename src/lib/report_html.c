@@ -49,7 +49,7 @@ static const char *const page_css[] = {
 	".h-healthy{background:var(--pass)}.h-warning{background:var(--warn)}"
 	".h-danger{background:var(--fail)}",
 	".s-healthy{stroke:var(--pass)}.s-warning{stroke:var(--warn)}.s-danger{stroke:var(--fail)}",
-	".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:12px;"
+	".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(440px,100%),1fr));gap:12px;"
 	"margin-top:12px}",
 	".card h3{margin-bottom:2px}.card .sub{color:var(--muted);font-size:12.5px;margin-bottom:10px}",
 	"svg.chart{display:block;width:100%;height:auto;overflow:visible}",
@@ -59,6 +59,9 @@ static const char *const page_css[] = {
 	".c-wl{fill:var(--wl)}.c-kind{fill:var(--accent)}",
 	".donut{display:flex;align-items:center;gap:24px;flex-wrap:wrap}",
 	".donut circle{fill:none;stroke-width:18}",
+	".donut .total{font-size:22px;font-weight:600;fill:var(--fg)}"
+	".donut .unit{font-size:11px;fill:var(--muted)}",
+	".donut .track{stroke:var(--soft)}",
 	".d-pass{stroke:var(--pass)}.d-fail{stroke:var(--fail)}.d-warn{stroke:var(--warn)}"
 	".d-wl{stroke:var(--wl)}",
 	".legend{list-style:none;margin:0;padding:0;font-size:13px}",
@@ -85,6 +88,7 @@ static const char *const page_css[] = {
 	"vertical-align:top;overflow-wrap:anywhere}",
 	"thead th{position:sticky;top:0;background:#f6f8fa;border-bottom:1px solid var(--line);"
 	"font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);z-index:1}",
+	"thead th{white-space:nowrap;overflow-wrap:normal}",
 	"th button{font:inherit;color:inherit;background:none;border:0;padding:0;cursor:pointer;"
 	"text-transform:inherit;letter-spacing:inherit;font-weight:600}",
 	"th button::after{content:'\\2195';opacity:.35;margin-left:4px}",
@@ -105,6 +109,8 @@ static const char *const page_css[] = {
 	".hint{color:var(--muted);margin:-6px 0 12px}",
 	"h3.skipped{margin:24px 0 8px}",
 	"details.wl{background:#fff;border:1px solid var(--line);border-radius:8px;margin:6px 0}",
+	/* Thousands of closed workloads: lay out only those near the screen. */
+	"details.wl:not([open]){content-visibility:auto;contain-intrinsic-size:auto 40px}",
 	"details.wl>summary{cursor:pointer;padding:9px 14px;display:flex;align-items:center;gap:10px;"
 	"flex-wrap:wrap;list-style-position:outside}",
 	"details.wl>summary::before{content:'\\25B8';color:var(--muted);width:10px}",
@@ -123,8 +129,10 @@ static const char *const page_css[] = {
 	"table.res tr.grp th .role{color:var(--muted);font-weight:400;margin-right:4px}",
 	"table.res td:first-child{width:96px}table.res td:nth-child(3){width:84px}",
 	"table.res td.rk,table.res td.fx{color:#424a53;width:26%}",
+	"table.res tr[data-status=passed] td.rk,table.res tr[data-status=passed] td.fx"
+	"{color:var(--muted)}",
 	"table.res code,table.items code{font-size:11.5px;color:var(--muted)}",
-	"table.res code a{color:inherit}table.res code a:hover{color:var(--accent)}",
+	"td.sev-danger{color:var(--fail);font-weight:600}td.sev-warning{color:#9a6700;font-weight:600}",
 	"table.res tr[data-status=failed] td:first-child{box-shadow:inset 3px 0 var(--fail)}",
 	"table.res tr[data-status=whitelisted] td:first-child{box-shadow:inset 3px 0 var(--wl)}",
 	".finding{color:#424a53}.reason{color:#424a53;font-style:italic}",
@@ -149,7 +157,7 @@ static const char *const page_css[] = {
 	"  thead th{position:static}",
 	"  tr{break-inside:avoid}",
 	"  details.wl>summary::before{content:none}",
-	"  details.wl{break-inside:auto}",
+	"  details.wl,details.wl:not([open]){break-inside:auto;content-visibility:visible}",
 	"  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}",
 	"}",
 	/* Its own rule: a browser that does not know the selector drops only it. */
@@ -356,7 +364,7 @@ static void page_header(FILE *out, const struct si_audit *a)
 	const char *h = si_health_name(s->health);
 	fprintf(out, "<header class=\"top\"><div class=\"wrap\"><div>"
 		"<h1>Security audit report</h1>"
-		"<div class=\"sub\">security-inspector &middot; %zu workload%s from %zu input%s</div>"
+		"<div class=\"sub\">security-inspector &middot; %zu workload%s from %zu file%s</div>"
 		"</div><span class=\"health h-%s\">%s</span></div></header>\n",
 		s->workloads, s->workloads == 1 ? "" : "s", a->n_inputs,
 		a->n_inputs == 1 ? "" : "s", h, h);
@@ -428,7 +436,7 @@ static void results_donut(FILE *out, const struct si_audit_summary *s)
 		s->items == 1 ? "" : "s");
 	fputs("<svg viewBox=\"0 0 140 140\" width=\"150\" height=\"150\" role=\"img\" "
 	      "aria-label=\"Results by status\"><g transform=\"rotate(-90 70 70)\">"
-	      "<circle cx=\"70\" cy=\"70\" r=\"52\" stroke=\"#eef1f4\"/>", out);
+	      "<circle class=\"track\" cx=\"70\" cy=\"70\" r=\"52\"/>", out);
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		double p = percent(parts[i].n, s->items);
 		if (p > 0)
@@ -437,10 +445,9 @@ static void results_donut(FILE *out, const struct si_audit_summary *s)
 				"stroke-dashoffset=\"%.3f\"/>", parts[i].key, p, 100 - p, -at);
 		at += p;
 	}
-	fprintf(out, "</g><text x=\"70\" y=\"68\" text-anchor=\"middle\" "
-		"style=\"font-size:22px;font-weight:600;fill:#1f2328\">%zu</text>"
-		"<text x=\"70\" y=\"86\" text-anchor=\"middle\" "
-		"style=\"font-size:11px;fill:#59636e\">results</text></svg>\n<ul class=\"legend\">",
+	fprintf(out, "</g><text class=\"total\" x=\"70\" y=\"68\" text-anchor=\"middle\">%zu"
+		"</text><text class=\"unit\" x=\"70\" y=\"86\" text-anchor=\"middle\">results"
+		"</text></svg>\n<ul class=\"legend\">",
 		s->items);
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		fprintf(out, "<li><span class=\"sw c-%s\"></span>%s<span class=\"n\">%zu "
@@ -476,15 +483,14 @@ static void overview(FILE *out, const struct si_audit *a, const struct si_report
 	snprintf(note, sizeof(note), "%zu passed &middot; %zu failed", s->passed_workloads,
 		 s->failed_workloads);
 	kpi(out, "workloads", "sum-workloads", "Workloads", s->workloads, note);
-	snprintf(note, sizeof(note), "item &times; pod or container");
-	kpi(out, "items", "sum-items", "Items inspected", s->items, note);
+	kpi(out, "items", "sum-items", "Items inspected", s->items, "item &times; pod or container");
 	snprintf(note, sizeof(note), "%.1f%% of the items", percent(s->passed, s->items));
 	kpi(out, "passed", "sum-passed", "Passed", s->passed, note);
 	snprintf(note, sizeof(note), "%zu danger &middot; %zu warning", s->danger_failed,
 		 s->warning_failed);
-	kpi(out, "failed", "sum-failed", "Failed", s->failed, note);
-	snprintf(note, sizeof(note), "accepted by the policy");
-	kpi(out, "whitelisted", "sum-whitelisted", "Whitelisted", s->whitelisted, note);
+	kpi(out, s->failed ? "failed" : "none", "sum-failed", "Failed", s->failed, note);
+	kpi(out, "whitelisted", "sum-whitelisted", "Whitelisted", s->whitelisted,
+	    "accepted by the policy");
 	fputs("</div>\n<div class=\"grid2\">\n", out);
 	kind_chart(out, s);
 	results_donut(out, s);
@@ -495,7 +501,7 @@ static void overview(FILE *out, const struct si_audit *a, const struct si_report
  * scaled to the item with the most results. */
 static void categories(FILE *out, const struct si_audit *a)
 {
-	struct si_category_count items[SI_ITEM_COUNT] = { { 0 } };
+	struct si_category_count items[SI_ITEM_COUNT] = { { 0 } };   /* per item */
 	char title[64], counts[160];
 
 	for (size_t i = 0; i < a->n_entries; i++) {
@@ -666,8 +672,9 @@ static si_rc workload_table(FILE *out, const struct si_audit *a,
 			e->eval.passed, e->eval.failed ? "<span class=\"bad\">" : "", e->eval.failed,
 			e->eval.failed ? "</span>" : "");
 	}
-	fprintf(out, "</tbody></table>\n<div id=\"wl-empty\"%s>No workload matches the filters."
-		"</div></div>\n</section>\n", n ? " hidden" : "");
+	fprintf(out, "</tbody></table>\n<div id=\"wl-empty\"%s>%s</div></div>\n</section>\n",
+		n ? " hidden" : "", n ? "No workload matches the filters."
+		: o->failed_only ? "No workload failed." : "No workload was inspected.");
 	return SI_OK;
 }
 
@@ -698,15 +705,14 @@ static void subject_rows(FILE *out, const struct si_audit_entry *e, const struct
 		fprintf(out, "<tr data-item=\"%s\" data-status=\"%s\"><td><span class=\"pill p-%s\">"
 			"%s</span></td><td><b>", r->item->name, st, st, st);
 		put_esc(out, r->item->title);
-		fprintf(out, "</b> <code><a href=\"#item-%s\">%s</a></code>", r->item->name,
-			r->item->name);
+		fprintf(out, "</b> <code>%s</code>", r->item->name);
 		if (r->detail && r->detail[0])
 			put_text(out, "<div class=\"finding\">", r->detail, "</div>");
 		if (r->status == SI_RESULT_WHITELISTED)
 			put_text(out, "<div class=\"reason\">Whitelisted: ",
 				 r->reason ? r->reason : "", "</div>");
-		fprintf(out, "</td><td><span class=\"pill p-%s\">%s</span></td>"
-			"<td class=\"rk\"></td><td class=\"fx\"></td></tr>\n",
+		fprintf(out, "</td><td class=\"sev-%s\">%s</td><td class=\"rk\"></td>"
+			"<td class=\"fx\"></td></tr>\n",
 			si_severity_name(r->severity), si_severity_name(r->severity));
 	}
 }

@@ -14,67 +14,77 @@ static void source(char *buf, size_t size, const char *path, int line)
 		snprintf(buf, size, "%s", path);
 }
 
+/* Returns `o`, or deletes it and returns NULL when a member could not be
+ * added: a report with a member missing is out of memory, not shorter. */
+static cJSON *built(cJSON *o, bool ok)
+{
+	if (ok)
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
 static cJSON *summary_json(const struct si_audit_summary *s)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "workloads", (double)s->workloads);
-	cJSON_AddNumberToObject(o, "passedWorkloads", (double)s->passed_workloads);
-	cJSON_AddNumberToObject(o, "failedWorkloads", (double)s->failed_workloads);
-	cJSON_AddNumberToObject(o, "items", (double)s->items);
-	cJSON_AddNumberToObject(o, "passed", (double)s->passed);
-	cJSON_AddNumberToObject(o, "failed", (double)s->failed);
-	cJSON_AddNumberToObject(o, "whitelisted", (double)s->whitelisted);
-	cJSON_AddNumberToObject(o, "score", s->score);
-	cJSON_AddStringToObject(o, "health", si_health_name(s->health));
-	cJSON *kinds = cJSON_AddObjectToObject(o, "byKind");
-	for (size_t i = 0; i < s->n_kinds; i++)
-		cJSON_AddNumberToObject(kinds, s->by_kind[i].kind, (double)s->by_kind[i].count);
-	cJSON *cats = cJSON_AddObjectToObject(o, "byCategory");
-	for (int c = 0; c < SI_CAT_COUNT; c++) {
+	cJSON *o = cJSON_CreateObject(), *kinds = NULL, *cats = NULL;
+	bool ok = o && cJSON_AddNumberToObject(o, "workloads", (double)s->workloads) &&
+		  cJSON_AddNumberToObject(o, "passedWorkloads", (double)s->passed_workloads) &&
+		  cJSON_AddNumberToObject(o, "failedWorkloads", (double)s->failed_workloads) &&
+		  cJSON_AddNumberToObject(o, "items", (double)s->items) &&
+		  cJSON_AddNumberToObject(o, "passed", (double)s->passed) &&
+		  cJSON_AddNumberToObject(o, "failed", (double)s->failed) &&
+		  cJSON_AddNumberToObject(o, "whitelisted", (double)s->whitelisted) &&
+		  cJSON_AddNumberToObject(o, "score", s->score) &&
+		  cJSON_AddStringToObject(o, "health", si_health_name(s->health)) &&
+		  (kinds = cJSON_AddObjectToObject(o, "byKind")) != NULL;
+	for (size_t i = 0; ok && i < s->n_kinds; i++)
+		ok = cJSON_AddNumberToObject(kinds, s->by_kind[i].kind,
+					     (double)s->by_kind[i].count) != NULL;
+	ok = ok && (cats = cJSON_AddObjectToObject(o, "byCategory")) != NULL;
+	for (int c = 0; ok && c < SI_CAT_COUNT; c++) {
 		cJSON *cat = cJSON_AddObjectToObject(cats, si_category_name((enum si_category)c));
-		cJSON_AddNumberToObject(cat, "passed", (double)s->by_category[c].passed);
-		cJSON_AddNumberToObject(cat, "failed", (double)s->by_category[c].failed);
-		cJSON_AddNumberToObject(cat, "whitelisted", (double)s->by_category[c].whitelisted);
+		ok = cat && cJSON_AddNumberToObject(cat, "passed", (double)s->by_category[c].passed) &&
+		     cJSON_AddNumberToObject(cat, "failed", (double)s->by_category[c].failed) &&
+		     cJSON_AddNumberToObject(cat, "whitelisted",
+					     (double)s->by_category[c].whitelisted);
 	}
-	return o;
+	return built(o, ok);
 }
 
 static cJSON *result_json(const struct si_result *r)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "check", r->item->name);
-	cJSON_AddStringToObject(o, "category", si_category_name(r->item->category));
-	cJSON_AddStringToObject(o, "severity", si_severity_name(r->severity));
-	if (r->container)
-		cJSON_AddStringToObject(o, "container", r->container->name);
-	else
-		cJSON_AddNullToObject(o, "container");
-	cJSON_AddStringToObject(o, "status", si_result_status_name(r->status));
-	cJSON_AddStringToObject(o, "message", r->message);
-	cJSON_AddStringToObject(o, "fix", r->item->fix);
-	if (r->status == SI_RESULT_WHITELISTED)
-		cJSON_AddStringToObject(o, "reason", r->reason);
-	return o;
+	bool ok = o && cJSON_AddStringToObject(o, "check", r->item->name) &&
+		  cJSON_AddStringToObject(o, "category", si_category_name(r->item->category)) &&
+		  cJSON_AddStringToObject(o, "severity", si_severity_name(r->severity)) &&
+		  (r->container ? cJSON_AddStringToObject(o, "container", r->container->name) != NULL
+				: cJSON_AddNullToObject(o, "container") != NULL) &&
+		  cJSON_AddStringToObject(o, "status", si_result_status_name(r->status)) &&
+		  cJSON_AddStringToObject(o, "message", r->message) &&
+		  cJSON_AddStringToObject(o, "fix", r->item->fix) &&
+		  (r->status != SI_RESULT_WHITELISTED ||
+		   cJSON_AddStringToObject(o, "reason", r->reason) != NULL);
+	return built(o, ok);
 }
 
 static cJSON *workload_json(const struct si_audit_entry *e, bool failed_only)
 {
 	const struct si_workload *w = &e->workload;
 	char src[300];
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "kind", w->kind);
-	cJSON_AddStringToObject(o, "namespace", w->namespace);
-	cJSON_AddStringToObject(o, "name", w->name);
+	cJSON *o = cJSON_CreateObject(), *results = NULL;
 	source(src, sizeof(src), e->input->path, e->line);
-	cJSON_AddStringToObject(o, "source", src);
-	cJSON_AddNumberToObject(o, "passed", (double)e->eval.passed);
-	cJSON_AddNumberToObject(o, "failed", (double)e->eval.failed);
-	cJSON_AddNumberToObject(o, "whitelisted", (double)e->eval.whitelisted);
-	cJSON *results = cJSON_AddArrayToObject(o, "results");
-	for (size_t i = 0; i < e->eval.n_results; i++)
+	bool ok = o && cJSON_AddStringToObject(o, "kind", w->kind) &&
+		  cJSON_AddStringToObject(o, "namespace", w->namespace) &&
+		  cJSON_AddStringToObject(o, "name", w->name) &&
+		  cJSON_AddStringToObject(o, "source", src) &&
+		  cJSON_AddNumberToObject(o, "passed", (double)e->eval.passed) &&
+		  cJSON_AddNumberToObject(o, "failed", (double)e->eval.failed) &&
+		  cJSON_AddNumberToObject(o, "whitelisted", (double)e->eval.whitelisted) &&
+		  (results = cJSON_AddArrayToObject(o, "results")) != NULL;
+	for (size_t i = 0; ok && i < e->eval.n_results; i++)
 		if (!failed_only || e->eval.results[i].status == SI_RESULT_FAILED)
-			cJSON_AddItemToArray(results, result_json(&e->eval.results[i]));
-	return o;
+			ok = cJSON_AddItemToArray(results, result_json(&e->eval.results[i]));
+	return built(o, ok);
 }
 
 static si_rc print_json(cJSON *root, FILE *out, struct si_error *err)
@@ -115,13 +125,12 @@ static cJSON *skipped_json(const struct si_audit_skipped *s)
 {
 	char src[300];
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "kind", s->kind);
-	cJSON_AddStringToObject(o, "namespace", s->namespace);
-	cJSON_AddStringToObject(o, "name", s->name);
 	source(src, sizeof(src), s->path, s->line);
-	cJSON_AddStringToObject(o, "source", src);
-	cJSON_AddStringToObject(o, "reason", s->reason);
-	return o;
+	return built(o, o && cJSON_AddStringToObject(o, "kind", s->kind) &&
+			cJSON_AddStringToObject(o, "namespace", s->namespace) &&
+			cJSON_AddStringToObject(o, "name", s->name) &&
+			cJSON_AddStringToObject(o, "source", src) &&
+			cJSON_AddStringToObject(o, "reason", s->reason));
 }
 
 static cJSON *error_json(const struct si_error *e)
@@ -129,9 +138,8 @@ static cJSON *error_json(const struct si_error *e)
 	char src[300];
 	cJSON *o = cJSON_CreateObject();
 	source(src, sizeof(src), e->file, e->line);
-	cJSON_AddStringToObject(o, "source", src);
-	cJSON_AddStringToObject(o, "message", e->message);
-	return o;
+	return built(o, o && cJSON_AddStringToObject(o, "source", src) &&
+			cJSON_AddStringToObject(o, "message", e->message));
 }
 
 si_rc si_report_json(const struct si_audit *a, const struct si_report_options *o,
@@ -187,17 +195,18 @@ static const char *scope_name(enum si_scope s)
 si_rc si_report_checks_json(FILE *out, struct si_error *err)
 {
 	cJSON *root = cJSON_CreateArray();
-	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
+	bool ok = root != NULL;
+	for (size_t i = 0; ok && i < SI_ITEM_COUNT; i++) {
 		const struct si_item *it = &si_items[i];
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", it->name);
-		cJSON_AddStringToObject(o, "category", si_category_name(it->category));
-		cJSON_AddStringToObject(o, "severity", si_severity_name(it->severity));
-		cJSON_AddStringToObject(o, "scope", scope_name(it->scope));
-		cJSON_AddStringToObject(o, "title", it->title);
-		cJSON_AddStringToObject(o, "risk", it->risk);
-		cJSON_AddStringToObject(o, "fix", it->fix);
-		cJSON_AddItemToArray(root, o);
+		ok = cJSON_AddItemToArray(root, built(o, o &&
+			cJSON_AddStringToObject(o, "id", it->name) &&
+			cJSON_AddStringToObject(o, "category", si_category_name(it->category)) &&
+			cJSON_AddStringToObject(o, "severity", si_severity_name(it->severity)) &&
+			cJSON_AddStringToObject(o, "scope", scope_name(it->scope)) &&
+			cJSON_AddStringToObject(o, "title", it->title) &&
+			cJSON_AddStringToObject(o, "risk", it->risk) &&
+			cJSON_AddStringToObject(o, "fix", it->fix)));
 	}
-	return print_json(root, out, err);
+	return print_json(built(root, ok), out, err);
 }

@@ -32,13 +32,14 @@ static si_rc finish(struct si_admission_answer *out, cJSON *root, int status)
 	cJSON_Delete(root);
 	if (!text)
 		return SI_ERR_NOMEM;
-	out->body_len = strlen(text);
-	out->body = malloc(out->body_len + 1);
+	size_t len = strlen(text);
+	out->body = malloc(len + 1);
 	if (out->body)
-		memcpy(out->body, text, out->body_len + 1);
+		memcpy(out->body, text, len + 1);
 	cJSON_free(text);
 	if (!out->body)
 		return SI_ERR_NOMEM;
+	out->body_len = len;
 	out->http_status = status;
 	return SI_OK;
 }
@@ -227,21 +228,24 @@ static bool complete_object(cJSON *obj, const char *kind, const char *ns)
 	return true;
 }
 
-/* Whether an UPDATE leaves what the checks read as it was. */
-static bool spec_unchanged(const cJSON *old_obj, const struct si_workload *w)
+/* Sets `*same` when an UPDATE leaves what the checks read as it was; an old
+ * object the checks cannot read counts as changed. SI_ERR_NOMEM when that
+ * cannot be told. */
+static si_rc spec_unchanged(const cJSON *old_obj, const struct si_workload *w, bool *same)
 {
 	struct si_workload old = { 0 };
-	bool same = false;
+	si_rc rc = SI_OK;
+	*same = false;
 	if (cJSON_IsObject(old_obj) &&
-	    si_workload_from_json(old_obj, &old, NULL, NULL) == SI_OK) {
+	    (rc = si_workload_from_json(old_obj, &old, NULL, NULL)) == SI_OK) {
 		if (w->class == SI_CLASS_POD)
-			same = cJSON_Compare(old.pod_spec, w->pod_spec, true);
+			*same = cJSON_Compare(old.pod_spec, w->pod_spec, true);
 		else
-			same = cJSON_Compare(old.subjects, w->subjects, true) ||
-			       (!old.subjects && !w->subjects);
+			*same = cJSON_Compare(old.subjects, w->subjects, true) ||
+				(!old.subjects && !w->subjects);
 	}
 	si_workload_clear(&old);
-	return same;
+	return rc == SI_ERR_NOMEM ? rc : SI_OK;
 }
 
 static cJSON *response_root(const cJSON *api_version, const char *uid, cJSON **response)
@@ -336,8 +340,10 @@ si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *
 	if (!out->name[0])
 		snprintf(out->name, sizeof(out->name), "%s", w.name);
 	out->inspected = true;
-	bool same = strcmp(out->operation, "UPDATE") == 0 &&
-		    spec_unchanged(cJSON_GetObjectItemCaseSensitive(req, "oldObject"), &w);
+	bool same = false;
+	if (strcmp(out->operation, "UPDATE") == 0 &&
+	    (rc = spec_unchanged(cJSON_GetObjectItemCaseSensitive(req, "oldObject"), &w, &same)))
+		goto out;
 	struct si_decision d;
 	si_decide(&ev, out->mode, same, &d);
 	out->allowed = d.allowed;

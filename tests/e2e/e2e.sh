@@ -52,6 +52,7 @@ cleanup() {
 }
 namespaces=()
 trap cleanup EXIT
+trap 'exit 130' INT TERM   # so that a timeout still runs the clean-up
 
 # --- the webhook, on a free loopback port --------------------------------------
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -215,18 +216,21 @@ check "the kustomize manifests render" test $rc -eq 0
 # Kubernetes before 1.21 has no policy/v1: the PodDisruptionBudget is left out
 # of the server-side dry run there (and only there).
 minor=$(kubectl version -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["minor"].rstrip("+"))')
-python3 - "$work/rendered.yaml" "$work/apply.yaml" "$minor" <<'PY'
-import sys
+# The run's own namespace stands in for security-inspector, so that a real
+# installation on the cluster is never touched; it is created for real (the
+# dry run of namespaced objects needs it), the Namespace object left out.
+deploy_ns=si-e2e-deploy-$run
+python3 - "$work/rendered.yaml" "$work/apply.yaml" "$minor" "$deploy_ns" <<'PY'
+import re, sys
 docs = open(sys.argv[1]).read().split("\n---\n")
-keep = [d for d in docs if not (int(sys.argv[3]) < 21 and "kind: PodDisruptionBudget" in d)]
+keep = [re.sub(r"namespace: security-inspector\b", "namespace: " + sys.argv[4], d) for d in docs
+        if not (int(sys.argv[3]) < 21 and "kind: PodDisruptionBudget" in d)
+        and not d.lstrip().startswith("apiVersion: v1\nkind: Namespace")]
 open(sys.argv[2], "w").write("\n---\n".join(keep))
 PY
 [ "$minor" -lt 21 ] && echo "# Kubernetes 1.$minor has no policy/v1: PodDisruptionBudget left out of the dry run"
-# The dry run of namespaced objects needs their namespace to exist.
-if ! kubectl get ns security-inspector >/dev/null 2>&1; then
-	kubectl create ns security-inspector >/dev/null 2>&1
-	namespaces+=(security-inspector)
-fi
+namespaces+=("$deploy_ns")
+kubectl create ns "$deploy_ns" >/dev/null 2>&1
 out=$(kubectl apply --dry-run=server -f "$work/apply.yaml" 2>&1); rc=$?
 check "the manifests apply with --dry-run=server" test $rc -eq 0
 
@@ -234,14 +238,14 @@ check "the manifests apply with --dry-run=server" test $rc -eq 0
 if kubectl get validatingwebhookconfiguration security-inspector >/dev/null 2>&1; then
 	echo "# a security-inspector webhook configuration exists here: make-secret.sh not tried"
 else
-	python3 - "$work/rendered.yaml" "$work/vwc-real.yaml" <<'PY'
+	python3 - "$work/apply.yaml" "$work/vwc-real.yaml" <<'PY'
 import sys
 docs = open(sys.argv[1]).read().split("\n---\n")
 open(sys.argv[2], "w").write([d for d in docs if "kind: ValidatingWebhookConfiguration" in d][0])
 PY
 	kubectl apply -f "$work/vwc-real.yaml" >/dev/null 2>&1
-	out=$(SECURITY_INSPECTOR=$bin "$repo/certs/make-secret.sh" 2>&1); rc=$?
-	kubectl get secret security-inspector-tls -n security-inspector -o jsonpath='{.data.tls\.crt}' |
+	out=$(SECURITY_INSPECTOR=$bin "$repo/certs/make-secret.sh" --namespace "$deploy_ns" 2>&1); rc=$?
+	kubectl get secret security-inspector-tls -n "$deploy_ns" -o jsonpath='{.data.tls\.crt}' |
 		base64 -d >"$work/served.crt" 2>/dev/null
 	kubectl get validatingwebhookconfiguration security-inspector \
 		-o jsonpath='{range .webhooks[*]}{.clientConfig.caBundle}{"\n"}{end}' >"$work/bundles"

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A Kubernetes API client: where the API server is and how to authenticate
+ * (kubeconfig or in-cluster service account), and paginated LIST requests
+ * whose memory is bounded by one page. */
+#ifndef SI_KUBE_H
+#define SI_KUBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "security-inspector/error.h"
+
+/* The largest page body accepted from the API server. */
+#define SI_KUBE_MAX_PAGE_BYTES (64u << 20)
+
+/* Where the API server is and the credentials to present. Every pointer is
+ * owned by the struct (free it with si_kube_free()); NULL means "not set".
+ * `*_data` fields hold PEM bytes, `*_file` fields paths: a field of each
+ * pair is set at most. */
+struct si_kube {
+	char *server;              /* "https://host:port", without a trailing '/' */
+	char *source;              /* for messages: "kubeconfig F, context C" */
+	char *ca_file;
+	unsigned char *ca_data;
+	size_t ca_len;
+	char *cert_file, *key_file;           /* client certificate and key */
+	unsigned char *cert_data, *key_data;
+	size_t cert_len, key_len;
+	char *token;               /* bearer token; re-read from token_file */
+	char *token_file;          /* when set, re-read whenever its mtime changes */
+	struct timespec token_mtime;
+	char *username, *password; /* basic authentication */
+	bool insecure;             /* only when the kubeconfig asks for it */
+	long connect_timeout;      /* seconds; 10 */
+	long timeout;              /* seconds per request; 60 */
+};
+
+/* Frees what `k` owns and zeroes it. Accepts NULL. */
+void si_kube_free(struct si_kube *k);
+
+/* Fills `*k` from the kubeconfig at `path` using `context` (NULL: the file's
+ * current-context). Inline `*-data` fields are base64-decoded; relative file
+ * paths are taken from the kubeconfig's folder. exec and auth-provider
+ * plugins are not supported and give SI_ERR_INVALID. On failure `*k` is
+ * left empty and `err` names the file and the field. */
+si_rc si_kube_from_kubeconfig(const char *path, const char *context, struct si_kube *k,
+			      struct si_error *err);
+
+/* The kubeconfig to use when none is given: the first existing file of the
+ * KUBECONFIG list, else NULL when KUBERNETES_SERVICE_HOST is set (in-cluster),
+ * else ~/.kube/config. Returns a string the caller frees with free(), or
+ * NULL. */
+char *si_kube_default_kubeconfig(void);
+
+/* Fills `*k` for a pod: KUBERNETES_SERVICE_HOST/PORT, and the token and
+ * ca.crt of the service-account folder `sa_dir` (NULL: the standard
+ * /var/run/secrets/kubernetes.io/serviceaccount). The token is re-read when
+ * kubelet rotates it. */
+si_rc si_kube_in_cluster(const char *sa_dir, struct si_kube *k, struct si_error *err);
+
+/* Gets one item of a list. Takes ownership of `item` (detached from its page,
+ * with kind and apiVersion filled in): free it with cJSON_Delete() or keep
+ * it. A non-zero return stops the list and is returned by si_kube_list(). */
+typedef si_rc (*si_kube_item_fn)(cJSON *item, void *ctx, struct si_error *err);
+
+/* What a list did, also on failure. */
+struct si_kube_list_stats {
+	size_t pages, items;
+	unsigned restarts;         /* 410 Gone: the list was started again */
+	long http_status;          /* of the last response; 0 without one */
+	bool transport_error;      /* no answer: refused, timeout, TLS, reset */
+};
+
+/* Lists `path` (e.g. "/apis/apps/v1/deployments") page by page with
+ * `limit=page_size` and the continue token, handing each item to `fn`. Only
+ * one page is held at a time. When a continue token has expired (410 Gone)
+ * the list is started again once, and items already handed over are not
+ * handed over again (lists are ordered by namespace/name). On failure `err`
+ * names the URL, the HTTP status and the API server's Status message
+ * (SI_ERR_IO), or the page bound (SI_ERR_LIMIT), or malformed JSON
+ * (SI_ERR_SYNTAX). */
+si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
+		   si_kube_item_fn fn, void *ctx, struct si_kube_list_stats *stats,
+		   struct si_error *err);
+
+#endif

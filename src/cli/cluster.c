@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: Apache-2.0
+// `audit --cluster`: list each workload kind from the API server, leave out
+// what a listed controller owns, and feed the rest to the audit one object
+// at a time.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "commands.h"
+#include "security-inspector/audit.h"
+#include "security-inspector/kube.h"
+
+/* Which owned objects are left out: their controller is listed itself. */
+enum owned_rule {
+	KEEP_ALL,
+	SKIP_OWNED_BY_DEPLOYMENT,   /* ReplicaSets of a Deployment */
+	SKIP_OWNED_BY_CRONJOB,      /* Jobs of a CronJob */
+	SKIP_CONTROLLED,            /* Pods with a controller owner */
+};
+
+static const struct kind {
+	const char *kind;
+	const char *group_version;  /* "/api/v1", "/apis/apps/v1" */
+	const char *fallback;       /* served instead by older API servers */
+	const char *resource;
+	bool namespaced;
+	enum owned_rule owned;
+} kinds[] = {
+	{ "Deployment", "/apis/apps/v1", NULL, "deployments", true, KEEP_ALL },
+	{ "StatefulSet", "/apis/apps/v1", NULL, "statefulsets", true, KEEP_ALL },
+	{ "DaemonSet", "/apis/apps/v1", NULL, "daemonsets", true, KEEP_ALL },
+	{ "ReplicaSet", "/apis/apps/v1", NULL, "replicasets", true, SKIP_OWNED_BY_DEPLOYMENT },
+	{ "Job", "/apis/batch/v1", NULL, "jobs", true, SKIP_OWNED_BY_CRONJOB },
+	{ "CronJob", "/apis/batch/v1", "/apis/batch/v1beta1", "cronjobs", true, KEEP_ALL },
+	{ "ReplicationController", "/api/v1", NULL, "replicationcontrollers", true, KEEP_ALL },
+	{ "Pod", "/api/v1", NULL, "pods", true, SKIP_CONTROLLED },
+	{ "RoleBinding", "/apis/rbac.authorization.k8s.io/v1", NULL, "rolebindings", true,
+	  KEEP_ALL },
+	{ "ClusterRoleBinding", "/apis/rbac.authorization.k8s.io/v1", NULL,
+	  "clusterrolebindings", false, KEEP_ALL },
+};
+#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+struct scan {
+	struct si_audit *a;
+	const struct kind *kind;
+	size_t kept, owned;
+};
+
+static void report_error(struct si_audit *a, const struct si_error *err)
+{
+	char buf[1024];
+	si_cli_error("%s", si_error_format(err, buf, sizeof(buf)));
+	if (si_audit_add_error(a, err))
+		si_cli_error("out of memory");
+}
+
+static bool is_owned(const cJSON *item, enum owned_rule rule)
+{
+	const cJSON *refs = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(item, "metadata"), "ownerReferences");
+	const cJSON *ref;
+	cJSON_ArrayForEach(ref, refs) {
+		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(ref, "kind");
+		const char *k = cJSON_IsString(kind) ? kind->valuestring : "";
+		switch (rule) {
+		case KEEP_ALL:
+			return false;
+		case SKIP_OWNED_BY_DEPLOYMENT:
+			if (strcmp(k, "Deployment") == 0)
+				return true;
+			break;
+		case SKIP_OWNED_BY_CRONJOB:
+			if (strcmp(k, "CronJob") == 0)
+				return true;
+			break;
+		case SKIP_CONTROLLED:
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ref, "controller")))
+				return true;
+			break;
+		}
+	}
+	return false;
+}
+
+/* Drops what no check reads and that can be as big as the object itself:
+ * the audit keeps every inspected object until the report is written. */
+static void trim(cJSON *item)
+{
+	cJSON *meta = cJSON_GetObjectItemCaseSensitive(item, "metadata");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
+	cJSON_DeleteItemFromObjectCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(meta, "annotations"),
+		"kubectl.kubernetes.io/last-applied-configuration");
+	cJSON_DeleteItemFromObjectCaseSensitive(item, "status");
+}
+
+static const char *meta_string(const cJSON *item, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(item, "metadata"), key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* One listed object: left out when owned, else one input of the audit. */
+static si_rc on_item(cJSON *item, void *ctx, struct si_error *err)
+{
+	struct scan *s = ctx;
+	if (is_owned(item, s->kind->owned)) {
+		s->owned++;
+		cJSON_Delete(item);
+		return SI_OK;
+	}
+	trim(item);
+	/* Reports name the object where they would name a file and line. */
+	char path[512];
+	const char *ns = meta_string(item, "namespace");
+	if (ns[0])
+		snprintf(path, sizeof(path), "cluster/%s/%s/%s", ns, s->kind->kind,
+			 meta_string(item, "name"));
+	else
+		snprintf(path, sizeof(path), "cluster/%s/%s", s->kind->kind,
+			 meta_string(item, "name"));
+	struct si_input *in = NULL;
+	si_rc rc = si_input_from_json(path, item, &in, err);
+	if (rc)
+		return rc;
+	size_t known = s->a->n_errors;
+	if ((rc = si_audit_add_input(s->a, in)))
+		return si_error_set(err, rc, path, 0, "out of memory");
+	/* Objects with fields of the wrong type were recorded by the audit. */
+	for (size_t e = known; e < s->a->n_errors; e++) {
+		char buf[1024];
+		si_cli_error("%s", si_error_format(&s->a->errors[e], buf, sizeof(buf)));
+	}
+	s->kept++;
+	return SI_OK;
+}
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* Lists one kind from `group_version`. */
+static si_rc list_kind(struct si_kube *k, const struct si_cluster_options *o,
+		       struct scan *s, const char *group_version,
+		       struct si_kube_list_stats *st, struct si_error *err)
+{
+	char path[512];
+	const struct kind *kd = s->kind;
+	if (kd->namespaced && o->namespace && !has_glob(o->namespace))
+		snprintf(path, sizeof(path), "%s/namespaces/%s/%s", group_version, o->namespace,
+			 kd->resource);
+	else
+		snprintf(path, sizeof(path), "%s/%s", group_version, kd->resource);
+	return si_kube_list(k, path, o->page_size, on_item, s, st, err);
+}
+
+static si_rc connect_config(const struct si_cluster_options *o, struct si_kube *k,
+			    struct si_error *err)
+{
+	if (o->kubeconfig)
+		return si_kube_from_kubeconfig(o->kubeconfig, o->context, k, err);
+	char *path = si_kube_default_kubeconfig();
+	if (!path) {
+		if (getenv("KUBECONFIG") && getenv("KUBECONFIG")[0])
+			return si_error_set(err, SI_ERR_IO, getenv("KUBECONFIG"), 0,
+					    "no file of KUBECONFIG exists");
+		return si_kube_in_cluster(NULL, k, err);
+	}
+	si_rc rc = si_kube_from_kubeconfig(path, o->context, k, err);
+	free(path);
+	return rc;
+}
+
+bool si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o)
+{
+	struct si_kube k;
+	struct si_error err = { 0 };
+	bool ok = true;
+
+	if (connect_config(o, &k, &err)) {
+		report_error(a, &err);
+		return err.code != SI_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < N_KINDS; i++) {
+		const struct kind *kd = &kinds[i];
+		struct scan s = { .a = a, .kind = kd };
+		struct si_kube_list_stats st;
+
+		if (o->kind && strcasecmp(o->kind, kd->kind) != 0)
+			continue;
+		/* A namespace filter never selects cluster-scoped objects. */
+		if (!kd->namespaced && o->namespace)
+			continue;
+		si_rc rc = list_kind(&k, o, &s, kd->group_version, &st, &err);
+		if (rc == SI_ERR_IO && kd->fallback && st.http_status == 404 && st.items == 0)
+			rc = list_kind(&k, o, &s, kd->fallback, &st, &err);
+		if (st.restarts)
+			fprintf(stderr, "security-inspector: note: the list of %s expired (HTTP 410) "
+				"and was started again\n", kd->resource);
+		if (rc == SI_ERR_NOMEM) {
+			report_error(a, &err);
+			ok = false;
+			break;
+		}
+		if (rc) {
+			report_error(a, &err);
+			if (s.kept) {
+				si_error_set(&err, SI_ERR_IO, k.server, 0,
+					     "%s: incomplete, %zu inspected before the error",
+					     kd->resource, s.kept);
+				report_error(a, &err);
+			}
+		}
+		if (rc && st.transport_error) {
+			/* Without an answer, the next kinds would only wait the same
+			 * timeout: say what is missing and stop. */
+			char rest[512] = "";
+			size_t len = 0;
+			for (size_t j = i + 1; j < N_KINDS; j++)
+				if ((!o->kind || strcasecmp(o->kind, kinds[j].kind) == 0) &&
+				    (kinds[j].namespaced || !o->namespace) && len < sizeof(rest))
+					len += (size_t)snprintf(rest + len, sizeof(rest) - len, "%s%s",
+								len ? ", " : "", kinds[j].resource);
+			if (rest[0]) {
+				si_error_set(&err, SI_ERR_IO, k.server, 0,
+					     "scan stopped, not inspected: %s", rest);
+				report_error(a, &err);
+			}
+			break;
+		}
+	}
+	si_kube_free(&k);
+	return ok;
+}

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: Apache-2.0
+// Paginated LIST requests to the Kubernetes API server over libcurl (the one
+// module that links it): one page in memory at a time, items handed out one
+// by one, API errors turned into messages that say what is missing.
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "security-inspector/document.h"
+#include "security-inspector/kube.h"
+
+#define MAX_TOKEN_BYTES (64u << 10)
+#define MAX_URL 4096
+
+struct body {
+	char *data;
+	size_t len, cap;
+	bool toobig, nomem;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct body *b = userdata;
+	size_t n = size * nmemb;
+	if (n > SI_KUBE_MAX_PAGE_BYTES - b->len) {
+		b->toobig = true;
+		return 0;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t c = b->cap ? b->cap : 64 << 10;
+		while (c < b->len + n + 1)
+			c *= 2;
+		char *d = realloc(b->data, c);
+		if (!d) {
+			b->nomem = true;
+			return 0;
+		}
+		b->data = d;
+		b->cap = c;
+	}
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+/* Re-reads the token file when it changed since the last read: kubelet
+ * rotates projected service-account tokens in place. */
+static si_rc refresh_token(struct si_kube *k, struct si_error *err)
+{
+	struct stat st;
+	if (!k->token_file)
+		return SI_OK;
+	if (stat(k->token_file, &st) != 0)
+		return si_error_set(err, SI_ERR_IO, k->token_file, 0, "cannot read the token file");
+	if (k->token && st.st_mtim.tv_sec == k->token_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == k->token_mtime.tv_nsec)
+		return SI_OK;
+	FILE *f = fopen(k->token_file, "r");
+	if (!f)
+		return si_error_set(err, SI_ERR_IO, k->token_file, 0, "cannot read the token file");
+	char *t = malloc(MAX_TOKEN_BYTES + 1);
+	if (!t) {
+		fclose(f);
+		return si_error_set(err, SI_ERR_NOMEM, k->token_file, 0, "out of memory");
+	}
+	size_t n = fread(t, 1, MAX_TOKEN_BYTES + 1, f);
+	fclose(f);
+	if (n > MAX_TOKEN_BYTES) {
+		free(t);
+		return si_error_set(err, SI_ERR_LIMIT, k->token_file, 0,
+				    "token over %u bytes", MAX_TOKEN_BYTES);
+	}
+	while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == '\r' || t[n - 1] == ' '))
+		n--;
+	t[n] = '\0';
+	free(k->token);
+	k->token = t;
+	k->token_mtime = st.st_mtim;
+	return SI_OK;
+}
+
+/* Applies the connection and credential options of `k` to `h`. */
+static CURLcode set_tls(CURL *h, const struct si_kube *k)
+{
+	CURLcode c = CURLE_OK;
+	if (k->ca_file)
+		c = curl_easy_setopt(h, CURLOPT_CAINFO, k->ca_file);
+	if (!c && k->ca_data) {
+		struct curl_blob b = { k->ca_data, k->ca_len, CURL_BLOB_COPY };
+		c = curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+	}
+	if (!c && k->cert_file)
+		c = curl_easy_setopt(h, CURLOPT_SSLCERT, k->cert_file);
+	if (!c && k->cert_data) {
+		struct curl_blob b = { k->cert_data, k->cert_len, CURL_BLOB_COPY };
+		c = curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+	}
+	if (!c && (k->cert_file || k->cert_data))
+		c = curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+	if (!c && k->key_file)
+		c = curl_easy_setopt(h, CURLOPT_SSLKEY, k->key_file);
+	if (!c && k->key_data) {
+		struct curl_blob b = { k->key_data, k->key_len, CURL_BLOB_COPY };
+		c = curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+	}
+	if (!c && k->insecure) {
+		c = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		if (!c)
+			c = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (!c && k->username && k->password) {
+		c = curl_easy_setopt(h, CURLOPT_USERNAME, k->username);
+		if (!c)
+			c = curl_easy_setopt(h, CURLOPT_PASSWORD, k->password);
+		if (!c)
+			c = curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	}
+	if (!c)
+		c = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+	if (!c)
+		c = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (!c)
+		c = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, k->connect_timeout);
+	if (!c)
+		c = curl_easy_setopt(h, CURLOPT_TIMEOUT, k->timeout);
+	if (!c)
+		c = curl_easy_setopt(h, CURLOPT_USERAGENT, "security-inspector");
+	return c;
+}
+
+/* "deployments.apps" for "/apis/apps/v1/namespaces/x/deployments", "pods"
+ * for "/api/v1/pods": the resource an RBAC rule must grant. */
+static void resource_of(const char *path, char *out, size_t size)
+{
+	const char *q = strchr(path, '?');
+	size_t plen = q ? (size_t)(q - path) : strlen(path);
+	const char *last = path;
+	for (size_t i = 0; i < plen; i++)
+		if (path[i] == '/')
+			last = path + i + 1;
+	int rlen = (int)(path + plen - last);
+	if (strncmp(path, "/apis/", 6) == 0) {
+		const char *g = path + 6;
+		int glen = (int)strcspn(g, "/");
+		snprintf(out, size, "%.*s.%.*s", rlen, last, glen, g);
+	} else {
+		snprintf(out, size, "%.*s", rlen, last);
+	}
+}
+
+/* Fills `err` for an HTTP answer other than 200, with the message of the
+ * API server's Status object when the body is one. */
+static si_rc http_error(const struct si_kube *k, const char *path, long status,
+			const struct body *b, struct si_error *err)
+{
+	char msg[400] = "";
+	char where[256];
+	cJSON *st = NULL;
+	struct si_limits lim = si_limits_default;
+	lim.max_input_bytes = 1u << 20;
+
+	snprintf(where, sizeof(where), "%s%s", k->server, path);
+	if (b->len && si_json_parse(b->data, b->len, &lim, &st, NULL) == SI_OK) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(st, "message");
+		if (cJSON_IsString(m))
+			snprintf(msg, sizeof(msg), "%s", m->valuestring);
+	}
+	cJSON_Delete(st);
+	char resource[128];
+	resource_of(path, resource, sizeof(resource));
+	switch (status) {
+	case 401:
+		return si_error_set(err, SI_ERR_IO, where, 0,
+				    "unauthorized (HTTP 401): the API server did not accept the "
+				    "credentials of %s%s%s", k->source ? k->source : "the client",
+				    msg[0] ? ": " : "", msg);
+	case 403:
+		return si_error_set(err, SI_ERR_IO, where, 0,
+				    "forbidden (HTTP 403): missing permission \"list\" on \"%s\": %s",
+				    resource, msg[0] ? msg : "no detail from the API server");
+	case 404:
+		return si_error_set(err, SI_ERR_IO, where, 0,
+				    "not found (HTTP 404): this API server does not serve %s%s%s",
+				    resource, msg[0] ? ": " : "", msg);
+	case 410:
+		return si_error_set(err, SI_ERR_IO, where, 0,
+				    "the list expired twice (HTTP 410 Gone)%s%s",
+				    msg[0] ? ": " : "", msg);
+	default:
+		return si_error_set(err, SI_ERR_IO, where, 0, "HTTP %ld from the API server%s%s",
+				    status, msg[0] ? ": " : "", msg);
+	}
+}
+
+static si_rc transport_error(const struct si_kube *k, const char *path, CURLcode c,
+			     const char *detail, size_t page, struct si_error *err)
+{
+	char where[256];
+	snprintf(where, sizeof(where), "%s%s", k->server, path);
+	const char *why = detail[0] ? detail : curl_easy_strerror(c);
+	switch (c) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return si_error_set(err, SI_ERR_IO, where, 0,
+				    "timed out waiting for the API server (page %zu): %s", page, why);
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return si_error_set(err, SI_ERR_IO, where, 0,
+				    "cannot reach the API server: %s", why);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+		return si_error_set(err, SI_ERR_IO, where, 0,
+				    "TLS with the API server failed: %s", why);
+	default:
+		return si_error_set(err, SI_ERR_IO, where, 0,
+				    "the API server went away during page %zu: %s", page, why);
+	}
+}
+
+/* "namespace/name", the order the API server lists in (etcd key order). */
+static void item_key(const cJSON *item, char *out, size_t size)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(item, "metadata");
+	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(meta, "namespace");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	const char *n = cJSON_IsString(name) ? name->valuestring : "";
+	if (cJSON_IsString(ns) && ns->valuestring[0])
+		snprintf(out, size, "%s/%s", ns->valuestring, n);
+	else
+		snprintf(out, size, "%s", n);
+}
+
+/* Sets `key` of `item` to `value` when it is missing. */
+static bool fill(cJSON *item, const char *key, const char *value)
+{
+	if (!value || cJSON_GetObjectItemCaseSensitive(item, key))
+		return true;
+	return cJSON_AddStringToObject(item, key, value) != NULL;
+}
+
+struct list_state {
+	struct si_kube *k;
+	const char *path;
+	si_kube_item_fn fn;
+	void *ctx;
+	struct si_kube_list_stats *stats;
+	char last[512];            /* key of the last item handed over */
+	bool resuming;             /* after a restart: skip up to `last` */
+};
+
+/* Hands the items of one parsed page to the callback; sets `*cont` to a copy
+ * of the continue token, or NULL at the last page. */
+static si_rc deliver(struct list_state *s, cJSON *page, char **cont, struct si_error *err)
+{
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(page, "kind");
+	const cJSON *api = cJSON_GetObjectItemCaseSensitive(page, "apiVersion");
+	cJSON *items = cJSON_GetObjectItemCaseSensitive(page, "items");
+	char item_kind[128] = "";
+	char where[256];
+
+	snprintf(where, sizeof(where), "%s%s", s->k->server, s->path);
+	if (!cJSON_IsObject(page) || !(cJSON_IsArray(items) || cJSON_IsNull(items)))
+		return si_error_set(err, SI_ERR_SYNTAX, where, 0, "the answer is not a list");
+	if (cJSON_IsString(kind)) {
+		size_t n = strlen(kind->valuestring);
+		if (n > 4 && strcmp(kind->valuestring + n - 4, "List") == 0)
+			snprintf(item_kind, sizeof(item_kind), "%.*s", (int)(n - 4), kind->valuestring);
+	}
+	while (cJSON_IsArray(items) && items->child) {
+		cJSON *item = cJSON_DetachItemViaPointer(items, items->child);
+		char key[sizeof(s->last)];
+		item_key(item, key, sizeof(key));
+		if (s->resuming) {
+			if (strcmp(key, s->last) <= 0) {
+				cJSON_Delete(item);
+				continue;
+			}
+			s->resuming = false;
+		}
+		if (!cJSON_IsObject(item) || !fill(item, "kind", item_kind[0] ? item_kind : NULL) ||
+		    !fill(item, "apiVersion", cJSON_IsString(api) ? api->valuestring : NULL)) {
+			bool obj = cJSON_IsObject(item);
+			cJSON_Delete(item);
+			if (!obj)
+				return si_error_set(err, SI_ERR_SYNTAX, where, 0,
+						    "a list item is not an object");
+			return si_error_set(err, SI_ERR_NOMEM, where, 0, "out of memory");
+		}
+		memcpy(s->last, key, sizeof(key));
+		s->stats->items++;
+		si_rc rc = s->fn(item, s->ctx, err);
+		if (rc)
+			return rc;
+	}
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(page, "metadata"), "continue");
+	*cont = NULL;
+	if (cJSON_IsString(c) && c->valuestring[0] && !(*cont = strdup(c->valuestring)))
+		return si_error_set(err, SI_ERR_NOMEM, where, 0, "out of memory");
+	return SI_OK;
+}
+
+si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
+		   si_kube_item_fn fn, void *ctx, struct si_kube_list_stats *stats,
+		   struct si_error *err)
+{
+	struct si_kube_list_stats dummy;
+	struct list_state s = { .k = k, .path = path, .fn = fn, .ctx = ctx };
+	struct body b = { 0 };
+	struct curl_slist *headers = NULL;
+	char errbuf[CURL_ERROR_SIZE];
+	char *cont = NULL;
+	si_rc rc = SI_OK;
+	CURL *h;
+
+	s.stats = stats ? stats : &dummy;
+	memset(s.stats, 0, sizeof(*s.stats));
+	if (!k->server)
+		return si_error_set(err, SI_ERR_USAGE, path, 0, "no API server configured");
+	if (!(h = curl_easy_init()))
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "cannot start an HTTP client");
+	for (;;) {
+		char url[MAX_URL];
+		char *esc = cont ? curl_easy_escape(h, cont, 0) : NULL;
+		int n = snprintf(url, sizeof(url), "%s%s%climit=%u%s%s", k->server, path,
+				 strchr(path, '?') ? '&' : '?', page_size ? page_size : 500,
+				 esc ? "&continue=" : "", esc ? esc : "");
+		curl_free(esc);
+		if (n < 0 || (size_t)n >= sizeof(url)) {
+			rc = si_error_set(err, SI_ERR_LIMIT, path, 0, "URL over %d bytes", MAX_URL);
+			goto out;
+		}
+		if ((rc = refresh_token(k, err)))
+			goto out;
+		curl_slist_free_all(headers);
+		headers = curl_slist_append(NULL, "Accept: application/json");
+		if (headers && k->token) {
+			size_t hl = strlen(k->token) + 32;
+			char *auth = malloc(hl);
+			struct curl_slist *more = NULL;
+			if (auth) {
+				snprintf(auth, hl, "Authorization: Bearer %s", k->token);
+				more = curl_slist_append(headers, auth);
+				free(auth);
+			}
+			if (!more) {
+				curl_slist_free_all(headers);
+				headers = NULL;
+			}
+		}
+		if (!headers) {
+			rc = si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+			goto out;
+		}
+		b.len = 0;
+		b.toobig = b.nomem = false;
+		errbuf[0] = '\0';
+		curl_easy_reset(h);
+		CURLcode c = set_tls(h, k);
+		if (!c)
+			c = curl_easy_setopt(h, CURLOPT_URL, url);
+		if (!c)
+			c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+		if (!c)
+			c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+		if (!c)
+			c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+		if (!c)
+			c = curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+		if (c) {
+			rc = si_error_set(err, SI_ERR_INVALID, path, 0, "HTTP client setup: %s",
+					  curl_easy_strerror(c));
+			goto out;
+		}
+		c = curl_easy_perform(h);
+		long status = 0;
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		s.stats->http_status = status;
+		if (b.nomem) {
+			rc = si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+			goto out;
+		}
+		if (b.toobig) {
+			rc = si_error_set(err, SI_ERR_LIMIT, path, 0,
+					  "a page over %u bytes: use a smaller page size",
+					  SI_KUBE_MAX_PAGE_BYTES);
+			goto out;
+		}
+		if (c) {
+			s.stats->transport_error = true;
+			rc = transport_error(k, path, c, errbuf, s.stats->pages + 1, err);
+			goto out;
+		}
+		if (status == 410 && cont && s.stats->restarts == 0) {
+			/* The continue token outlived etcd's compaction: list
+			 * again from the start, skipping what was handed over. */
+			s.stats->restarts++;
+			s.resuming = s.stats->items > 0;
+			free(cont);
+			cont = NULL;
+			continue;
+		}
+		if (status != 200) {
+			rc = http_error(k, path, status, &b, err);
+			goto out;
+		}
+		cJSON *page = NULL;
+		if ((rc = si_json_parse(b.data, b.len, &si_limits_default, &page, err))) {
+			char msg[sizeof(err->message)];
+			snprintf(msg, sizeof(msg), "%s", err ? err->message : "");
+			rc = si_error_set(err, rc, path, 0, "page %zu: %s", s.stats->pages + 1, msg);
+			goto out;
+		}
+		/* The raw bytes are not needed once parsed: keep one copy only. */
+		if (b.cap > (1u << 20)) {
+			free(b.data);
+			b.data = NULL;
+			b.cap = 0;
+		}
+		s.stats->pages++;
+		free(cont);
+		cont = NULL;
+		rc = deliver(&s, page, &cont, err);
+		cJSON_Delete(page);
+		if (rc || !cont)
+			goto out;
+	}
+out:
+	free(cont);
+	free(b.data);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(h);
+	return rc;
+}
