@@ -23,7 +23,7 @@ body="$shared/fixtures/admission-request.json"
 url="https://127.0.0.1:$port/validate"
 mkdir -p "$out"
 tmp=$(mktemp -d)
-pid= wrk_pid=
+pid='' wrk_pid=''
 cleanup() {
 	[ -n "$wrk_pid" ] && kill "$wrk_pid" 2>/dev/null
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null

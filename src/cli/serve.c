@@ -273,7 +273,22 @@ int si_cmd_serve(int argc, char **argv)
 	/* Drain: accept nothing new, let the requests in flight finish. */
 	log_event("info", "draining", NULL);
 	si_http_server_drain(server);
-	for (int i = 0; i < DRAIN_SECONDS * 100 && si_http_server_in_flight(server) > 0; i++)
+	/* Until nothing is in flight and the connections are gone: answers
+	 * carry "Connection: close" now. Idle keep-alive connections get 1 s
+	 * to leave after the last answer. Then the gate closes, and what got
+	 * through it before is finished. */
+	int i = 0, quiet = 0;
+	for (; i < DRAIN_SECONDS * 100 && quiet < 100; i++) {
+		if (si_http_server_in_flight(server) > 0)
+			quiet = 0;
+		else if (si_http_server_connections(server) == 0)
+			break;
+		else
+			quiet++;
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	si_http_server_close(server);
+	for (; i < DRAIN_SECONDS * 100 && si_http_server_in_flight(server) > 0; i++)
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	log_event("info", "stopped", NULL);
 	code = SI_EXIT_OK;

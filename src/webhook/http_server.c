@@ -46,6 +46,7 @@ struct si_http_server {
 	pthread_mutex_t creds_mu;        /* serializes swaps */
 	atomic_long in_flight;
 	atomic_bool draining;
+	atomic_bool closing;             /* no new request is taken */
 };
 
 /* GnuTLS's certificate callback carries no user pointer: one server per
@@ -158,6 +159,9 @@ static enum MHD_Result respond_allow(struct si_http_server *s, struct MHD_Connec
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (status != MHD_HTTP_OK)
 		si_metrics_http_error(s->metrics, status);
+	/* While draining, keep-alive clients are told to go elsewhere. */
+	if (atomic_load(&s->draining))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ok;
@@ -263,17 +267,23 @@ static enum MHD_Result start_validate(struct si_http_server *s, struct MHD_Conne
 			return respond_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE,
 					     "the body is over the server's --max-body limit");
 	}
-	if (!(r = calloc(1, sizeof(*r))))
+	/* Counted before the gate is looked at (si_http_server_close waits
+	 * for the count after closing it): either the request is refused
+	 * here, or the server waits for its answer. */
+	atomic_fetch_add(&s->in_flight, 1);
+	if (atomic_load(&s->closing) || !(r = calloc(1, sizeof(*r)))) {
+		atomic_fetch_sub(&s->in_flight, 1);
 		return MHD_NO;
+	}
 	r->cap = declared ? (size_t)declared : 16384;
 	if (!(r->body = malloc(r->cap + 1))) {
 		free(r);
+		atomic_fetch_sub(&s->in_flight, 1);
 		return MHD_NO;
 	}
 	r->has_mode = has_mode;
 	r->mode = mode;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
-	atomic_fetch_add(&s->in_flight, 1);
 	*req_cls = r;
 	return MHD_YES;
 }
@@ -497,6 +507,18 @@ void si_http_server_drain(struct si_http_server *s)
 long si_http_server_in_flight(const struct si_http_server *s)
 {
 	return atomic_load(&s->in_flight);
+}
+
+long si_http_server_connections(const struct si_http_server *s)
+{
+	const union MHD_DaemonInfo *i =
+		MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return i ? (long)i->num_connections : 0;
+}
+
+void si_http_server_close(struct si_http_server *s)
+{
+	atomic_store(&s->closing, true);
 }
 
 void si_http_server_stop(struct si_http_server *s)

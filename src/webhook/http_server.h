@@ -44,6 +44,13 @@ void si_http_server_drain(struct si_http_server *s);
 /* Requests being handled now. */
 long si_http_server_in_flight(const struct si_http_server *s);
 
+/* Connections open now. */
+long si_http_server_connections(const struct si_http_server *s);
+
+/* Takes no new request: one that arrives is closed unanswered. Those in
+ * flight go on (wait for si_http_server_in_flight to reach 0). */
+void si_http_server_close(struct si_http_server *s);
+
 /* Closes every connection and frees the server. Accepts NULL. */
 void si_http_server_stop(struct si_http_server *s);
 

@@ -67,6 +67,7 @@ chmod +x "$wrapper"
 
 limit=${VG_SCRIPT_TIMEOUT:-1200}
 status=0
+# "failed" leaves out the TODO failures (known bugs the scripts mark).
 printf '%-26s %6s %6s %7s\n' script tests failed seconds
 for s in "${scripts[@]}"; do
 	name=$(basename "$s" .sh)
@@ -76,7 +77,7 @@ for s in "${scripts[@]}"; do
 		timeout -k 10 "$limit" bash "$s" "$wrapper") >"$out/$name.tap" 2>"$out/$name.stderr"
 	rc=$?
 	n=$(grep -cE '^(not )?ok [0-9]' "$out/$name.tap")
-	f=$(grep -cE '^not ok [0-9]' "$out/$name.tap")
+	f=$(grep -E '^not ok [0-9]' "$out/$name.tap" | grep -vc '# TODO')
 	printf '%-26s %6s %6s %7s%s\n' "$name" "$n" "$f" $(($(date +%s) - t0)) \
 		"$([ $rc -eq 124 ] && echo '  (timed out)')"
 done
@@ -85,7 +86,7 @@ done
 # indirectly and possibly lost bytes; "incomplete" when the log has no
 # summary (the process was killed).
 echo
-python3 - "$out/logs" <<'PY' | tee "$out/summary.txt"
+if ! python3 - "$out/logs" >"$out/summary.txt" <<'PY'; then status=1; fi
 import os, re, sys
 d = sys.argv[1]
 num = lambda s: int(s.replace(",", ""))
@@ -110,8 +111,8 @@ tot = lambda k: sum(r[3][k] for r in rows)
 print("processes: %d, with errors or leaks: %d, incomplete logs: %d" % (len(rows), bad, incomplete))
 print("errors: %d, definitely lost: %d bytes, indirectly lost: %d bytes, possibly lost: %d bytes" % (
     sum(r[2] for r in rows if r[4]), tot("definitely"), tot("indirectly"), tot("possibly")))
-sys.exit(1 if bad else 0)
+sys.exit(1 if bad or not rows else 0)
 PY
-[ $? -eq 0 ] || status=1
+cat "$out/summary.txt"
 echo "logs and TAP output: $out"
 exit $status
