@@ -9,6 +9,9 @@
 
 # shellcheck disable=SC2034  # DATA, CODE, RESP, ... are read by the sourcing scripts
 set -u
+
+# The shared assertions.
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 export LC_ALL=C
 
 TAP_N=0
@@ -106,80 +109,12 @@ tap_finish() {
 	exit $?
 }
 
-# diag LINE... : diagnostics, each line prefixed with "# ".
-diag() {
-	local line
-	printf '%s\n' "$@" | while IFS= read -r line; do printf '# %s\n' "$line"; done
-}
-
-# pass DESC / fail DESC [DIAG...]
-pass() {
-	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N - $1"
-}
-fail() {
-	TAP_N=$((TAP_N + 1))
-	TAP_FAILED=$((TAP_FAILED + 1))
-	echo "not ok $TAP_N - $1"
-	shift
-	[ $# -gt 0 ] && diag "$@"
-	return 0
-}
-
-# ok DESC COMMAND... : passes when COMMAND exits 0.
-ok() {
-	local desc=$1
-	shift
-	if "$@"; then pass "$desc"; else fail "$desc" "command failed: $*"; fi
-}
-
-# is GOT EXPECTED DESC
-is() {
-	if [ "$1" = "$2" ]; then
-		pass "$3"
-	else
-		fail "$3" "expected: $2" "     got: $1"
-	fi
-}
-
 # isnt GOT UNEXPECTED DESC
 isnt() {
 	if [ "$1" != "$2" ]; then
 		pass "$3"
 	else
 		fail "$3" "did not expect: $2"
-	fi
-}
-
-# contains HAYSTACK NEEDLE DESC : fixed-string containment.
-contains() {
-	case $1 in
-	*"$2"*) pass "$3" ;;
-	*) fail "$3" "expected to find: $2" "in:" "$1" ;;
-	esac
-}
-
-# lacks HAYSTACK NEEDLE DESC
-lacks() {
-	case $1 in
-	*"$2"*) fail "$3" "did not expect: $2" "in:" "$1" ;;
-	*) pass "$3" ;;
-	esac
-}
-
-# like HAYSTACK ERE DESC / unlike HAYSTACK ERE DESC
-like() {
-	if printf '%s' "$1" | grep -Eq -- "$2"; then
-		pass "$3"
-	else
-		fail "$3" "expected to match: $2" "in:" "$1"
-	fi
-}
-unlike() {
-	if printf '%s' "$1" | grep -Eq -- "$2"; then
-		fail "$3" "did not expect to match: $2" "in:" "$1"
-	else
-		pass "$3"
 	fi
 }
 
@@ -207,30 +142,6 @@ def load(path):
         ok(False, "%s is valid JSON" % path, repr(e))
         return None
 '
-
-# py_tap ARGS... <<'PY' ... PY : runs a python snippet (with the prelude)
-# and turns its results into numbered TAP lines.  A snippet that dies
-# counts as one failure.
-py_tap() {
-	local code line rc
-	code=$(cat)
-	python3 -c "$PY_PRELUDE$code" "$@" >"$SCRATCH/.py" 2>"$SCRATCH/.pyerr"
-	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) pass "${line#ok - }" ;;
-		"not ok - "*)
-			TAP_N=$((TAP_N + 1))
-			TAP_FAILED=$((TAP_FAILED + 1))
-			echo "not ok $TAP_N - ${line#not ok - }"
-			;;
-		*) echo "# ${line#\# }" ;;
-		esac
-	done <"$SCRATCH/.py"
-	if [ $rc -ne 0 ]; then
-		fail "python checks ran to the end" "$(cat "$SCRATCH/.pyerr")"
-	fi
-}
 
 # --- certificates and servers ------------------------------------------------
 
