@@ -2,7 +2,7 @@
 # TAP assertions shared by the shell test suites (tests/cli, tests/integration):
 # each prints one "ok N - desc" or "not ok N - desc" line, with "# "
 # diagnostics on failure. The sourcing library keeps TAP_N, TAP_FAILED,
-# SCRATCH and PY_PRELUDE.
+# and SCRATCH.
 
 # diag LINE... : diagnostics, each line prefixed with "# ".
 diag() {
@@ -97,3 +97,28 @@ py_tap() {
 		fail "python checks ran to the end" "$(cat "$SCRATCH/.pyerr")"
 	fi
 }
+
+# Python prelude for JSON checks.  The snippet prints "ok - desc",
+# "not ok - desc" and "# diag" lines; py_tap numbers them.
+PY_PRELUDE='
+import json, sys, re
+
+def ok(cond, desc, *diag):
+    print(("ok - " if cond else "not ok - ") + desc)
+    if not cond:
+        for d in diag:
+            for line in str(d).splitlines() or [""]:
+                print("# " + line)
+    return bool(cond)
+
+def eq(got, exp, desc):
+    return ok(got == exp, desc, "expected: %r" % (exp,), "     got: %r" % (got,))
+
+def load(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except Exception as e:
+        ok(False, "%s is valid JSON" % path, repr(e))
+        return None
+'

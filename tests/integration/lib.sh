@@ -118,30 +118,6 @@ isnt() {
 	fi
 }
 
-# Python prelude for JSON checks.  The snippet prints "ok - desc",
-# "not ok - desc" and "# diag" lines; py_tap numbers them.
-PY_PRELUDE='
-import json, sys, re
-
-def ok(cond, desc, *diag):
-    print(("ok - " if cond else "not ok - ") + desc)
-    if not cond:
-        for d in diag:
-            for line in str(d).splitlines() or [""]:
-                print("# " + line)
-    return bool(cond)
-
-def eq(got, exp, desc):
-    return ok(got == exp, desc, "expected: %r" % (exp,), "     got: %r" % (got,))
-
-def load(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except Exception as e:
-        ok(False, "%s is valid JSON" % path, repr(e))
-        return None
-'
 
 # --- certificates and servers ------------------------------------------------
 
