@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "http_server.h"
+#include "log.h"
 #include "reload.h"
 #include "security-inspector/certs.h"
 
@@ -34,7 +35,8 @@ static const char serve_usage[] =
 	"      --max-body BYTES       larger request bodies get 413 (default 8388608)\n"
 	"      --idle-timeout S       close connections silent for S seconds (default 30)\n"
 	"      --request-timeout S    close a request whose body takes over S seconds (default 10)\n"
-	"      --max-connections N    connections served at once (default 1024)\n"
+	"      --max-connections N    connections served at once (default 1024); 16 more\n"
+	"                             for health checks and metrics, the rest refused\n"
 	"      --reload-interval S    look for policy and certificate changes every S seconds\n"
 	"                             (default 2); SIGHUP reloads at once\n";
 
@@ -187,17 +189,17 @@ static char *read_pem(const char *path, size_t *len)
 
 static void log_event(const char *level, const char *msg, const struct serve_options *o)
 {
-	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"", when, level, msg);
-	if (o)
-		fprintf(stderr, ",\"listen\":\"%s:%u\",\"threads\":%u,\"maxBody\":%zu,\"policy\":\"%s\"",
-			o->http.host, o->http.port, o->http.threads, o->http.max_body,
-			o->config ? "file" : "embedded");
-	fputs("}\n", stderr);
+	cJSON *f = NULL;
+	if (o) {
+		char listen[128];
+		snprintf(listen, sizeof(listen), "%s:%u", o->http.host, o->http.port);
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "listen", listen);
+		cJSON_AddNumberToObject(f, "threads", o->http.threads);
+		cJSON_AddNumberToObject(f, "maxBody", (double)o->http.max_body);
+		cJSON_AddStringToObject(f, "policy", o->config ? "file" : "embedded");
+	}
+	si_log(level, msg, f);
 }
 
 int si_cmd_serve(int argc, char **argv)

@@ -22,9 +22,20 @@
 
 #include "admission.h"
 #include "http_server.h"
+#include "log.h"
 
 #define MAX_CHAIN 8
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+/* Connections taken beyond --max-connections, for health checks and
+ * metrics only: every other request on them gets 503, and they are closed
+ * after RESERVE_TIMEOUT silent seconds. Past the reserve, connections are
+ * closed as soon as they are accepted. */
+#define RESERVE_CONNECTIONS 16
+#define RESERVE_TIMEOUT 2
+
+/* Failed TLS handshakes are counted, and logged at most once a minute. */
+#define HANDSHAKE_LOG_EVERY 60
 
 /* A certificate chain and key as GnuTLS serves them. Replaced ones are kept
  * until the server stops: a handshake may still be using them. */
@@ -45,6 +56,9 @@ struct si_http_server {
 	_Atomic(struct creds *) creds;
 	pthread_mutex_t creds_mu;        /* serializes swaps */
 	atomic_long in_flight;
+	atomic_long connections;
+	atomic_ulong handshakes_unlogged;
+	atomic_llong handshakes_logged_at;
 	atomic_bool draining;
 	atomic_bool closing;             /* no new request is taken */
 };
@@ -58,6 +72,7 @@ struct request {
 	char *body;
 	size_t len, cap;
 	bool too_big;
+	bool timed_out;
 	bool has_mode;
 	enum si_mode mode;
 	struct timespec start;
@@ -66,6 +81,9 @@ struct request {
 /* The state of a request to another route than /validate: none, only the
  * note that its answer is due. */
 static struct request answer_next;
+
+/* The socket context of a connection in the reserve. */
+static char in_reserve;
 
 static void creds_free(struct creds *c)
 {
@@ -142,11 +160,27 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Queues `body` (`mem` says who owns it), with an Allow header when `allow`
- * is not NULL. */
-static enum MHD_Result respond_allow(struct si_http_server *s, struct MHD_Connection *c,
-				     int status, const char *type, char *body, size_t len,
-				     enum MHD_ResponseMemoryMode mem, const char *allow)
+/* Lets the connection of a request stay silent `seconds` (at least 1). */
+static void set_timeout(struct MHD_Connection *c, double seconds)
+{
+	unsigned t = seconds < 1 ? 1 : (unsigned)(seconds + 0.999);
+	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, t);
+}
+
+/* The silence allowed on a request's connection now: the idle timeout, or
+ * what is left of the request timeout when that is sooner. */
+static double request_silence(const struct si_http_server *s, const struct request *r)
+{
+	double left = s->cfg.request_timeout - seconds_since(&r->start);
+	return left < s->cfg.idle_timeout ? left : s->cfg.idle_timeout;
+}
+
+/* Queues `body` (`mem` says who owns it), with the header `name: value`
+ * when `name` is not NULL. */
+static enum MHD_Result respond_with(struct si_http_server *s, struct MHD_Connection *c,
+				    int status, const char *type, char *body, size_t len,
+				    enum MHD_ResponseMemoryMode mem, const char *name,
+				    const char *value)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mem);
 	if (!r) {
@@ -155,8 +189,8 @@ static enum MHD_Result respond_allow(struct si_http_server *s, struct MHD_Connec
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (name)
+		MHD_add_response_header(r, name, value);
 	if (status != MHD_HTTP_OK)
 		si_metrics_http_error(s->metrics, status);
 	/* While draining, keep-alive clients are told to go elsewhere. */
@@ -171,13 +205,15 @@ static enum MHD_Result respond_allow(struct si_http_server *s, struct MHD_Connec
 static enum MHD_Result respond(struct si_http_server *s, struct MHD_Connection *c, int status,
 			       const char *type, char *body, size_t len, bool owned)
 {
-	return respond_allow(s, c, status, type, body, len,
-			     owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT, NULL);
+	return respond_with(s, c, status, type, body, len,
+			    owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT, NULL, NULL);
 }
 
-/* A JSON error answer {"error": "..."}. */
-static enum MHD_Result respond_error(struct si_http_server *s, struct MHD_Connection *c,
-				     int status, const char *message)
+/* A JSON error answer {"error": "..."}, with the header `name: value` when
+ * `name` is not NULL. */
+static enum MHD_Result respond_error_with(struct si_http_server *s, struct MHD_Connection *c,
+					  int status, const char *message, const char *name,
+					  const char *value)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *text = o && cJSON_AddStringToObject(o, "error", message)
@@ -186,10 +222,16 @@ static enum MHD_Result respond_error(struct si_http_server *s, struct MHD_Connec
 	if (!text)
 		return MHD_NO;
 	/* cJSON's memory goes back through cJSON_free, so MHD takes a copy. */
-	enum MHD_Result ok = respond_allow(s, c, status, "application/json", text, strlen(text),
-					   MHD_RESPMEM_MUST_COPY, NULL);
+	enum MHD_Result ok = respond_with(s, c, status, "application/json", text, strlen(text),
+					  MHD_RESPMEM_MUST_COPY, name, value);
 	cJSON_free(text);
 	return ok;
+}
+
+static enum MHD_Result respond_error(struct si_http_server *s, struct MHD_Connection *c,
+				     int status, const char *message)
+{
+	return respond_error_with(s, c, status, message, NULL, NULL);
 }
 
 static enum MHD_Result respond_text(struct si_http_server *s, struct MHD_Connection *c,
@@ -207,10 +249,10 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
 	    strcmp(url, "/metrics") == 0) {
 		if (!get)
-			return respond_allow(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
-					     "text/plain; charset=utf-8",
-					     (char *)"method not allowed\n", 19,
-					     MHD_RESPMEM_PERSISTENT, "GET, HEAD");
+			return respond_with(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					    "text/plain; charset=utf-8",
+					    (char *)"method not allowed\n", 19,
+					    MHD_RESPMEM_PERSISTENT, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 		if (strcmp(url, "/healthz") == 0)
 			return respond_text(s, c, MHD_HTTP_OK, "ok\n");
 		if (strcmp(url, "/readyz") == 0)
@@ -218,7 +260,9 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 			       ? respond_text(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "draining\n")
 			       : respond_text(s, c, MHD_HTTP_OK, "ok\n");
 		size_t len;
-		char *text = si_metrics_render(s->metrics, atomic_load(&s->in_flight), &len);
+		struct si_metrics_gauges g = { atomic_load(&s->in_flight),
+					       atomic_load(&s->connections) };
+		char *text = si_metrics_render(s->metrics, &g, &len);
 		if (!text)
 			return respond_text(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 		return respond(s, c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text,
@@ -245,9 +289,9 @@ static enum MHD_Result start_validate(struct si_http_server *s, struct MHD_Conne
 		has_mode = true;
 	}
 	if (strcmp(method, "POST") != 0)
-		return respond_allow(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
-				     (char *)"{\"error\":\"use POST\"}", 20,
-				     MHD_RESPMEM_PERSISTENT, "POST");
+		return respond_with(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
+				    (char *)"{\"error\":\"use POST\"}", 20,
+				    MHD_RESPMEM_PERSISTENT, MHD_HTTP_HEADER_ALLOW, "POST");
 	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (!type || strncasecmp(type, "application/json", 16) != 0 ||
@@ -284,6 +328,8 @@ static enum MHD_Result start_validate(struct si_http_server *s, struct MHD_Conne
 	r->has_mode = has_mode;
 	r->mode = mode;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	/* A body that stops coming is cut when the request's time is up. */
+	set_timeout(c, request_silence(s, r));
 	*req_cls = r;
 	return MHD_YES;
 }
@@ -335,6 +381,47 @@ static enum MHD_Result finish_validate(struct si_http_server *s, struct MHD_Conn
 	return ok;
 }
 
+/* Whether the connection is in the reserve and `url` is not one of the
+ * routes the reserve is kept for. */
+static bool in_reserve_only(struct MHD_Connection *c, const char *url)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (!i || i->socket_context != &in_reserve)
+		return false;
+	return strcmp(url, "/healthz") != 0 && strcmp(url, "/readyz") != 0 &&
+	       strcmp(url, "/metrics") != 0;
+}
+
+/* Refuses a connection when --max-connections and the reserve are full. */
+static enum MHD_Result accept_connection(void *cls, const struct sockaddr *addr,
+					 socklen_t len)
+{
+	struct si_http_server *s = cls;
+	(void)addr, (void)len;
+	if (atomic_load(&s->connections) >= (long)s->cfg.max_connections + RESERVE_CONNECTIONS) {
+		si_metrics_connection_refused(s->metrics);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* Counts connections; those past --max-connections go to the reserve. */
+static void connection_event(void *cls, struct MHD_Connection *c, void **socket_context,
+			     enum MHD_ConnectionNotificationCode what)
+{
+	struct si_http_server *s = cls;
+	if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
+		atomic_fetch_sub(&s->connections, 1);
+		return;
+	}
+	if (atomic_fetch_add(&s->connections, 1) >= (long)s->cfg.max_connections) {
+		*socket_context = &in_reserve;
+		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+					  (unsigned)RESERVE_TIMEOUT);
+	}
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **req_cls)
@@ -344,6 +431,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)version;
 
 	if (!r) {
+		if (in_reserve_only(c, url))
+			return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+						  "the server is at its connection limit "
+						  "(--max-connections): retry", "Retry-After", "1");
 		if (strncmp(url, "/validate", 9) == 0 && (url[9] == '\0' || url[9] == '/'))
 			return start_validate(s, c, url, method, req_cls);
 		/* A GET is answered on the next call: a response queued in the
@@ -358,12 +449,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return serve_get(s, c, url, method);
 	if (*upload_data_size) {
 		/* A body that trickles in for longer than the request timeout
-		 * loses its connection. */
-		if (seconds_since(&r->start) > s->cfg.request_timeout)
+		 * loses its connection; one that stops is cut by the timeout
+		 * of its connection, kept to what is left of the time. */
+		double silence = request_silence(s, r);
+		if (silence <= 0) {
+			r->timed_out = true;
 			return MHD_NO;
+		}
 		if (!append(s, r, upload_data, *upload_data_size))
 			return MHD_NO;
 		*upload_data_size = 0;
+		set_timeout(c, silence);
 		return MHD_YES;
 	}
 	return finish_validate(s, c, r);
@@ -374,39 +470,50 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 {
 	struct si_http_server *s = cls;
 	struct request *r = *req_cls;
-	(void)c, (void)why;
 	if (!r || r == &answer_next)
 		return;
+	if (why == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || r->timed_out) {
+		si_metrics_request_timeout(s->metrics);
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddNumberToObject(f, "bytesReceived", (double)r->len);
+		si_log("warn", "request body not received within --request-timeout: "
+		       "connection closed", f);
+	}
+	/* A keep-alive connection waits for its next request as long as any. */
+	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, s->cfg.idle_timeout);
 	free(r->body);
 	free(r);
 	*req_cls = NULL;
 	atomic_fetch_sub(&s->in_flight, 1);
 }
 
-/* libmicrohttpd's own messages (failed TLS handshakes, broken clients) as
- * JSON lines on stderr, like every other log line of the server. */
+/* libmicrohttpd's own messages (broken clients, resource limits) as JSON
+ * lines on stderr, like every other log line of the server. A failed TLS
+ * handshake (a client that closes at once, speaks plain HTTP or an old TLS)
+ * is counted, and logged at most once a minute with the count. */
 __attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct si_http_server *s = cls;
 	char msg[512];
-	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\r\n")] = '\0';
-	cJSON *o = cJSON_CreateObject();
-	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cJSON_AddStringToObject(o, "time", when);
-	cJSON_AddStringToObject(o, "level", "warn");
-	cJSON_AddStringToObject(o, "msg", msg);
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (text) {
-		fprintf(stderr, "%s\n", text);
-		cJSON_free(text);
+	if (!strstr(msg, "handshake")) {
+		si_log("warn", msg, NULL);
+		return;
 	}
+	si_metrics_handshake_failed(s->metrics);
+	atomic_fetch_add(&s->handshakes_unlogged, 1);
+	long long now = (long long)time(NULL);
+	long long last = atomic_load(&s->handshakes_logged_at);
+	if (now - last < HANDSHAKE_LOG_EVERY ||
+	    !atomic_compare_exchange_strong(&s->handshakes_logged_at, &last, now))
+		return;
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "count", (double)atomic_exchange(&s->handshakes_unlogged, 0));
+	si_log("warn", "TLS handshakes failed (clients closed, spoke plain HTTP or an old TLS); "
+	       "counted in security_inspector_tls_handshake_failures_total", f);
 }
 
 static si_rc open_listener(const struct si_http_config *cfg, int *fd, struct si_error *err)
@@ -468,7 +575,10 @@ si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pe
 		{ MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL },
 		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->idle_timeout, NULL },
-		{ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL },
+		/* The limit is ours (accept_connection); libmicrohttpd's, shared
+		 * out between its threads, is only a backstop. */
+		{ MHD_OPTION_CONNECTION_LIMIT,
+		  (intptr_t)(2 * (cfg->max_connections + RESERVE_CONNECTIONS)), NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL },
 		/* One thread polls and serves by itself: a pool only from two. */
 		{ cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
@@ -476,10 +586,11 @@ si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pe
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	/* The logger comes first, so that MHD reports nothing in its own format. */
-	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
-				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	s->daemon = MHD_start_daemon(flags, 0, accept_connection, s, handle, s,
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 				     MHD_OPTION_HTTPS_CERT_CALLBACK, retrieve_cert,
 				     MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				     MHD_OPTION_NOTIFY_CONNECTION, connection_event, s,
 				     MHD_OPTION_ARRAY, options,
 				     MHD_OPTION_END);
 	if (!s->daemon) {

@@ -21,7 +21,7 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 				  0.25, 0.5, 1 };
 #define N_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
-static const int http_codes[] = { 400, 404, 405, 408, 413, 415, 500, 503 };
+static const int http_codes[] = { 400, 404, 405, 413, 415, 500, 503 };
 #define N_CODES (sizeof(http_codes) / sizeof(http_codes[0]))
 
 struct si_metrics {
@@ -33,6 +33,9 @@ struct si_metrics {
 	atomic_ulong latency_sum_us;
 	atomic_ulong http_errors[N_CODES];
 	atomic_ulong reloads[2][2];                    /* [what][ok] */
+	atomic_ulong refused;
+	atomic_ulong timeouts;
+	atomic_ulong handshake_failures;
 };
 
 struct si_metrics *si_metrics_new(void)
@@ -83,6 +86,21 @@ void si_metrics_reload(struct si_metrics *m, enum si_reload_what what, bool ok)
 	atomic_fetch_add(&m->reloads[what][ok], 1);
 }
 
+void si_metrics_connection_refused(struct si_metrics *m)
+{
+	atomic_fetch_add(&m->refused, 1);
+}
+
+void si_metrics_request_timeout(struct si_metrics *m)
+{
+	atomic_fetch_add(&m->timeouts, 1);
+}
+
+void si_metrics_handshake_failed(struct si_metrics *m)
+{
+	atomic_fetch_add(&m->handshake_failures, 1);
+}
+
 struct text {
 	char *buf;
 	size_t len, cap;
@@ -114,7 +132,7 @@ static void put(struct text *t, const char *fmt, ...)
 	}
 }
 
-char *si_metrics_render(struct si_metrics *m, long in_flight, size_t *len)
+char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g, size_t *len)
 {
 	struct text t = { malloc(8192), 0, 8192, false };
 	if (!t.buf)
@@ -176,7 +194,23 @@ char *si_metrics_render(struct si_metrics *m, long in_flight, size_t *len)
 			    what[w], ok ? "success" : "failure", atomic_load(&m->reloads[w][ok]));
 	put(&t, "# HELP security_inspector_requests_in_flight Requests being handled now.\n"
 		"# TYPE security_inspector_requests_in_flight gauge\n"
-		"security_inspector_requests_in_flight %ld\n", in_flight);
+		"security_inspector_requests_in_flight %ld\n", g->in_flight);
+	put(&t, "# HELP security_inspector_connections Connections open now.\n"
+		"# TYPE security_inspector_connections gauge\n"
+		"security_inspector_connections %ld\n", g->connections);
+	put(&t, "# HELP security_inspector_connections_refused_total Connections closed as "
+		"soon as accepted: --max-connections and its reserve were full.\n"
+		"# TYPE security_inspector_connections_refused_total counter\n"
+		"security_inspector_connections_refused_total %lu\n", atomic_load(&m->refused));
+	put(&t, "# HELP security_inspector_request_timeouts_total Requests whose body took "
+		"longer than --request-timeout; their connection was closed.\n"
+		"# TYPE security_inspector_request_timeouts_total counter\n"
+		"security_inspector_request_timeouts_total %lu\n", atomic_load(&m->timeouts));
+	put(&t, "# HELP security_inspector_tls_handshake_failures_total Connections closed "
+		"before their TLS handshake completed.\n"
+		"# TYPE security_inspector_tls_handshake_failures_total counter\n"
+		"security_inspector_tls_handshake_failures_total %lu\n",
+	    atomic_load(&m->handshake_failures));
 	if (t.nomem) {
 		free(t.buf);
 		return NULL;

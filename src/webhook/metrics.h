@@ -19,12 +19,23 @@ void si_metrics_admission(struct si_metrics *m, const struct si_admission_answer
 			  double seconds);
 /* Counts an HTTP answer other than 200 (400, 404, 405, 413, 415, 500, 503). */
 void si_metrics_http_error(struct si_metrics *m, int status);
+/* Counts a connection closed as soon as accepted (the server is full). */
+void si_metrics_connection_refused(struct si_metrics *m);
+/* Counts a request cut because its body took over --request-timeout. */
+void si_metrics_request_timeout(struct si_metrics *m);
+/* Counts a connection closed before its TLS handshake completed. */
+void si_metrics_handshake_failed(struct si_metrics *m);
 
 enum si_reload_what { SI_RELOAD_POLICY, SI_RELOAD_CERTIFICATE };
 void si_metrics_reload(struct si_metrics *m, enum si_reload_what what, bool ok);
 
-/* The exposition text (caller frees), with `in_flight` as the gauge of
- * requests being handled; NULL when out of memory. */
-char *si_metrics_render(struct si_metrics *m, long in_flight, size_t *len);
+/* What the server reads off itself when the metrics are asked for. */
+struct si_metrics_gauges {
+	long in_flight;       /* requests being handled */
+	long connections;     /* connections open */
+};
+
+/* The exposition text (caller frees); NULL when out of memory. */
+char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g, size_t *len);
 
 #endif

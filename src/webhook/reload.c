@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "http_server.h"
+#include "log.h"
 #include "reload.h"
 #include "security-inspector/certs.h"
 
@@ -159,28 +160,15 @@ void si_reloader_free(struct si_reloader *r)
 	free(r);
 }
 
-/* One JSON log line on stderr about a reload. */
+/* One log line about a reload. */
 static void log_reload(const char *what, const char *path, bool ok, const char *detail)
 {
-	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "time", when);
-	cJSON_AddStringToObject(o, "level", ok ? "info" : "error");
-	cJSON_AddStringToObject(o, "msg", ok ? "reloaded" : "reload failed, keeping the old one");
-	cJSON_AddStringToObject(o, "what", what);
-	cJSON_AddStringToObject(o, "path", path);
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "what", what);
+	cJSON_AddStringToObject(f, "path", path);
 	if (detail)
-		cJSON_AddStringToObject(o, "error", detail);
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (text) {
-		fprintf(stderr, "%s\n", text);
-		cJSON_free(text);
-	}
+		cJSON_AddStringToObject(f, "error", detail);
+	si_log(ok ? "info" : "error", ok ? "reloaded" : "reload failed, keeping the old one", f);
 }
 
 static void reload_policy(struct si_reloader *r)

@@ -221,6 +221,12 @@ for code in ["400", "404", "405", "413", "415"]:
        "metrics: http_errors_total{code=\"%s\"} counted" % code)
 eq(samples.get("security_inspector_requests_in_flight"), 0.0, "metrics: requests_in_flight is 0 at rest")
 ok("# TYPE security_inspector_requests_in_flight gauge" in text, "metrics: requests_in_flight is a gauge")
+ok(samples.get("security_inspector_connections", 0) >= 1,
+   "metrics: connections counts the one asking (at least 1)")
+ok("# TYPE security_inspector_connections gauge" in text, "metrics: connections is a gauge")
+for name in ["connections_refused_total", "request_timeouts_total", "tls_handshake_failures_total"]:
+    ok("# TYPE security_inspector_%s counter" % name in text and
+       "security_inspector_%s" % name in samples, "metrics: %s is a counter" % name)
 PY
 
 # --- a lower --max-body, and a slow body ----------------------------------------------------------
