@@ -5,6 +5,7 @@
 #ifndef SI_KUBE_H
 #define SI_KUBE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -36,7 +37,13 @@ struct si_kube {
 	bool insecure;             /* only when the kubeconfig asks for it */
 	long connect_timeout;      /* seconds; 10 */
 	long timeout;              /* seconds per request; 60 */
+	const atomic_bool *cancel; /* borrowed; when it turns true, requests stop */
 };
+
+/* Sets up the HTTP client library once per process. Call it before other
+ * threads start when requests will be made from a thread; single-threaded
+ * programs may skip it. */
+si_rc si_kube_global_init(struct si_error *err);
 
 /* Frees what `k` owns and zeroes it. Accepts NULL. */
 void si_kube_free(struct si_kube *k);
@@ -85,5 +92,53 @@ struct si_kube_list_stats {
 si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
 		   si_kube_item_fn fn, void *ctx, struct si_kube_list_stats *stats,
 		   struct si_error *err);
+
+struct si_audit;
+
+/* What a cluster scan inspects and how it reaches the API server. */
+struct si_cluster_options {
+	const char *kubeconfig;    /* NULL: KUBECONFIG, in-cluster, ~/.kube/config */
+	const char *context;       /* NULL: the kubeconfig's current-context */
+	const char *namespace;     /* NULL: every namespace; a glob lists all, then filters */
+	const char *kind;          /* NULL: every kind */
+	unsigned page_size;        /* objects per list request */
+	const atomic_bool *cancel; /* borrowed, may be NULL: stops the scan when true */
+};
+
+/* What a scan did. */
+struct si_cluster_stats {
+	size_t listed;             /* objects the API server handed over */
+	size_t inspected;          /* given to the audit */
+	size_t owned;              /* left out: their controller is inspected */
+	unsigned restarts;         /* lists started again after 410 Gone */
+	bool complete;             /* every kind listed to the end */
+};
+
+/* Told of each problem a scan meets (also recorded in the audit). */
+typedef void (*si_cluster_note_fn)(const struct si_error *err, void *ctx);
+
+/* Fills `*k` from `kubeconfig`, else from the default kubeconfig, else
+ * in-cluster (see si_kube_default_kubeconfig()). */
+si_rc si_kube_connect(const char *kubeconfig, const char *context, struct si_kube *k,
+		      struct si_error *err);
+
+/* Lists the cluster's Deployments, StatefulSets, DaemonSets, ReplicaSets
+ * not owned by a Deployment, Jobs not owned by a CronJob, CronJobs,
+ * ReplicationControllers, Pods without a controller and role bindings into
+ * `a`, one object at a time. Each API error is recorded in the audit (so
+ * that every report says it is incomplete) and given to `note` (may be
+ * NULL). Returns SI_OK, or SI_ERR_NOMEM when the run must stop. */
+si_rc si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o,
+		      si_cluster_note_fn note, void *note_ctx, struct si_cluster_stats *stats);
+
+/* GETs the object at `path` into `*out` (caller frees). `*status` (when
+ * not NULL) gets the HTTP status, also on failure: 404 when it does not
+ * exist. */
+si_rc si_kube_get(struct si_kube *k, const char *path, cJSON **out, long *status,
+		  struct si_error *err);
+
+/* POSTs `obj` to the collection at `path` (creates it). */
+si_rc si_kube_create(struct si_kube *k, const char *path, const cJSON *obj, long *status,
+		     struct si_error *err);
 
 #endif

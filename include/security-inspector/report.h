@@ -40,6 +40,10 @@ si_rc si_report_sarif(const struct si_audit *a, const struct si_report_options *
 si_rc si_report_junit(const struct si_audit *a, const struct si_report_options *o,
 		      FILE *out, struct si_error *err);
 
+/* Where a result comes from: "path:line", or "path" alone without a line
+ * (objects read from the API server). */
+void si_report_source(char *buf, size_t size, const char *path, int line);
+
 /* The item table as text or JSON. */
 si_rc si_report_checks_text(FILE *out, bool color);
 si_rc si_report_checks_json(FILE *out, struct si_error *err);

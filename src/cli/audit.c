@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "security-inspector/audit.h"
+#include "security-inspector/kube.h"
 #include "security-inspector/report.h"
 
 static const char audit_usage[] =
@@ -155,6 +156,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return SI_EXIT_OK;
 }
 
+/* A problem of the cluster scan, printed as it is met. */
+static void print_note(const struct si_error *err, void *ctx)
+{
+	char buf[1024];
+	(void)ctx;
+	si_cli_error("%s", si_error_format(err, buf, sizeof(buf)));
+}
+
 static void report_error(struct si_audit *a, const struct si_error *err)
 {
 	char buf[1024];
@@ -236,8 +245,17 @@ int si_cmd_audit(int argc, char **argv)
 	for (size_t i = 0; i < n_paths; i++)
 		if (!add_path(&a, paths[i], &stdin_used))
 			goto out;
-	if (o.cluster && !si_cluster_scan(&a, &o.cl))
-		goto out;
+	if (o.cluster) {
+		struct si_cluster_stats st;
+		if (si_cluster_scan(&a, &o.cl, print_note, NULL, &st)) {
+			si_cli_error("out of memory");
+			goto out;
+		}
+		if (st.restarts)
+			fprintf(stderr, "security-inspector: note: %u list%s expired (HTTP 410) and "
+				"%s started again\n", st.restarts, st.restarts > 1 ? "s" : "",
+				st.restarts > 1 ? "were" : "was");
+	}
 	if (si_audit_finish(&a)) {
 		si_cli_error("out of memory");
 		goto out;

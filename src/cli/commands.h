@@ -20,21 +20,6 @@ int si_cmd_certs(int argc, char **argv);
 
 struct si_audit;
 
-/* What `audit --cluster` inspects and how it reaches the API server. */
-struct si_cluster_options {
-	const char *kubeconfig;   /* NULL: KUBECONFIG, in-cluster, ~/.kube/config */
-	const char *context;      /* NULL: the kubeconfig's current-context */
-	const char *namespace;    /* NULL: every namespace; a glob lists all, then filters */
-	const char *kind;         /* NULL: every kind */
-	unsigned page_size;       /* objects per list request */
-};
-
-/* Lists the cluster's workloads and role bindings into `a` (borrowed), with
- * objects owned by a listed controller left out. Each API error is printed
- * and recorded in the audit, so that every report says it is incomplete.
- * Returns false when the run must stop (out of memory). */
-bool si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o);
-
 /* Prints "security-inspector: <message>" on stderr. */
 void si_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

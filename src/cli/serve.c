@@ -24,7 +24,8 @@ static const char serve_usage[] =
 	"Usage: security-inspector serve --tls-cert FILE --tls-key FILE [OPTIONS]\n"
 	"\n"
 	"Serves the validating admission webhook over HTTPS: POST /validate[/MODE],\n"
-	"GET /healthz, /readyz and /metrics.\n"
+	"GET /healthz, /readyz and /metrics; with --inspect-interval, scans the cluster\n"
+	"in the background and serves the latest report at GET /report and /report.json.\n"
 	"\n"
 	"  -c, --config FILE          policy file (default: the embedded policy)\n"
 	"  -l, --listen ADDR:PORT     address to listen on (default 0.0.0.0:8443;\n"
@@ -38,13 +39,61 @@ static const char serve_usage[] =
 	"      --max-connections N    connections served at once (default 1024); 16 more\n"
 	"                             for health checks and metrics, the rest refused\n"
 	"      --reload-interval S    look for policy and certificate changes every S seconds\n"
-	"                             (default 2); SIGHUP reloads at once\n";
+	"                             (default 2); SIGHUP reloads at once\n"
+	"\n"
+	"Scheduled inspection (off by default):\n"
+	"      --inspect-interval D   scan the cluster every D (30s, 15m, 1h, 1h30m, 1d)\n"
+	"      --kubeconfig FILE      kubeconfig for the scans (default: KUBECONFIG,\n"
+	"                             in-cluster, ~/.kube/config)\n"
+	"      --context NAME         kubeconfig context (default: its current-context)\n"
+	"      --events-namespace NS  namespace of the object the scan's Events are about\n"
+	"                             (default: the pod's own in a cluster, else default)\n"
+	"      --events-deployment N  the Deployment they are about (default in a cluster:\n"
+	"                             security-inspector; outside: none, the Namespace)\n"
+	"      --no-events            post no Events\n";
 
 struct serve_options {
 	const char *config, *cert, *key;
 	struct si_http_config http;
 	unsigned reload_interval;
+	struct si_inspector_config inspect;   /* interval 0: no scheduled scans */
+	bool no_events;
 };
+
+/* "90", "90s", "15m", "1h30m", "1d": seconds from 1 to 30 days. */
+static bool parse_duration(const char *text, unsigned *out)
+{
+	unsigned long long total = 0;
+	const char *p = text;
+	if (!*p)
+		return false;
+	while (*p) {
+		char *end;
+		if (*p < '0' || *p > '9')
+			return false;
+		errno = 0;
+		unsigned long long n = strtoull(p, &end, 10);
+		unsigned long long unit = 1;
+		switch (*end) {
+		case 's': end++; break;
+		case 'm': unit = 60; end++; break;
+		case 'h': unit = 3600; end++; break;
+		case 'd': unit = 86400; end++; break;
+		case '\0': if (p != text) return false; break;   /* a bare number alone */
+		default: return false;
+		}
+		if (errno || n > 30ull * 86400)
+			return false;
+		total += n * unit;
+		if (total > 30ull * 86400)
+			return false;
+		p = end;
+	}
+	if (total < 1)
+		return false;
+	*out = (unsigned)total;
+	return true;
+}
 
 static bool parse_number(const char *text, unsigned long long min, unsigned long long max,
 			 unsigned long long *out)
@@ -95,6 +144,12 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "request-timeout", required_argument, NULL, 'R' },
 		{ "max-connections", required_argument, NULL, 'M' },
 		{ "reload-interval", required_argument, NULL, 'H' },
+		{ "inspect-interval", required_argument, NULL, 'S' },
+		{ "kubeconfig", required_argument, NULL, 'G' },
+		{ "context", required_argument, NULL, 'X' },
+		{ "events-namespace", required_argument, NULL, 'N' },
+		{ "events-deployment", required_argument, NULL, 'D' },
+		{ "no-events", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -104,7 +159,8 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 
 	snprintf(host, host_size, "0.0.0.0");
 	o->http = (struct si_http_config){ host, 8443, cores > 0 ? (unsigned)cores : 1,
-					   8u << 20, 30, 10, 1024 };
+					   8u << 20, 30, 10, 1024, NULL };
+	o->inspect.scan.page_size = 500;
 	o->reload_interval = 2;
 	optind = 1;
 	opterr = 0;
@@ -115,6 +171,17 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'C': o->cert = optarg; continue;
 		case 'K': o->key = optarg; continue;
 		case 'h': fputs(serve_usage, stdout); return -1;
+		case 'G': o->inspect.scan.kubeconfig = optarg; continue;
+		case 'X': o->inspect.scan.context = optarg; continue;
+		case 'N': o->inspect.events_namespace = optarg; continue;
+		case 'D': o->inspect.events_deployment = optarg; continue;
+		case 'E': o->no_events = true; continue;
+		case 'S':
+			if (parse_duration(optarg, &o->inspect.interval))
+				continue;
+			si_cli_error("--inspect-interval: expected a duration from 1s to 30d such as "
+				     "30s, 15m, 1h or 1h30m, got \"%s\"", optarg);
+			return SI_EXIT_ERROR;
 		case 'l':
 			if (parse_listen(optarg, host, host_size, &o->http.port))
 				continue;
@@ -159,6 +226,13 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		si_cli_error("serve: unexpected argument \"%s\"", argv[optind]);
 		return SI_EXIT_ERROR;
 	}
+	if (!o->inspect.interval && (o->inspect.scan.kubeconfig || o->inspect.scan.context ||
+				     o->inspect.events_namespace ||
+				     o->inspect.events_deployment || o->no_events)) {
+		si_cli_error("--kubeconfig, --context and the --events options need "
+			     "--inspect-interval");
+		return SI_EXIT_ERROR;
+	}
 	if (!o->cert || !o->key) {
 		si_cli_error("serve needs --tls-cert and --tls-key "
 			     "(make them with: security-inspector certs --out DIR)");
@@ -187,6 +261,43 @@ static char *read_pem(const char *path, size_t *len)
 	return buf;
 }
 
+/* The namespace of the pod we run in: POD_NAMESPACE, else the service
+ * account's. Copied into `buf`; false when unknown. */
+static bool own_namespace(char *buf, size_t size)
+{
+	const char *env = getenv("POD_NAMESPACE");
+	if (env && env[0]) {
+		snprintf(buf, size, "%s", env);
+		return true;
+	}
+	FILE *f = fopen("/var/run/secrets/kubernetes.io/serviceaccount/namespace", "r");
+	if (!f)
+		return false;
+	bool ok = fgets(buf, (int)size, f) != NULL;
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return ok && buf[0];
+}
+
+/* Which object the scan's Events are about, when not given: in a cluster,
+ * the Deployment security-inspector in the pod's namespace; outside, the
+ * Namespace default. */
+static void events_defaults(struct serve_options *o, char *ns, size_t size)
+{
+	struct si_inspector_config *c = &o->inspect;
+	if (o->no_events) {
+		c->events_namespace = c->events_deployment = NULL;
+		return;
+	}
+	char *kubeconfig = c->scan.kubeconfig ? NULL : si_kube_default_kubeconfig();
+	bool in_cluster = !c->scan.kubeconfig && !kubeconfig && getenv("KUBERNETES_SERVICE_HOST");
+	free(kubeconfig);
+	if (!c->events_namespace)
+		c->events_namespace = in_cluster && own_namespace(ns, size) ? ns : "default";
+	if (!c->events_deployment && in_cluster)
+		c->events_deployment = "security-inspector";
+}
+
 static void log_event(const char *level, const char *msg, const struct serve_options *o)
 {
 	cJSON *f = NULL;
@@ -198,6 +309,14 @@ static void log_event(const char *level, const char *msg, const struct serve_opt
 		cJSON_AddNumberToObject(f, "threads", o->http.threads);
 		cJSON_AddNumberToObject(f, "maxBody", (double)o->http.max_body);
 		cJSON_AddStringToObject(f, "policy", o->config ? "file" : "embedded");
+		if (o->inspect.interval) {
+			cJSON_AddNumberToObject(f, "inspectIntervalSeconds", o->inspect.interval);
+			if (o->inspect.events_namespace)
+				cJSON_AddStringToObject(f, "eventsAbout",
+							o->inspect.events_deployment
+							? o->inspect.events_deployment
+							: o->inspect.events_namespace);
+		}
 	}
 	si_log(level, msg, f);
 }
@@ -212,6 +331,8 @@ int si_cmd_serve(int argc, char **argv)
 	struct si_metrics *metrics = NULL;
 	struct si_http_server *server = NULL;
 	struct si_reloader *reloader = NULL;
+	struct si_inspector *inspector = NULL;
+	char events_ns[254];
 	char *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
 	int code = SI_EXIT_ERROR;
@@ -248,6 +369,14 @@ int si_cmd_serve(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	si_json_arena_init();
+	if (o.inspect.interval) {
+		events_defaults(&o, events_ns, sizeof(events_ns));
+		if (si_inspector_start(&o.inspect, slot, metrics, &inspector, &err)) {
+			si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
+			goto out;
+		}
+		o.http.inspector = inspector;
+	}
 	if (si_http_server_start(&o.http, cert, cert_len, key, key_len, slot, metrics, &server,
 				 &err)) {
 		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
@@ -297,6 +426,7 @@ int si_cmd_serve(int argc, char **argv)
 out:
 	si_reloader_free(reloader);
 	si_http_server_stop(server);
+	si_inspector_stop(inspector);   /* after the server: it serves the reports */
 	si_metrics_free(metrics);
 	si_policy_slot_free(slot);
 	free(cert);

@@ -3,6 +3,7 @@
 // module that links it): one page in memory at a time, items handed out one
 // by one, API errors turned into messages that say what is missing.
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,15 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return n;
+}
+
+si_rc si_kube_global_init(struct si_error *err)
+{
+	CURLcode c = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (c)
+		return si_error_set(err, SI_ERR_IO, NULL, 0, "HTTP client set-up: %s",
+				    curl_easy_strerror(c));
+	return SI_OK;
 }
 
 /* Re-reads the token file when it changed since the last read: kubelet
@@ -153,8 +163,8 @@ static void resource_of(const char *path, char *out, size_t size)
 
 /* Fills `err` for an HTTP answer other than 200, with the message of the
  * API server's Status object when the body is one. */
-static si_rc http_error(const struct si_kube *k, const char *path, long status,
-			const struct body *b, struct si_error *err)
+static si_rc http_error(const struct si_kube *k, const char *verb, const char *path,
+			long status, const struct body *b, struct si_error *err)
 {
 	char msg[400] = "";
 	char where[256];
@@ -179,12 +189,12 @@ static si_rc http_error(const struct si_kube *k, const char *path, long status,
 				    msg[0] ? ": " : "", msg);
 	case 403:
 		return si_error_set(err, SI_ERR_IO, where, 0,
-				    "forbidden (HTTP 403): missing permission \"list\" on \"%s\": %s",
-				    resource, msg[0] ? msg : "no detail from the API server");
+				    "forbidden (HTTP 403): missing permission \"%s\" on \"%s\": %s",
+				    verb, resource, msg[0] ? msg : "no detail from the API server");
 	case 404:
 		return si_error_set(err, SI_ERR_IO, where, 0,
-				    "not found (HTTP 404): this API server does not serve %s%s%s",
-				    resource, msg[0] ? ": " : "", msg);
+				    "not found (HTTP 404): %s%s%s", resource, msg[0] ? ": " : "",
+				    msg[0] ? msg : " is not served by this API server");
 	case 410:
 		return si_error_set(err, SI_ERR_IO, where, 0,
 				    "the list expired twice (HTTP 410 Gone)%s%s",
@@ -202,6 +212,8 @@ static si_rc transport_error(const struct si_kube *k, const char *path, CURLcode
 	snprintf(where, sizeof(where), "%s%s", k->server, path);
 	const char *why = detail[0] ? detail : curl_easy_strerror(c);
 	switch (c) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		return si_error_set(err, SI_ERR_IO, where, 0, "cancelled (the server is stopping)");
 	case CURLE_OPERATION_TIMEDOUT:
 		return si_error_set(err, SI_ERR_IO, where, 0,
 				    "timed out waiting for the API server (page %zu): %s", page, why);
@@ -304,6 +316,161 @@ static si_rc deliver(struct list_state *s, cJSON *page, char **cont, struct si_e
 	return SI_OK;
 }
 
+/* Stops a transfer when the owner of `k` cancels. */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	const struct si_kube *k = ctx;
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return k->cancel && atomic_load(k->cancel);
+}
+
+/* One request to `url` on `h`: GET, or POST of `body` (JSON) when it is not
+ * NULL. The answer goes to `b` (emptied first) and its status to `*status`.
+ * On a transport failure `*transport` is set and `err` says what failed. */
+static si_rc perform(struct si_kube *k, CURL *h, const char *path, const char *url,
+		     const char *body, struct body *b, long *status, bool *transport,
+		     size_t page, struct si_error *err)
+{
+	struct curl_slist *headers = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	si_rc rc;
+
+	*status = 0;
+	*transport = false;
+	if ((rc = refresh_token(k, err)))
+		return rc;
+	headers = curl_slist_append(NULL, "Accept: application/json");
+	if (headers && body) {
+		struct curl_slist *more = curl_slist_append(headers, "Content-Type: application/json");
+		if (!more) {
+			curl_slist_free_all(headers);
+			headers = NULL;
+		}
+	}
+	if (headers && k->token) {
+		size_t hl = strlen(k->token) + 32;
+		char *auth = malloc(hl);
+		struct curl_slist *more = NULL;
+		if (auth) {
+			snprintf(auth, hl, "Authorization: Bearer %s", k->token);
+			more = curl_slist_append(headers, auth);
+			free(auth);
+		}
+		if (!more) {
+			curl_slist_free_all(headers);
+			headers = NULL;
+		}
+	}
+	if (!headers)
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+	b->len = 0;
+	b->toobig = b->nomem = false;
+	curl_easy_reset(h);
+	CURLcode c = set_tls(h, k);
+	if (!c)
+		c = curl_easy_setopt(h, CURLOPT_URL, url);
+	if (!c)
+		c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	if (!c)
+		c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	if (!c)
+		c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	if (!c)
+		c = curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	if (!c && k->cancel)
+		c = curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	if (!c && k->cancel)
+		c = curl_easy_setopt(h, CURLOPT_XFERINFODATA, k);
+	if (!c && k->cancel)
+		c = curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	if (!c && body)
+		c = curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	if (c) {
+		curl_slist_free_all(headers);
+		return si_error_set(err, SI_ERR_INVALID, path, 0, "HTTP client setup: %s",
+				    curl_easy_strerror(c));
+	}
+	c = curl_easy_perform(h);
+	curl_slist_free_all(headers);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	if (b->nomem)
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+	if (b->toobig)
+		return si_error_set(err, SI_ERR_LIMIT, path, 0,
+				    "an answer over %u bytes: use a smaller page size",
+				    SI_KUBE_MAX_PAGE_BYTES);
+	if (c) {
+		*transport = true;
+		return transport_error(k, path, c, errbuf, page, err);
+	}
+	return SI_OK;
+}
+
+/* "https://server" + `path`, in `url`. */
+static si_rc make_url(const struct si_kube *k, const char *path, char *url, size_t size,
+		      struct si_error *err)
+{
+	if (!k->server)
+		return si_error_set(err, SI_ERR_USAGE, path, 0, "no API server configured");
+	int n = snprintf(url, size, "%s%s", k->server, path);
+	if (n < 0 || (size_t)n >= size)
+		return si_error_set(err, SI_ERR_LIMIT, path, 0, "URL over %d bytes", MAX_URL);
+	return SI_OK;
+}
+
+/* One GET or POST whose JSON answer is parsed into `*out` (when not NULL).
+ * `verb` names the permission a 403 lacks. */
+static si_rc one_request(struct si_kube *k, const char *verb, const char *path,
+			 const char *body, cJSON **out, long *status_out,
+			 struct si_error *err)
+{
+	struct body b = { 0 };
+	char url[MAX_URL];
+	long status = 0;
+	bool transport;
+	si_rc rc;
+	CURL *h;
+
+	if (out)
+		*out = NULL;
+	if ((rc = make_url(k, path, url, sizeof(url), err)))
+		return rc;
+	if (!(h = curl_easy_init()))
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "cannot start an HTTP client");
+	rc = perform(k, h, path, url, body, &b, &status, &transport, 1, err);
+	if (!rc && (status < 200 || status > 299))
+		rc = http_error(k, verb, path, status, &b, err);
+	if (!rc && out && (rc = si_json_parse(b.data ? b.data : "", b.len, &si_limits_default,
+					      out, err))) {
+		char msg[sizeof(err->message)];
+		snprintf(msg, sizeof(msg), "%s", err ? err->message : "");
+		rc = si_error_set(err, rc, path, 0, "the answer: %s", msg);
+	}
+	if (status_out)
+		*status_out = status;
+	free(b.data);
+	curl_easy_cleanup(h);
+	return rc;
+}
+
+si_rc si_kube_get(struct si_kube *k, const char *path, cJSON **out, long *status,
+		  struct si_error *err)
+{
+	return one_request(k, "get", path, NULL, out, status, err);
+}
+
+si_rc si_kube_create(struct si_kube *k, const char *path, const cJSON *obj, long *status,
+		     struct si_error *err)
+{
+	char *body = cJSON_PrintUnformatted(obj);
+	if (!body)
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+	si_rc rc = one_request(k, "create", path, body, NULL, status, err);
+	cJSON_free(body);
+	return rc;
+}
+
 si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
 		   si_kube_item_fn fn, void *ctx, struct si_kube_list_stats *stats,
 		   struct si_error *err)
@@ -311,8 +478,6 @@ si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
 	struct si_kube_list_stats dummy;
 	struct list_state s = { .k = k, .path = path, .fn = fn, .ctx = ctx };
 	struct body b = { 0 };
-	struct curl_slist *headers = NULL;
-	char errbuf[CURL_ERROR_SIZE];
 	char *cont = NULL;
 	si_rc rc = SI_OK;
 	CURL *h;
@@ -334,67 +499,12 @@ si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
 			rc = si_error_set(err, SI_ERR_LIMIT, path, 0, "URL over %d bytes", MAX_URL);
 			goto out;
 		}
-		if ((rc = refresh_token(k, err)))
-			goto out;
-		curl_slist_free_all(headers);
-		headers = curl_slist_append(NULL, "Accept: application/json");
-		if (headers && k->token) {
-			size_t hl = strlen(k->token) + 32;
-			char *auth = malloc(hl);
-			struct curl_slist *more = NULL;
-			if (auth) {
-				snprintf(auth, hl, "Authorization: Bearer %s", k->token);
-				more = curl_slist_append(headers, auth);
-				free(auth);
-			}
-			if (!more) {
-				curl_slist_free_all(headers);
-				headers = NULL;
-			}
-		}
-		if (!headers) {
-			rc = si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
-			goto out;
-		}
-		b.len = 0;
-		b.toobig = b.nomem = false;
-		errbuf[0] = '\0';
-		curl_easy_reset(h);
-		CURLcode c = set_tls(h, k);
-		if (!c)
-			c = curl_easy_setopt(h, CURLOPT_URL, url);
-		if (!c)
-			c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-		if (!c)
-			c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-		if (!c)
-			c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-		if (!c)
-			c = curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-		if (c) {
-			rc = si_error_set(err, SI_ERR_INVALID, path, 0, "HTTP client setup: %s",
-					  curl_easy_strerror(c));
-			goto out;
-		}
-		c = curl_easy_perform(h);
-		long status = 0;
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		long status;
+		rc = perform(k, h, path, url, NULL, &b, &status, &s.stats->transport_error,
+			     s.stats->pages + 1, err);
 		s.stats->http_status = status;
-		if (b.nomem) {
-			rc = si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+		if (rc)
 			goto out;
-		}
-		if (b.toobig) {
-			rc = si_error_set(err, SI_ERR_LIMIT, path, 0,
-					  "a page over %u bytes: use a smaller page size",
-					  SI_KUBE_MAX_PAGE_BYTES);
-			goto out;
-		}
-		if (c) {
-			s.stats->transport_error = true;
-			rc = transport_error(k, path, c, errbuf, s.stats->pages + 1, err);
-			goto out;
-		}
 		if (status == 410 && cont && s.stats->restarts == 0) {
 			/* The continue token outlived etcd's compaction: list
 			 * again from the start, skipping what was handed over. */
@@ -405,7 +515,7 @@ si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
 			continue;
 		}
 		if (status != 200) {
-			rc = http_error(k, path, status, &b, err);
+			rc = http_error(k, "list", path, status, &b, err);
 			goto out;
 		}
 		cJSON *page = NULL;
@@ -432,7 +542,6 @@ si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
 out:
 	free(cont);
 	free(b.data);
-	curl_slist_free_all(headers);
 	curl_easy_cleanup(h);
 	return rc;
 }

@@ -50,14 +50,16 @@ static int b64_value(unsigned char c)
 /* Decodes standard or URL-safe base64 (padding optional, whitespace
  * ignored) into a new buffer the caller frees. Returns false on a bad
  * character or on allocation failure (then `*nomem` is set). */
+/* Standard base64 as Go's StdEncoding (kubectl's) reads it: padded to a
+ * multiple of 4 characters, "=" only at the end and at most two; line
+ * breaks and blanks are skipped. */
 static bool b64_decode(const char *in, unsigned char **out, size_t *len, bool *nomem)
 {
 	size_t n = strlen(in);
 	unsigned char *buf = malloc(n / 4 * 3 + 3);
 	uint32_t acc = 0;
 	int bits = 0;
-	size_t o = 0;
-	bool pad = false;
+	size_t o = 0, chars = 0, pads = 0;
 
 	*nomem = !buf;
 	if (!buf)
@@ -66,15 +68,14 @@ static bool b64_decode(const char *in, unsigned char **out, size_t *len, bool *n
 		unsigned char c = (unsigned char)in[i];
 		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
 			continue;
+		chars++;
 		if (c == '=') {
-			pad = true;
+			pads++;
 			continue;
 		}
 		int v = b64_value(c);
-		if (v < 0 || pad) {
-			free(buf);
-			return false;
-		}
+		if (v < 0 || pads)
+			goto bad;
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
 		if (bits >= 8) {
@@ -82,9 +83,14 @@ static bool b64_decode(const char *in, unsigned char **out, size_t *len, bool *n
 			buf[o++] = (unsigned char)(acc >> bits);
 		}
 	}
+	if (chars % 4 != 0 || pads > 2)
+		goto bad;
 	*out = buf;
 	*len = o;
 	return true;
+bad:
+	free(buf);
+	return false;
 }
 
 static const cJSON *get(const cJSON *obj, const char *key)
@@ -212,7 +218,8 @@ static si_rc load(struct loader *l, const cJSON *root, const char *context, stru
 	    (rc = dup_string(l, user, "password", &k->password)))
 		return rc;
 	const char *tf = get_string(user, "tokenFile");
-	if (!k->token && tf && tf[0] && !(k->token_file = resolve(l->dir, tf)))
+	/* As client-go: a tokenFile is read (and re-read) and wins over token. */
+	if (tf && tf[0] && !(k->token_file = resolve(l->dir, tf)))
 		return si_error_set(l->err, SI_ERR_NOMEM, l->path, 0, "out of memory");
 	if ((k->cert_file || k->cert_data) != (k->key_file || k->key_data))
 		return si_error_set(l->err, SI_ERR_INVALID, l->path, 0,
@@ -314,7 +321,8 @@ si_rc si_kube_in_cluster(const char *sa_dir, struct si_kube *k, struct si_error 
 		return si_error_set(err, SI_ERR_INVALID, "in-cluster", 0,
 				    "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not "
 				    "set: not running in a pod (give --kubeconfig)");
-	if (strlen(host) > 253 || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5)
+	if (strlen(host) > 253 || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
+	    atoi(port) < 1 || atoi(port) > 65535)
 		return si_error_set(err, SI_ERR_INVALID, "in-cluster", 0,
 				    "KUBERNETES_SERVICE_HOST or _PORT is malformed");
 	size_t n = strlen(host) + strlen(port) + 16;

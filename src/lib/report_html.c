@@ -312,14 +312,6 @@ static void put_lines(FILE *out, const char *const *lines)
 	}
 }
 
-static void source(char *buf, size_t size, const char *path, int line)
-{
-	if (line > 0)
-		snprintf(buf, size, "%s:%d", path, line);
-	else
-		snprintf(buf, size, "%s", path);
-}
-
 static double percent(size_t part, size_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
@@ -654,7 +646,7 @@ static si_rc workload_table(FILE *out, const struct si_audit *a,
 		const char *st = e->eval.failed ? "failed" : "passed";
 		if (!shown(e, o))
 			continue;
-		source(src, sizeof(src), e->input->path, e->line);
+		si_report_source(src, sizeof(src), e->input->path, e->line);
 		fprintf(out, "<tr data-i=\"%zu\" data-status=\"%s\"", i, st);
 		put_attr(out, "data-kind", w->kind);
 		put_attr(out, "data-ns", w->namespace);
@@ -758,7 +750,7 @@ static si_rc workload_details(FILE *out, const struct si_audit *a,
 		const char *st = e->eval.failed ? "failed" : "passed";
 		if (!shown(e, o))
 			continue;
-		source(src, sizeof(src), e->input->path, e->line);
+		si_report_source(src, sizeof(src), e->input->path, e->line);
 		fprintf(out, "<details class=\"wl\" id=\"w-%zu\" data-i=\"%zu\"><summary>"
 			"<span class=\"pill p-%s\">%s</span>", i, i, st, st);
 		put_text(out, "<span class=\"kind\">", w->kind, "</span><span>");
@@ -801,7 +793,7 @@ static void not_inspected(FILE *out, const struct si_audit *a)
 	      "<tbody>\n", out);
 	for (size_t i = 0; i < a->n_skipped; i++) {
 		const struct si_audit_skipped *k = &a->skipped[i];
-		source(src, sizeof(src), k->path, k->line);
+		si_report_source(src, sizeof(src), k->path, k->line);
 		put_text(out, "<tr><td>", k->kind[0] ? k->kind : "(no kind)", " ");
 		if (k->namespace[0])
 			put_text(out, "", k->namespace, " / ");
@@ -811,7 +803,7 @@ static void not_inspected(FILE *out, const struct si_audit *a)
 	}
 	for (size_t i = 0; i < a->n_errors; i++) {
 		const struct si_error *e = &a->errors[i];
-		source(src, sizeof(src), e->file, e->line);
+		si_report_source(src, sizeof(src), e->file, e->line);
 		put_text(out, "<tr><td>input error</td><td class=\"src\">", src, "</td>");
 		put_text(out, "<td>", e->message, "</td></tr>\n");
 	}

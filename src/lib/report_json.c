@@ -6,14 +6,6 @@
 
 #include "security-inspector/report.h"
 
-static void source(char *buf, size_t size, const char *path, int line)
-{
-	if (line > 0)
-		snprintf(buf, size, "%s:%d", path, line);
-	else
-		snprintf(buf, size, "%s", path);
-}
-
 /* Returns `o`, or deletes it and returns NULL when a member could not be
  * added: a report with a member missing is out of memory, not shorter. */
 static cJSON *built(cJSON *o, bool ok)
@@ -72,7 +64,7 @@ static cJSON *workload_json(const struct si_audit_entry *e, bool failed_only)
 	const struct si_workload *w = &e->workload;
 	char src[300];
 	cJSON *o = cJSON_CreateObject(), *results = NULL;
-	source(src, sizeof(src), e->input->path, e->line);
+	si_report_source(src, sizeof(src), e->input->path, e->line);
 	bool ok = o && cJSON_AddStringToObject(o, "kind", w->kind) &&
 		  cJSON_AddStringToObject(o, "namespace", w->namespace) &&
 		  cJSON_AddStringToObject(o, "name", w->name) &&
@@ -125,7 +117,7 @@ static cJSON *skipped_json(const struct si_audit_skipped *s)
 {
 	char src[300];
 	cJSON *o = cJSON_CreateObject();
-	source(src, sizeof(src), s->path, s->line);
+	si_report_source(src, sizeof(src), s->path, s->line);
 	return built(o, o && cJSON_AddStringToObject(o, "kind", s->kind) &&
 			cJSON_AddStringToObject(o, "namespace", s->namespace) &&
 			cJSON_AddStringToObject(o, "name", s->name) &&
@@ -137,7 +129,7 @@ static cJSON *error_json(const struct si_error *e)
 {
 	char src[300];
 	cJSON *o = cJSON_CreateObject();
-	source(src, sizeof(src), e->file, e->line);
+	si_report_source(src, sizeof(src), e->file, e->line);
 	return built(o, o && cJSON_AddStringToObject(o, "source", src) &&
 			cJSON_AddStringToObject(o, "message", e->message));
 }

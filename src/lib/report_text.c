@@ -48,14 +48,24 @@ static void subject_results(FILE *out, const struct style *st, const struct si_e
 	}
 }
 
+void si_report_source(char *buf, size_t size, const char *path, int line)
+{
+	if (line > 0)
+		snprintf(buf, size, "%s:%d", path, line);
+	else
+		snprintf(buf, size, "%s", path);
+}
+
 static void workload_block(FILE *out, const struct style *st, const struct si_audit_entry *e,
 			   bool failed_only)
 {
 	const struct si_workload *w = &e->workload;
 	const struct si_evaluation *ev = &e->eval;
-	fprintf(out, "%s%s %s%s%s%s  %s(%s:%d)%s  %s%zu danger%s, %s%zu warning%s\n",
+	char src[1100];
+	si_report_source(src, sizeof(src), e->input->path, e->line);
+	fprintf(out, "%s%s %s%s%s%s  %s(%s)%s  %s%zu danger%s, %s%zu warning%s\n",
 		st->bold, w->kind, w->namespace, w->namespace[0] ? "/" : "", w->name, st->off,
-		st->dim, e->input->path, e->line, st->off,
+		st->dim, src, st->off,
 		st->red, ev->danger_failed, st->off, st->yellow, ev->warning_failed, st->off);
 	subject_results(out, st, ev, NULL, SI_RESULT_FAILED);
 	for (size_t c = 0; c < w->n_containers; c++)
@@ -82,9 +92,10 @@ si_rc si_report_text(const struct si_audit *a, const struct si_report_options *o
 			a->n_skipped == 1 ? "" : "s", st->off);
 		for (size_t i = 0; i < a->n_skipped; i++) {
 			const struct si_audit_skipped *k = &a->skipped[i];
-			fprintf(out, "  %s %s%s%s (%s:%d): %s\n", k->kind[0] ? k->kind : "-",
-				k->namespace, k->namespace[0] ? "/" : "", k->name, k->path,
-				k->line, k->reason);
+			char src[1100];
+			si_report_source(src, sizeof(src), k->path, k->line);
+			fprintf(out, "  %s %s%s%s (%s): %s\n", k->kind[0] ? k->kind : "-",
+				k->namespace, k->namespace[0] ? "/" : "", k->name, src, k->reason);
 		}
 		fputc('\n', out);
 	}

@@ -241,18 +241,57 @@ static enum MHD_Result respond_text(struct si_http_server *s, struct MHD_Connect
 		       false);
 }
 
+static void release_blob(void *blob)
+{
+	si_blob_release(blob);
+}
+
+/* GET /report (HTML) and /report.json: the latest scheduled scan's report,
+ * shared with the scan thread rather than copied. */
+static enum MHD_Result serve_report(struct si_http_server *s, struct MHD_Connection *c,
+				    enum si_report_format f)
+{
+	if (!s->cfg.inspector)
+		return respond_error(s, c, MHD_HTTP_NOT_FOUND,
+				     "no scheduled scan: start serve with --inspect-interval");
+	struct si_blob *b = si_inspector_report(s->cfg.inspector, f);
+	if (!b)
+		return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					  "the first scan of the cluster has not finished yet",
+					  "Retry-After", "5");
+	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+		b->len, b->data, release_blob, b);
+	if (!r) {
+		si_blob_release(b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				f == SI_REPORT_JSON ? "application/json"
+						    : "text/html; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (atomic_load(&s->draining))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
 /* Routes a request for `url` that is not /validate. */
 static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection *c,
 				 const char *url, const char *method)
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool report = strcmp(url, "/report") == 0, report_json = strcmp(url, "/report.json") == 0;
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
-	    strcmp(url, "/metrics") == 0) {
+	    strcmp(url, "/metrics") == 0 || report || report_json) {
 		if (!get)
 			return respond_with(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
 					    "text/plain; charset=utf-8",
 					    (char *)"method not allowed\n", 19,
 					    MHD_RESPMEM_PERSISTENT, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		if (report || report_json)
+			return serve_report(s, c, report ? SI_REPORT_HTML : SI_REPORT_JSON);
 		if (strcmp(url, "/healthz") == 0)
 			return respond_text(s, c, MHD_HTTP_OK, "ok\n");
 		if (strcmp(url, "/readyz") == 0)
@@ -269,7 +308,8 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 			       len, true);
 	}
 	return respond_error(s, c, MHD_HTTP_NOT_FOUND,
-			     "not found: the webhook serves POST /validate[/enforce|warn|audit|off]");
+			     "not found: the webhook serves POST /validate[/enforce|warn|audit|off], "
+			     "GET /healthz, /readyz, /metrics, /report and /report.json");
 }
 
 /* The first callback of POST /validate[/MODE]: checks what the headers say
@@ -622,9 +662,7 @@ long si_http_server_in_flight(const struct si_http_server *s)
 
 long si_http_server_connections(const struct si_http_server *s)
 {
-	const union MHD_DaemonInfo *i =
-		MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	return i ? (long)i->num_connections : 0;
+	return atomic_load(&s->connections);
 }
 
 void si_http_server_close(struct si_http_server *s)

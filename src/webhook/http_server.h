@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The HTTPS server: the only libmicrohttpd user. TLS 1.2+, a thread pool,
  * keep-alive, timeouts and limits, and the routes /validate[/MODE],
- * /healthz, /readyz and /metrics. */
+ * /healthz, /readyz, /metrics, /report and /report.json. */
 #ifndef SI_HTTP_SERVER_H
 #define SI_HTTP_SERVER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "inspector.h"
 #include "metrics.h"
 #include "reload.h"
 #include "security-inspector/document.h"
@@ -21,6 +22,7 @@ struct si_http_config {
 	unsigned idle_timeout;       /* seconds a connection may stay silent */
 	unsigned request_timeout;    /* seconds one request's body may take */
 	unsigned max_connections;
+	struct si_inspector *inspector;   /* borrowed; NULL: no /report */
 };
 
 struct si_http_server;

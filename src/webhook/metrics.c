@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Webhook counters (C11 atomics) and their Prometheus text exposition.
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,16 +37,33 @@ struct si_metrics {
 	atomic_ulong refused;
 	atomic_ulong timeouts;
 	atomic_ulong handshake_failures;
+	pthread_mutex_t scan_mu;                       /* guards the rest */
+	unsigned long scans[2];                        /* [complete] */
+	struct si_scan_figures last_scan;
 };
 
 struct si_metrics *si_metrics_new(void)
 {
-	return calloc(1, sizeof(struct si_metrics));
+	struct si_metrics *m = calloc(1, sizeof(struct si_metrics));
+	if (m)
+		pthread_mutex_init(&m->scan_mu, NULL);
+	return m;
 }
 
 void si_metrics_free(struct si_metrics *m)
 {
+	if (!m)
+		return;
+	pthread_mutex_destroy(&m->scan_mu);
 	free(m);
+}
+
+void si_metrics_scan(struct si_metrics *m, const struct si_scan_figures *f)
+{
+	pthread_mutex_lock(&m->scan_mu);
+	m->scans[f->complete]++;
+	m->last_scan = *f;
+	pthread_mutex_unlock(&m->scan_mu);
 }
 
 static size_t kind_index(const char *kind)
@@ -132,6 +150,48 @@ static void put(struct text *t, const char *fmt, ...)
 	}
 }
 
+/* The figures of the scheduled scans. */
+static void render_scan(struct si_metrics *m, struct text *t)
+{
+	pthread_mutex_lock(&m->scan_mu);
+	unsigned long scans[2] = { m->scans[0], m->scans[1] };
+	struct si_scan_figures f = m->last_scan;
+	pthread_mutex_unlock(&m->scan_mu);
+
+	put(t, "# HELP security_inspector_scans_total Scheduled scans of the cluster "
+	       "(--inspect-interval), by result.\n"
+	       "# TYPE security_inspector_scans_total counter\n"
+	       "security_inspector_scans_total{result=\"complete\"} %lu\n"
+	       "security_inspector_scans_total{result=\"incomplete\"} %lu\n", scans[1], scans[0]);
+	if (!scans[0] && !scans[1])
+		return;
+	put(t, "# HELP security_inspector_scan_last_timestamp_seconds When the last scan "
+	       "finished (Unix time).\n"
+	       "# TYPE security_inspector_scan_last_timestamp_seconds gauge\n"
+	       "security_inspector_scan_last_timestamp_seconds %.3f\n"
+	       "# HELP security_inspector_scan_duration_seconds How long the last scan took.\n"
+	       "# TYPE security_inspector_scan_duration_seconds gauge\n"
+	       "security_inspector_scan_duration_seconds %.3f\n"
+	       "# HELP security_inspector_scan_complete Whether the last scan listed everything "
+	       "(0: its report is incomplete).\n"
+	       "# TYPE security_inspector_scan_complete gauge\n"
+	       "security_inspector_scan_complete %d\n"
+	       "# HELP security_inspector_scan_workloads Workloads and bindings the last scan "
+	       "inspected.\n"
+	       "# TYPE security_inspector_scan_workloads gauge\n"
+	       "security_inspector_scan_workloads %zu\n",
+	    f.finished_at, f.duration, f.complete ? 1 : 0, f.workloads);
+	put(t, "# HELP security_inspector_scan_failures Failed (not whitelisted) results of "
+	       "the last scan, by item and the severity the policy gives it.\n"
+	       "# TYPE security_inspector_scan_failures gauge\n");
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+		for (int sev = SI_SEVERITY_WARNING; sev <= SI_SEVERITY_DANGER; sev++)
+			put(t, "security_inspector_scan_failures{check=\"%s\",category=\"%s\","
+			       "severity=\"%s\"} %zu\n", si_items[i].name,
+			    si_category_name(si_items[i].category),
+			    si_severity_name((enum si_severity)sev), f.failures[i][sev]);
+}
+
 char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g, size_t *len)
 {
 	struct text t = { malloc(8192), 0, 8192, false };
@@ -211,6 +271,7 @@ char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g,
 		"# TYPE security_inspector_tls_handshake_failures_total counter\n"
 		"security_inspector_tls_handshake_failures_total %lu\n",
 	    atomic_load(&m->handshake_failures));
+	render_scan(m, &t);
 	if (t.nomem) {
 		free(t.buf);
 		return NULL;

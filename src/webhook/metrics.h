@@ -4,6 +4,7 @@
 #ifndef SI_METRICS_H
 #define SI_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "admission.h"
@@ -28,6 +29,18 @@ void si_metrics_handshake_failed(struct si_metrics *m);
 
 enum si_reload_what { SI_RELOAD_POLICY, SI_RELOAD_CERTIFICATE };
 void si_metrics_reload(struct si_metrics *m, enum si_reload_what what, bool ok);
+
+/* What one scheduled scan of the cluster found. */
+struct si_scan_figures {
+	double finished_at;          /* Unix time */
+	double duration;             /* seconds */
+	bool complete;
+	size_t workloads;
+	size_t failures[SI_ITEM_COUNT][SI_SEVERITY_DANGER + 1];   /* [item][severity] */
+};
+
+/* Records a finished scan: counted, and its figures replace the last. */
+void si_metrics_scan(struct si_metrics *m, const struct si_scan_figures *f);
 
 /* What the server reads off itself when the metrics are asked for. */
 struct si_metrics_gauges {

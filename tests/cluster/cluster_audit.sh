@@ -26,14 +26,16 @@ prefix=si-cl-$run
 namespaces=("$prefix-a" "$prefix-b" "$prefix-c")
 crbs=()
 work=$(mktemp -d)
-stub=
+stub= server= clusterrole=
 # Without a namespace controller (a bare kube-apiserver) nothing would finish
 # a namespace's deletion: its objects are deleted first, then the finalizer
 # is dropped by hand.
 cleanup() {
 	local ns
 	[ -n "$stub" ] && kill "$stub" 2>/dev/null && wait "$stub" 2>/dev/null
+	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
 	[ ${#crbs[@]} -gt 0 ] && kubectl delete clusterrolebinding "${crbs[@]}" --ignore-not-found >/dev/null 2>&1
+	[ -n "$clusterrole" ] && kubectl delete clusterrole "$clusterrole" --ignore-not-found >/dev/null 2>&1
 	for ns in "${namespaces[@]}"; do
 		kubectl delete deploy,rs,sts,ds,jobs,cronjobs.v1beta1.batch,rc,pods,rolebindings,roles \
 			--all -n "$ns" --wait=false >/dev/null 2>&1
@@ -140,6 +142,10 @@ for f in text html sarif junit; do
 	out=$(head -c 300 "$work/report.$f")
 	check "--format $f with --cluster writes a report (exit 1)" test $rc -eq 1 -a -s "$work/report.$f"
 done
+named=$(grep -c "(cluster/$ns/[A-Za-z]*/[a-z0-9-]*)" "$work/report.text")
+out="named: $named; with ':0': $(grep -c ':0)' "$work/report.text")"
+check "the text report names each object cluster/NAMESPACE/KIND/NAME, no line number ($named)" \
+	test "$named" -ge 12 -a "$(grep -c ':0)' "$work/report.text")" -eq 0
 
 # --- permissions -----------------------------------------------------------
 pki=${KUBE_E2E_STATE:-/var/cache/kube-e2e/state}/pki
@@ -195,6 +201,131 @@ msgs = " ".join(e["message"] for e in r["errors"])
 sys.exit(not (sys.argv[2] == "2" and kinds == {"Deployment"} and len(r["workloads"]) == 12
               and "\"statefulsets.apps\"" in msgs and "\"rolebindings.rbac.authorization.k8s.io\"" in msgs))' \
 		"$work/partial.json" "$rc"
+	# --- scheduled scans, with exactly the rights of manifests/rbac.yaml ---
+	# Its ClusterRole (renamed for the run) bound to the user, its events Role
+	# put in the namespace of the Deployment the Events are about.
+	clusterrole=si-cl-inspector-$run
+	crbs+=("$clusterrole")
+	doc_of() {   # doc_of FILE KIND : the YAML document of that kind
+		python3 - "$@" <<'PY'
+import re, sys
+docs = open(sys.argv[1]).read().split("\n---\n")
+print(next(d for d in docs if re.search(r"^kind: %s$" % sys.argv[2], d, re.M)))
+PY
+	}
+	cluster_role_yaml=$(doc_of "$here/../../manifests/rbac.yaml" ClusterRole)
+	role_yaml=$(doc_of "$here/../../manifests/rbac.yaml" Role)
+	out=$( { sed -e "s/^  name: security-inspector$/  name: $clusterrole/" <<<"$cluster_role_yaml" | kubectl create -f - &&
+		sed -e "s/^  namespace: security-inspector$/  namespace: $ns/" <<<"$role_yaml" | kubectl create -f - &&
+		kubectl create clusterrolebinding "$clusterrole" --clusterrole="$clusterrole" --user="$user" &&
+		kubectl -n "$ns" create rolebinding si-cl-events --role=security-inspector-events --user="$user"; } 2>&1)
+	check "the manifests' ClusterRole and events Role bound to $user" test $? -eq 0
+	for _ in $(seq 25); do
+		kubectl --kubeconfig "$work/nobody.kubeconfig" get pods -A >/dev/null 2>&1 && break
+		sleep 0.2
+	done
+	"$bin" audit --cluster --kubeconfig "$work/nobody.kubeconfig" --namespace "$prefix-*" --page-size 50 \
+		--config "$work/policy.yaml" --format json -o "$work/rbac-scan.json" 2>"$work/rbac-scan.err"
+	rc=$?
+	# Leaving out the bindings this test made to grant the rights.
+	own_bindings="^RoleBinding [^ ]+/(si-list-deploy|si-cl-events)( |$)"
+	python3 "$here/verdicts.py" "$work/rbac-scan.json" | grep -Ev "$own_bindings" >"$work/rbac-scan.v"
+	out=$(diff "$work/files.v" "$work/rbac-scan.v" | head -5; cat "$work/rbac-scan.err")
+	check "with those rights audit --cluster is complete (exit 1, no error) and judges as from files" \
+		test $rc -eq 1 -a ! -s "$work/rbac-scan.err" -a -z "$(diff "$work/files.v" "$work/rbac-scan.v" | head -3)"
+
+	"$bin" certs --service si --namespace "$ns" --out "$work/certs" >/dev/null 2>&1
+	sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	dep=$(kubectl -n "$ns" get deploy -o jsonpath='{.items[0].metadata.name}')
+	dep_uid=$(kubectl -n "$ns" get deploy "$dep" -o jsonpath='{.metadata.uid}')
+	t0=$(date +%s)
+	"$bin" serve --listen "127.0.0.1:$sport" --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" \
+		--config "$work/policy.yaml" --inspect-interval 2s --kubeconfig "$work/nobody.kubeconfig" \
+		--events-namespace "$ns" --events-deployment "$dep" >"$work/serve.out" 2>"$work/serve.err" &
+	server=$!
+	fetch() { curl -s --max-time 10 --cacert "$work/certs/ca.crt" -o "$work/$2" -w '%{http_code}' "https://127.0.0.1:$sport$1"; }
+	scans() { curl -s --max-time 5 --cacert "$work/certs/ca.crt" "https://127.0.0.1:$sport/metrics" |
+		awk '$1 == "security_inspector_scans_total{result=\"complete\"}" { print $2 }'; }
+	for _ in $(seq 300); do [ "$(scans)" -ge 2 ] 2>/dev/null && break; sleep 0.2; done
+	out=$(cat "$work/serve.err")
+	check "serve --inspect-interval 2s: two complete scans within a minute" test "$(scans)" -ge 2
+	code=$(fetch /report.json report.json)
+	python3 "$here/verdicts.py" "$work/report.json" | grep -E "^[A-Za-z]+ $prefix-" |
+		grep -Ev "$own_bindings" >"$work/report.v"
+	out=$(diff "$work/files.v" "$work/report.v" | head -20)
+	check "GET /report.json: the verdicts of the manifests for the seeded namespaces" \
+		test "$code" = 200 -a -s "$work/report.v" -a -z "$out"
+	code=$(fetch /report report.html)
+	check "GET /report: the HTML report" test "$code" = 200 -a "$(grep -c 'AuditReport\|<!DOCTYPE html>' "$work/report.html")" -ge 1
+	curl -s --cacert "$work/certs/ca.crt" "https://127.0.0.1:$sport/metrics" >"$work/metrics.txt"
+	out=$(python3 - "$work/report.json" "$work/metrics.txt" "$t0" 2>&1 <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["summary"]["dangerFailed"] = sum(1 for w in r["workloads"] for x in w["results"]
+                                   if x["status"] == "failed" and x["severity"] == "danger")
+m = {}
+for line in open(sys.argv[2]):
+    if line and not line.startswith("#"):
+        k, v = line.rsplit(" ", 1)
+        m[k] = float(v)
+fails = {k: v for k, v in m.items() if k.startswith("security_inspector_scan_failures{")}
+danger = sum(v for k, v in fails.items() if 'severity="danger"' in k)
+problems = []
+if m.get("security_inspector_scan_workloads") != r["summary"]["workloads"]:
+    problems.append("scan_workloads %s != %s" % (m.get("security_inspector_scan_workloads"), r["summary"]["workloads"]))
+if sum(fails.values()) != r["summary"]["failed"]:
+    problems.append("sum of scan_failures %s != failed %s" % (sum(fails.values()), r["summary"]["failed"]))
+if danger != r["summary"]["dangerFailed"]:
+    problems.append("danger scan_failures %s != dangerFailed %s" % (danger, r["summary"]["dangerFailed"]))
+if m.get("security_inspector_scan_complete") != 1:
+    problems.append("scan_complete is not 1")
+if not float(sys.argv[3]) <= m.get("security_inspector_scan_last_timestamp_seconds", 0):
+    problems.append("scan_last_timestamp_seconds before the start")
+if not 0 < m.get("security_inspector_scan_duration_seconds", 0) < 60:
+    problems.append("scan_duration_seconds out of range")
+print("; ".join(problems))
+PY
+)
+	check "the scan metrics agree with the report (workloads, failures per item and severity, time)" test -z "$out"
+	kubectl -n "$ns" get events -o json >"$work/events.json"
+	out=$(python3 - "$work/events.json" "$dep" "$dep_uid" "$work/report.json" 2>&1 <<'PY'
+import json, re, sys
+ev = json.load(open(sys.argv[1]))["items"]
+dep, uid = sys.argv[2], sys.argv[3]
+danger = sum(1 for w in json.load(open(sys.argv[4]))["workloads"] for x in w["results"]
+             if x["status"] == "failed" and x["severity"] == "danger")
+mine = [e for e in ev if e["involvedObject"].get("name") == dep and e.get("source", {}).get("component") == "security-inspector"]
+by = {}
+for e in mine:
+    by.setdefault(e["reason"], []).append(e)
+problems = []
+want = {"SecurityInspectorConfigAuditStart": ("Normal", "Start to running config audit"),
+        "SecurityInspectorConfigAuditFinished": ("Normal", "Finished running once config audit"),
+        "SecurityInspectorConfigAuditHighRiskFound": ("Warning", "%d high risks have been found after running config audit" % danger)}
+for reason, (typ, msg) in want.items():
+    es = by.get(reason, [])
+    if len(es) < 2:
+        problems.append("%s: %d events" % (reason, len(es)))
+        continue
+    e = es[-1]
+    if (e["type"], e["message"]) != (typ, msg):
+        problems.append("%s: %s %r" % (reason, e["type"], e["message"]))
+    inv = e["involvedObject"]
+    if (inv.get("kind"), inv.get("apiVersion"), inv.get("uid")) != ("Deployment", "apps/v1", uid):
+        problems.append("%s: involvedObject %r" % (reason, inv))
+print("; ".join(problems))
+PY
+)
+	check "Events on the Deployment $dep (kubectl get events): Start, Finished and HighRiskFound, with the right texts and uid" test -z "$out"
+	out=$(kubectl -n "$ns" describe deploy "$dep" | grep -c 'SecurityInspectorConfigAudit')
+	check "... and kubectl describe shows them" test "$out" -ge 3
+	kill -TERM "$server"
+	for _ in $(seq 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+	wait "$server"
+	rc=$?
+	server=
+	out=$(tail -5 "$work/serve.err")
+	check "serve stops on SIGTERM: exit 0" test $rc -eq 0
 else
 	ok "# SKIP no access to the test bed's CA key ($pki): no user without rights"
 fi
@@ -227,7 +358,7 @@ check "an unreachable server: exit 2, 'cannot reach the API server', scan stoppe
 	test $rc -eq 2 -a "$(grep -c 'cannot reach the API server' "$work/gone.err")" -eq 1 \
 	-a "$(grep -c 'scan stopped, not inspected: statefulsets' "$work/gone.err")" -eq 1
 
-python3 "$here/flaky_apiserver.py" "$work/stub.port" &
+python3 "$here/../stub_apiserver.py" "$work/stub.port" --flaky &
 stub=$!
 for _ in $(seq 50); do [ -s "$work/stub.port" ] && break; sleep 0.1; done
 cat >"$work/flaky.kubeconfig" <<KC
@@ -246,7 +377,7 @@ check "an expired continue token (410): the list restarts, each Deployment once"
 	python3 -c 'import json,sys
 r = json.load(open(sys.argv[1]))
 sys.exit(sorted(w["name"] for w in r["workloads"]) != ["d1", "d2", "d3", "d4"])' "$work/flaky.json"
-check "... and says so" grep -q 'the list of deployments expired (HTTP 410)' "$work/flaky.err"
+check "... and says so" grep -q '1 list expired (HTTP 410) and was started again' "$work/flaky.err"
 check "the server going away mid-scan: exit 2, a report marked incomplete" \
 	python3 -c 'import json,sys
 r = json.load(open(sys.argv[1])); msgs = " ".join(e["message"] for e in r["errors"])

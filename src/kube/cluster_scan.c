@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// `audit --cluster`: list each workload kind from the API server, leave out
-// what a listed controller owns, and feed the rest to the audit one object
-// at a time.
+// A scan of a live cluster: list each workload kind from the API server,
+// leave out what a listed controller owns, and feed the rest to the audit
+// one object at a time.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "commands.h"
 #include "security-inspector/audit.h"
 #include "security-inspector/kube.h"
 
@@ -46,14 +45,17 @@ struct scan {
 	struct si_audit *a;
 	const struct kind *kind;
 	size_t kept, owned;
+	si_cluster_note_fn note;
+	void *note_ctx;
 };
 
-static void report_error(struct si_audit *a, const struct si_error *err)
+/* Records `err` in the audit, so that every report says it is incomplete,
+ * and tells the caller. */
+static si_rc report_error(struct scan *s, const struct si_error *err)
 {
-	char buf[1024];
-	si_cli_error("%s", si_error_format(err, buf, sizeof(buf)));
-	if (si_audit_add_error(a, err))
-		si_cli_error("out of memory");
+	if (s->note)
+		s->note(err, s->note_ctx);
+	return si_audit_add_error(s->a, err);
 }
 
 static bool is_owned(const cJSON *item, enum owned_rule rule)
@@ -130,10 +132,8 @@ static si_rc on_item(cJSON *item, void *ctx, struct si_error *err)
 	if ((rc = si_audit_add_input(s->a, in)))
 		return si_error_set(err, rc, path, 0, "out of memory");
 	/* Objects with fields of the wrong type were recorded by the audit. */
-	for (size_t e = known; e < s->a->n_errors; e++) {
-		char buf[1024];
-		si_cli_error("%s", si_error_format(&s->a->errors[e], buf, sizeof(buf)));
-	}
+	for (size_t e = known; e < s->a->n_errors && s->note; e++)
+		s->note(&s->a->errors[e], s->note_ctx);
 	s->kept++;
 	return SI_OK;
 }
@@ -158,64 +158,72 @@ static si_rc list_kind(struct si_kube *k, const struct si_cluster_options *o,
 	return si_kube_list(k, path, o->page_size, on_item, s, st, err);
 }
 
-static si_rc connect_config(const struct si_cluster_options *o, struct si_kube *k,
-			    struct si_error *err)
+si_rc si_kube_connect(const char *kubeconfig, const char *context, struct si_kube *k,
+		      struct si_error *err)
 {
-	if (o->kubeconfig)
-		return si_kube_from_kubeconfig(o->kubeconfig, o->context, k, err);
+	if (kubeconfig)
+		return si_kube_from_kubeconfig(kubeconfig, context, k, err);
 	char *path = si_kube_default_kubeconfig();
 	if (!path) {
+		memset(k, 0, sizeof(*k));
 		if (getenv("KUBECONFIG") && getenv("KUBECONFIG")[0])
 			return si_error_set(err, SI_ERR_IO, getenv("KUBECONFIG"), 0,
 					    "no file of KUBECONFIG exists");
 		return si_kube_in_cluster(NULL, k, err);
 	}
-	si_rc rc = si_kube_from_kubeconfig(path, o->context, k, err);
+	si_rc rc = si_kube_from_kubeconfig(path, context, k, err);
 	free(path);
 	return rc;
 }
 
-bool si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o)
+si_rc si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o,
+		      si_cluster_note_fn note, void *note_ctx, struct si_cluster_stats *stats)
 {
 	struct si_kube k;
 	struct si_error err = { 0 };
-	bool ok = true;
+	struct si_cluster_stats dummy;
+	struct scan base = { .a = a, .note = note, .note_ctx = note_ctx };
+	si_rc rc = SI_OK;
 
-	if (connect_config(o, &k, &err)) {
-		report_error(a, &err);
-		return err.code != SI_ERR_NOMEM;
-	}
+	stats = stats ? stats : &dummy;
+	memset(stats, 0, sizeof(*stats));
+	if (si_kube_connect(o->kubeconfig, o->context, &k, &err))
+		return err.code == SI_ERR_NOMEM ? SI_ERR_NOMEM : report_error(&base, &err);
+	k.cancel = o->cancel;
+	stats->complete = true;
 	for (size_t i = 0; i < N_KINDS; i++) {
 		const struct kind *kd = &kinds[i];
-		struct scan s = { .a = a, .kind = kd };
+		struct scan s = base;
 		struct si_kube_list_stats st;
 
+		s.kind = kd;
 		if (o->kind && strcasecmp(o->kind, kd->kind) != 0)
 			continue;
 		/* A namespace filter never selects cluster-scoped objects. */
 		if (!kd->namespaced && o->namespace)
 			continue;
-		si_rc rc = list_kind(&k, o, &s, kd->group_version, &st, &err);
+		rc = list_kind(&k, o, &s, kd->group_version, &st, &err);
 		if (rc == SI_ERR_IO && kd->fallback && st.http_status == 404 && st.items == 0)
 			rc = list_kind(&k, o, &s, kd->fallback, &st, &err);
-		if (st.restarts)
-			fprintf(stderr, "security-inspector: note: the list of %s expired (HTTP 410) "
-				"and was started again\n", kd->resource);
-		if (rc == SI_ERR_NOMEM) {
-			report_error(a, &err);
-			ok = false;
+		stats->listed += st.items;
+		stats->inspected += s.kept;
+		stats->owned += s.owned;
+		stats->restarts += st.restarts;
+		if (rc == SI_ERR_NOMEM)
 			break;
+		if (!rc)
+			continue;
+		stats->complete = false;
+		if ((rc = report_error(&s, &err)))
+			break;
+		if (s.kept) {
+			si_error_set(&err, SI_ERR_IO, k.server, 0,
+				     "%s: incomplete, %zu inspected before the error",
+				     kd->resource, s.kept);
+			if ((rc = report_error(&s, &err)))
+				break;
 		}
-		if (rc) {
-			report_error(a, &err);
-			if (s.kept) {
-				si_error_set(&err, SI_ERR_IO, k.server, 0,
-					     "%s: incomplete, %zu inspected before the error",
-					     kd->resource, s.kept);
-				report_error(a, &err);
-			}
-		}
-		if (rc && st.transport_error) {
+		if (st.transport_error) {
 			/* Without an answer, the next kinds would only wait the same
 			 * timeout: say what is missing and stop. */
 			char rest[512] = "";
@@ -228,11 +236,11 @@ bool si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o)
 			if (rest[0]) {
 				si_error_set(&err, SI_ERR_IO, k.server, 0,
 					     "scan stopped, not inspected: %s", rest);
-				report_error(a, &err);
+				rc = report_error(&s, &err);
 			}
 			break;
 		}
 	}
 	si_kube_free(&k);
-	return ok;
+	return rc == SI_ERR_NOMEM ? SI_ERR_NOMEM : SI_OK;
 }

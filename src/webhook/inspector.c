@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: Apache-2.0
+// Scheduled scans of the cluster in a thread of their own: the latest
+// reports, the scan metrics and the Events about each scan.
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "inspector.h"
+#include "log.h"
+#include "security-inspector/audit.h"
+#include "security-inspector/report.h"
+
+#define COMPONENT "security-inspector"
+
+struct si_inspector {
+	struct si_inspector_config cfg;
+	struct si_policy_slot *slot;
+	struct si_metrics *metrics;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;          /* signalled by si_inspector_stop() */
+	bool stop;                    /* under mu */
+	atomic_bool cancel;           /* read by the API client during a scan */
+	struct si_blob *reports[2];   /* under mu, by enum si_report_format */
+	char host[256];
+};
+
+void si_blob_release(struct si_blob *b)
+{
+	if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
+		free(b->data);
+		free(b);
+	}
+}
+
+struct si_blob *si_inspector_report(struct si_inspector *in, enum si_report_format f)
+{
+	pthread_mutex_lock(&in->mu);
+	struct si_blob *b = in->reports[f];
+	if (b)
+		atomic_fetch_add(&b->refs, 1);
+	pthread_mutex_unlock(&in->mu);
+	return b;
+}
+
+/* One report of `a` rendered into memory; NULL (logged) on failure. */
+static struct si_blob *render(const struct si_audit *a, enum si_report_format f)
+{
+	struct si_report_options ro = { 0 };
+	struct si_error err = { 0 };
+	struct si_blob *b = calloc(1, sizeof(*b));
+	FILE *out = b ? open_memstream(&b->data, &b->len) : NULL;
+	si_rc rc = SI_ERR_NOMEM;
+
+	if (out) {
+		rc = f == SI_REPORT_JSON ? si_report_json(a, &ro, out, &err)
+					 : si_report_html(a, &ro, out, &err);
+		if (fclose(out) != 0 && !rc)
+			rc = SI_ERR_NOMEM;
+	}
+	if (!rc) {
+		atomic_store(&b->refs, 1);
+		return b;
+	}
+	if (b)
+		free(b->data);
+	free(b);
+	si_log("error", "cannot render the scan's report: out of memory", NULL);
+	return NULL;
+}
+
+/* Puts `b` (taken; NULL keeps the old one) in place of the latest report. */
+static void publish(struct si_inspector *in, enum si_report_format f, struct si_blob *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_lock(&in->mu);
+	struct si_blob *old = in->reports[f];
+	in->reports[f] = b;
+	pthread_mutex_unlock(&in->mu);
+	si_blob_release(old);
+}
+
+static void log_error(const char *msg, const struct si_error *err)
+{
+	char buf[1024];
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "error", si_error_format(err, buf, sizeof(buf)));
+	si_log("warn", msg, f);
+}
+
+static void note(const struct si_error *err, void *ctx)
+{
+	(void)ctx;
+	log_error("scan: an API error, the report will say it is incomplete", err);
+}
+
+/* The object the Events are about, as an involvedObject (with its uid when
+ * it can be read); NULL without events or out of memory. */
+static cJSON *involved_object(struct si_inspector *in, struct si_kube *k)
+{
+	const char *ns = in->cfg.events_namespace, *dep = in->cfg.events_deployment;
+	char path[512];
+	cJSON *o = cJSON_CreateObject(), *obj = NULL;
+	struct si_error err = { 0 };
+
+	if (!o)
+		return NULL;
+	if (dep) {
+		cJSON_AddStringToObject(o, "apiVersion", "apps/v1");
+		cJSON_AddStringToObject(o, "kind", "Deployment");
+		cJSON_AddStringToObject(o, "namespace", ns);
+		cJSON_AddStringToObject(o, "name", dep);
+		snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/deployments/%s", ns, dep);
+	} else {
+		cJSON_AddStringToObject(o, "apiVersion", "v1");
+		cJSON_AddStringToObject(o, "kind", "Namespace");
+		cJSON_AddStringToObject(o, "name", ns);
+		snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
+	}
+	/* With its uid, `kubectl describe` shows the Events too. */
+	if (si_kube_get(k, path, &obj, NULL, &err) == SI_OK) {
+		const cJSON *uid = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "uid");
+		if (cJSON_IsString(uid))
+			cJSON_AddStringToObject(o, "uid", uid->valuestring);
+	} else if (err.code != SI_ERR_NOMEM) {
+		log_error("events: cannot read the object they are about; they go without its uid",
+			  &err);
+	}
+	cJSON_Delete(obj);
+	return o;
+}
+
+/* Posts one Event about `involved`. Failures are logged, never fatal. */
+static void post_event(struct si_inspector *in, struct si_kube *k, const cJSON *involved,
+		       const char *type, const char *reason, const char *message)
+{
+	struct timespec now;
+	char when[32], name[300], path[300];
+	struct tm tm;
+	struct si_error err = { 0 };
+	const char *ns = in->cfg.events_namespace;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Named as client-go names them: the object's name and the time. */
+	snprintf(name, sizeof(name), "%s.%llx",
+		 in->cfg.events_deployment ? in->cfg.events_deployment : ns,
+		 (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec);
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/events", ns);
+
+	cJSON *e = cJSON_CreateObject();
+	cJSON *meta = cJSON_AddObjectToObject(e, "metadata");
+	cJSON *src = cJSON_AddObjectToObject(e, "source");
+	cJSON *inv = cJSON_Duplicate(involved, true);
+	bool ok = e && meta && src && inv &&
+		  cJSON_AddStringToObject(e, "apiVersion", "v1") &&
+		  cJSON_AddStringToObject(e, "kind", "Event") &&
+		  cJSON_AddStringToObject(meta, "name", name) &&
+		  cJSON_AddStringToObject(meta, "namespace", ns) &&
+		  cJSON_AddItemToObject(e, "involvedObject", inv) &&
+		  cJSON_AddStringToObject(e, "type", type) &&
+		  cJSON_AddStringToObject(e, "reason", reason) &&
+		  cJSON_AddStringToObject(e, "message", message) &&
+		  cJSON_AddStringToObject(src, "component", COMPONENT) &&
+		  cJSON_AddStringToObject(src, "host", in->host) &&
+		  cJSON_AddStringToObject(e, "firstTimestamp", when) &&
+		  cJSON_AddStringToObject(e, "lastTimestamp", when) &&
+		  cJSON_AddNumberToObject(e, "count", 1) &&
+		  cJSON_AddStringToObject(e, "reportingComponent", COMPONENT) &&
+		  cJSON_AddStringToObject(e, "reportingInstance", in->host);
+	if (inv && !(e && cJSON_GetObjectItemCaseSensitive(e, "involvedObject") == inv))
+		cJSON_Delete(inv);
+	if (!ok)
+		si_error_set(&err, SI_ERR_NOMEM, path, 0, "out of memory");
+	if (!ok || si_kube_create(k, path, e, NULL, &err)) {
+		cJSON *f = cJSON_CreateObject();
+		char buf[1024];
+		cJSON_AddStringToObject(f, "reason", reason);
+		cJSON_AddStringToObject(f, "error", si_error_format(&err, buf, sizeof(buf)));
+		si_log("warn", "events: cannot post an Event", f);
+	}
+	cJSON_Delete(e);
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The scan's failed results by item and severity, for the metrics. */
+static void count_failures(const struct si_audit *a, struct si_scan_figures *f)
+{
+	for (size_t i = 0; i < a->n_entries; i++) {
+		const struct si_evaluation *ev = &a->entries[i].eval;
+		for (size_t r = 0; r < ev->n_results; r++)
+			if (ev->results[r].status == SI_RESULT_FAILED)
+				f->failures[ev->results[r].item->id][ev->results[r].severity]++;
+	}
+}
+
+static void scan_once(struct si_inspector *in)
+{
+	struct timespec t0;
+	struct si_kube k = { 0 };
+	struct si_error err = { 0 };
+	struct si_audit a;
+	struct si_policy_hold *hold;
+	struct si_cluster_stats st = { 0 };
+	struct si_scan_figures *fig = calloc(1, sizeof(*fig));
+	cJSON *involved = NULL;
+	bool events = in->cfg.events_namespace != NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (events) {
+		if (si_kube_connect(in->cfg.scan.kubeconfig, in->cfg.scan.context, &k, &err)) {
+			log_error("events: no API server to post them to", &err);
+			events = false;
+		} else {
+			k.cancel = &in->cancel;
+			involved = involved_object(in, &k);
+			events = involved != NULL;
+		}
+	}
+	if (events)
+		post_event(in, &k, involved, "Normal", "SecurityInspectorConfigAuditStart",
+			   "Start to running config audit");
+	si_log("info", "scan started", NULL);
+
+	const struct si_policy *p = si_policy_slot_acquire(in->slot, &hold);
+	si_audit_init(&a, p, NULL);
+	struct si_cluster_options o = in->cfg.scan;
+	o.cancel = &in->cancel;
+	si_rc rc = si_cluster_scan(&a, &o, note, in, &st);
+	if (atomic_load(&in->cancel)) {
+		si_log("info", "scan cancelled: the server is stopping", NULL);
+		goto out;
+	}
+	if (rc || !fig || si_audit_finish(&a)) {
+		si_log("error", "scan abandoned: out of memory", NULL);
+		goto out;
+	}
+	publish(in, SI_REPORT_JSON, render(&a, SI_REPORT_JSON));
+	publish(in, SI_REPORT_HTML, render(&a, SI_REPORT_HTML));
+
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	fig->finished_at = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
+	fig->duration = since(&t0);
+	fig->complete = a.n_errors == 0;
+	fig->workloads = a.summary.workloads;
+	count_failures(&a, fig);
+	si_metrics_scan(in->metrics, fig);
+
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddBoolToObject(f, "complete", fig->complete);
+	cJSON_AddNumberToObject(f, "workloads", (double)a.summary.workloads);
+	cJSON_AddNumberToObject(f, "failedWorkloads", (double)a.summary.failed_workloads);
+	cJSON_AddNumberToObject(f, "dangerFailed", (double)a.summary.danger_failed);
+	cJSON_AddNumberToObject(f, "warningFailed", (double)a.summary.warning_failed);
+	cJSON_AddNumberToObject(f, "errors", (double)a.n_errors);
+	cJSON_AddNumberToObject(f, "listed", (double)st.listed);
+	cJSON_AddNumberToObject(f, "seconds", fig->duration);
+	si_log("info", "scan finished", f);
+
+	if (events) {
+		post_event(in, &k, involved, "Normal", "SecurityInspectorConfigAuditFinished",
+			   "Finished running once config audit");
+		if (a.summary.danger_failed) {
+			char msg[128];
+			snprintf(msg, sizeof(msg),
+				 "%zu high risks have been found after running config audit",
+				 a.summary.danger_failed);
+			post_event(in, &k, involved, "Warning",
+				   "SecurityInspectorConfigAuditHighRiskFound", msg);
+		}
+	}
+out:
+	si_audit_free(&a);
+	si_policy_slot_release(hold);
+	cJSON_Delete(involved);
+	si_kube_free(&k);
+	free(fig);
+}
+
+static void *run(void *arg)
+{
+	struct si_inspector *in = arg;
+	struct timespec next;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	pthread_mutex_lock(&in->mu);
+	while (!in->stop) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec < next.tv_sec ||
+		    (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec)) {
+			pthread_cond_timedwait(&in->wake, &in->mu, &next);
+			continue;
+		}
+		pthread_mutex_unlock(&in->mu);
+		/* The next scan starts an interval after this one started (or
+		 * at once when this one took longer). */
+		next.tv_sec = now.tv_sec + (time_t)in->cfg.interval;
+		next.tv_nsec = now.tv_nsec;
+		scan_once(in);
+		pthread_mutex_lock(&in->mu);
+	}
+	pthread_mutex_unlock(&in->mu);
+	return NULL;
+}
+
+si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy_slot *slot,
+			 struct si_metrics *metrics, struct si_inspector **out,
+			 struct si_error *err)
+{
+	struct si_inspector *in = calloc(1, sizeof(*in));
+	pthread_condattr_t ca;
+
+	*out = NULL;
+	if (!in)
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	si_rc rc = si_kube_global_init(err);
+	if (rc) {
+		free(in);
+		return rc;
+	}
+	in->cfg = *cfg;
+	in->slot = slot;
+	in->metrics = metrics;
+	if (gethostname(in->host, sizeof(in->host) - 1) != 0)
+		snprintf(in->host, sizeof(in->host), "%s", COMPONENT);
+	pthread_mutex_init(&in->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&in->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&in->thread, NULL, run, in) != 0) {
+		pthread_cond_destroy(&in->wake);
+		pthread_mutex_destroy(&in->mu);
+		free(in);
+		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot start the scan thread");
+	}
+	*out = in;
+	return SI_OK;
+}
+
+void si_inspector_stop(struct si_inspector *in)
+{
+	if (!in)
+		return;
+	atomic_store(&in->cancel, true);
+	pthread_mutex_lock(&in->mu);
+	in->stop = true;
+	pthread_cond_signal(&in->wake);
+	pthread_mutex_unlock(&in->mu);
+	pthread_join(in->thread, NULL);
+	si_blob_release(in->reports[SI_REPORT_JSON]);
+	si_blob_release(in->reports[SI_REPORT_HTML]);
+	pthread_cond_destroy(&in->wake);
+	pthread_mutex_destroy(&in->mu);
+	free(in);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Scheduled inspection: a thread of its own scans the cluster every
+ * interval (one scan at a time, never in the way of admission requests),
+ * keeps the latest JSON and HTML reports for GET /report.json and
+ * GET /report, records the scan's figures in the metrics and posts
+ * Kubernetes Events about it. */
+#ifndef SI_INSPECTOR_H
+#define SI_INSPECTOR_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "metrics.h"
+#include "reload.h"
+#include "security-inspector/error.h"
+#include "security-inspector/kube.h"
+
+struct si_inspector_config {
+	unsigned interval;                /* seconds from the start of a scan to the next */
+	struct si_cluster_options scan;   /* where and what; `cancel` is set by the inspector */
+	/* The object the Events are about: the Deployment `events_deployment`
+	 * in `events_namespace`, or the Namespace `events_namespace` itself
+	 * when `events_deployment` is NULL. No Events when both are NULL. */
+	const char *events_namespace;
+	const char *events_deployment;
+};
+
+/* A rendered report, shared by the requests that serve it. */
+struct si_blob {
+	char *data;
+	size_t len;
+	atomic_long refs;
+};
+
+struct si_inspector;
+
+/* Starts the scan thread; the first scan starts at once. Borrowed arguments
+ * (strings of `cfg` included) must outlive the inspector. */
+si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy_slot *slot,
+			 struct si_metrics *metrics, struct si_inspector **out,
+			 struct si_error *err);
+
+/* Cancels a scan in progress, waits for the thread and frees everything.
+ * Blobs still held stay valid until released. Accepts NULL. */
+void si_inspector_stop(struct si_inspector *in);
+
+enum si_report_format { SI_REPORT_JSON, SI_REPORT_HTML };
+
+/* The latest report, held until si_blob_release(); NULL before the first
+ * scan has finished. */
+struct si_blob *si_inspector_report(struct si_inspector *in, enum si_report_format f);
+void si_blob_release(struct si_blob *b);
+
+#endif

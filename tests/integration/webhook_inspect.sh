@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2317  # some functions only run through wait_until and ok
+# Scheduled inspection without a cluster: the options, /report and
+# /report.json before and without a scan, a scan against an API server that
+# cannot be reached (an incomplete report, its metrics), one that never
+# answers (admission unaffected, SIGTERM cancels the scan). The scans of a
+# real cluster, with Events, are in tests/cluster.
+
+. "$(dirname "$0")/lib.sh"
+tap_setup "$@"
+
+make_certs "$SCRATCH/certs" || { echo "Bail out! certs failed: $(cat "$SCRATCH/.certs.err")"; exit 1; }
+CA="$SCRATCH/certs/ca.crt"
+TLS=(--tls-cert "$SCRATCH/certs/tls.crt" --tls-key "$SCRATCH/certs/tls.key")
+review "$SCRATCH/root.json" pod-clean --del spec.securityContext --uid root
+
+# kubeconfig FILE PORT : a kubeconfig for http://127.0.0.1:PORT.
+kubeconfig() {
+	cat >"$1" <<KC
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:$2"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+KC
+}
+
+# --- options ---------------------------------------------------------------------------
+
+for bad in 0s abc 1x 31d -5 1h- s ''; do
+	run_serve 10 "${TLS[@]}" --inspect-interval "$bad"
+	is "$RC" 2 "--inspect-interval '$bad' is refused: exit 2"
+	contains "$ERR" "--inspect-interval: expected a duration" "... saying what is expected"
+done
+run_serve 10 "${TLS[@]}" --kubeconfig "$SCRATCH/none"
+is "$RC" 2 "--kubeconfig without --inspect-interval: exit 2"
+contains "$ERR" "need --inspect-interval" "... saying what it needs"
+
+# --- without scheduled scans -----------------------------------------------------------
+
+start_server plain "${TLS[@]}" || { echo "Bail out! serve did not start"; exit 1; }
+for path in /report /report.json; do
+	get "$path"
+	is "$CODE" 404 "GET $path without --inspect-interval: 404"
+	contains "$(cat "$RESP")" "start serve with --inspect-interval" "... saying how to get one"
+done
+post /report "$SCRATCH/root.json"
+is "$CODE" 405 "POST /report: 405"
+is "$(metric 'security_inspector_scans_total{result="complete"}')" 0 "no scan counted"
+is "$(metric security_inspector_scan_last_timestamp_seconds)" absent "... and no last-scan figures"
+stop_pid "$SERVER_PID"
+
+# --- an API server that cannot be reached ----------------------------------------------
+
+gone=$(free_port)
+kubeconfig "$SCRATCH/gone.kubeconfig" "$gone"
+t0=$(date +%s)
+start_server gone "${TLS[@]}" --inspect-interval 1h --kubeconfig "$SCRATCH/gone.kubeconfig" ||
+	{ echo "Bail out! serve did not start"; exit 1; }
+report_ready() { get /report.json; [ "$CODE" = 200 ]; }
+wait_until 20 report_ready
+is "$CODE" 200 "the first scan ends at once: GET /report.json 200 (${WAITED_MS} ms)"
+is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: application/json" "... as JSON"
+is "$(grep -i '^Cache-Control:' "$HEADERS" | tr -d '\r')" "Cache-Control: no-store" "... never cached"
+py_tap "$RESP" <<'PY'
+r = json.load(open(sys.argv[1]))
+eq(r.get("kind"), "AuditReport", "the report is an AuditReport")
+eq(r["summary"]["workloads"], 0, "... with no workload")
+msgs = " ".join(e["message"] for e in r.get("errors", []))
+ok("cannot reach the API server" in msgs, "... and the error that makes it incomplete", msgs)
+ok("scan stopped, not inspected" in msgs, "... naming what was not inspected", msgs)
+PY
+get /report
+is "$CODE" 200 "GET /report: 200"
+is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: text/html; charset=utf-8" "... as HTML"
+contains "$(head -c 300 "$RESP")" "<!DOCTYPE html>" "... a page"
+is "$(metric 'security_inspector_scans_total{result="incomplete"}')" 1 "one incomplete scan counted"
+is "$(metric security_inspector_scan_complete)" 0 "scan_complete 0"
+last=$(metric security_inspector_scan_last_timestamp_seconds)
+ok "scan_last_timestamp_seconds is the time of the scan ($last)" \
+	python3 -c "import sys, time; sys.exit(not $t0 - 1 <= float('$last') <= time.time() + 1)"
+is "$(metric 'security_inspector_scan_failures{check="runAsPrivileged",category="privilege-control",severity="danger"}')" 0 \
+	"scan_failures per item, category and severity"
+wait_until 5 grep -q '"msg":"scan finished"' "$SERVER_ERR"
+ok "the scan is logged" grep -q '"msg":"scan finished".*"complete":false' "$SERVER_ERR"
+ok "... and so is the Event that could not be posted" grep -q '"msg":"events: ' "$SERVER_ERR"
+post /validate "$SCRATCH/root.json"
+is "$CODE" 200 "admission answers as ever"
+stop_pid "$SERVER_PID"
+
+# --- Events, and a bearer token rotated between scans -----------------------------------
+
+"$PYTHON" "$DATA/../../stub_apiserver.py" "$SCRATCH/stub.port" "$SCRATCH/stub.log" >/dev/null 2>&1 &
+track_pid $!
+wait_until 10 test -s "$SCRATCH/stub.port"
+printf 'token-one\n' >"$SCRATCH/token"
+cat >"$SCRATCH/stub.kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:$(cat "$SCRATCH/stub.port")"}}]
+users: [{name: u, user: {tokenFile: token}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+KC
+start_server stub "${TLS[@]}" --inspect-interval 1s --kubeconfig "$SCRATCH/stub.kubeconfig" ||
+	{ echo "Bail out! serve did not start"; exit 1; }
+saw() { grep -q "\"auth\": \"Bearer $1\"" "$SCRATCH/stub.log" 2>/dev/null; }
+wait_until 10 saw token-one
+ok "the scans present the token of the kubeconfig's tokenFile" saw token-one
+# Rotated in place, as kubelet does with projected tokens.
+printf 'token-two\n' >"$SCRATCH/token.new" && mv -f "$SCRATCH/token.new" "$SCRATCH/token"
+wait_until 10 saw token-two
+ok "after the file changes, the next scan presents the new token (${WAITED_MS} ms)" saw token-two
+py_tap "$SCRATCH/stub.log" <<'PY'
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+first_two = next(i for i, r in enumerate(reqs) if r["auth"] == "Bearer token-two")
+eq([r["auth"] for r in reqs[first_two:] if r["auth"] != "Bearer token-two"], [],
+   "... and the old one never again")
+events = [r["body"] for r in reqs if r["method"] == "POST"]
+ok(all(r["path"] == "/api/v1/namespaces/default/events" for r in reqs if r["method"] == "POST"),
+   "outside a cluster the Events go to the namespace default")
+reasons = [e["reason"] for e in events]
+ok(reasons[:3] == ["SecurityInspectorConfigAuditStart", "SecurityInspectorConfigAuditFinished",
+                   "SecurityInspectorConfigAuditHighRiskFound"], "Start, Finished, HighRiskFound, in order", reasons[:3])
+e = {x["reason"]: x for x in events}
+eq(e["SecurityInspectorConfigAuditStart"]["message"], "Start to running config audit", "Start: its message")
+eq(e["SecurityInspectorConfigAuditFinished"]["message"], "Finished running once config audit", "Finished: its message")
+eq([e["SecurityInspectorConfigAuditStart"]["type"], e["SecurityInspectorConfigAuditHighRiskFound"]["type"]],
+   ["Normal", "Warning"], "Start is Normal, HighRiskFound a Warning")
+hr = e["SecurityInspectorConfigAuditHighRiskFound"]["message"]
+ok(hr.endswith(" high risks have been found after running config audit") and int(hr.split()[0]) >= 1,
+   "HighRiskFound: 'N high risks have been found after running config audit'", hr)
+inv = e["SecurityInspectorConfigAuditStart"]["involvedObject"]
+eq([inv.get("kind"), inv.get("name"), inv.get("apiVersion")], ["Namespace", "default", "v1"],
+   "... about the Namespace default (no uid: the stub does not know it)")
+ok(all(x["source"]["component"] == "security-inspector" and x["count"] == 1 and x["firstTimestamp"]
+       for x in events), "each Event has its source, count and time")
+eq(len({x["metadata"]["name"] for x in events}), len(events), "each Event has a name of its own")
+PY
+get /report.json
+high=$(jv 'sum(1 for w in doc["workloads"] for x in w["results"] if x["status"] == "failed" and x["severity"] == "danger")')
+ok "HighRiskFound counts the report's failed danger results ($high)" \
+	grep -q "\"message\": \"$high high risks have been found" "$SCRATCH/stub.log"
+stop_pid "$SERVER_PID"
+
+# --- an API server that never answers --------------------------------------------------
+
+cat >"$SCRATCH/mute.py" <<'PY'
+import socket, sys, threading, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)      # read nothing, answer nothing
+PY
+"$PYTHON" "$SCRATCH/mute.py" "$SCRATCH/mute.port" >/dev/null 2>&1 &
+track_pid $!
+wait_until 10 test -s "$SCRATCH/mute.port"
+kubeconfig "$SCRATCH/mute.kubeconfig" "$(cat "$SCRATCH/mute.port")"
+start_server mute "${TLS[@]}" --inspect-interval 1h --kubeconfig "$SCRATCH/mute.kubeconfig" \
+	--no-events || { echo "Bail out! serve did not start"; exit 1; }
+wait_until 5 grep -q '"msg":"scan started"' "$SERVER_ERR"
+ok "a scan is running" grep -q '"msg":"scan started"' "$SERVER_ERR"
+get /report.json
+is "$CODE" 503 "before the first scan ends: GET /report.json 503"
+ok "... with Retry-After" grep -qi '^Retry-After: 5' "$HEADERS"
+contains "$(cat "$RESP")" "has not finished yet" "... saying why"
+slow=0
+for i in $(seq 20); do
+	t=$(curl -s -o /dev/null -w '%{time_total}' --cacert "$CA" -H 'Content-Type: application/json' \
+		--data-binary "@$SCRATCH/root.json" "https://127.0.0.1:$PORT/validate")
+	python3 -c "import sys; sys.exit(not float('$t') < 0.5)" || slow=$((slow + 1))
+done
+is "$slow" 0 "20 reviews during the hanging scan, each answered within 0.5 s"
+PID=$SERVER_PID
+kill -TERM "$PID"
+t0=$(date +%s%N)
+wait_exit "$PID" 10
+ms=$((($(date +%s%N) - t0) / 1000000))
+is "$EXIT_RC" 0 "SIGTERM during the scan: exit 0"
+ok "... within 3 s: the scan is cancelled, not waited for (${ms} ms)" test "$ms" -lt 3000
+ok "... and says so" grep -q '"msg":"scan cancelled' "$SERVER_ERR"
+
+tap_finish

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# A loopback HTTP server that answers like a kube-apiserver, for what the
+# real one cannot be made to do on demand. Two scenarios:
+#   scan (default)  every list is empty but the Deployments (one privileged
+#                   Deployment); single objects are not found; Events are
+#                   created. Each request is logged as a JSON line (method,
+#                   path, Authorization header, POST body) to LOG_FILE.
+#   flaky           the Deployment list's continue token expires once (410
+#                   Gone), then the StatefulSet list breaks off in the middle
+#                   of its body (the server went away mid-scan).
+#   stub_apiserver.py PORT_FILE [LOG_FILE] [--flaky]
+#                   (writes the port it listens on, then serves)
+import http.server, json, os, sys
+
+FLAKY = "--flaky" in sys.argv
+args = [a for a in sys.argv[1:] if a != "--flaky"]
+PORT_FILE, LOG_FILE = args[0], (args[1] if len(args) > 1 else None)
+LISTS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs",
+         "replicationcontrollers", "pods", "rolebindings", "clusterrolebindings")
+expired = False
+
+
+def deployment(name, namespace, privileged=False):
+    container = {"name": "app", "image": "nginx:1.25"}
+    if privileged:
+        container["securityContext"] = {"privileged": True}
+    return {"metadata": {"name": name, "namespace": namespace},
+            "spec": {"selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [container]}}}}
+
+
+def deployments(names, cont=None):
+    return {"kind": "DeploymentList", "apiVersion": "apps/v1",
+            "metadata": {"continue": cont} if cont else {},
+            "items": [deployment(n, "flaky") for n in names]}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def send(self, code, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log(self, body=None):
+        if LOG_FILE:
+            with open(LOG_FILE, "a") as f:
+                f.write(json.dumps({"method": self.command, "path": self.path,
+                                    "auth": self.headers.get("Authorization"),
+                                    "body": body}) + "\n")
+
+    def not_found(self):
+        self.send(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                        "message": "not served here", "reason": "NotFound", "code": 404})
+
+    def flaky(self, path, query):
+        global expired
+        if path == "/apis/apps/v1/deployments":
+            if "continue=page2" in query and not expired:
+                expired = True
+                return self.send(410, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                       "message": "The provided continue parameter is too old",
+                                       "reason": "Expired", "code": 410})
+            if "continue=page2" in query:
+                return self.send(200, deployments(["d3", "d4"]))
+            return self.send(200, deployments(["d1", "d2"], "page2"))
+        if path == "/apis/apps/v1/statefulsets":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b'{"kind":"StatefulSetList","items":[')
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.not_found()
+
+    def do_GET(self):
+        self.log()
+        path, _, query = self.path.partition("?")
+        if FLAKY:
+            return self.flaky(path, query)
+        resource = path.rstrip("/").split("/")[-1]
+        if resource not in LISTS:
+            return self.not_found()
+        if resource == "deployments":
+            return self.send(200, {"kind": "DeploymentList", "apiVersion": "apps/v1", "metadata": {},
+                                   "items": [deployment("priv", "stub", privileged=True)]})
+        self.send(200, {"kind": "List", "apiVersion": "v1", "metadata": {}, "items": []})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        self.log(body)
+        if FLAKY:
+            return self.not_found()
+        self.send(201, body)
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+with open(PORT_FILE + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(PORT_FILE + ".tmp", PORT_FILE)
+server.serve_forever()
