@@ -50,7 +50,9 @@ static const char serve_usage[] =
 	"                             (default: the pod's own in a cluster, else default)\n"
 	"      --events-deployment N  the Deployment they are about (default in a cluster:\n"
 	"                             security-inspector; outside: none, the Namespace)\n"
-	"      --no-events            post no Events\n";
+	"      --no-events            post no Events\n"
+	"      --report-dir DIR       where the latest reports are written (default: a new\n"
+	"                             folder under TMPDIR or /tmp, removed at exit)\n";
 
 struct serve_options {
 	const char *config, *cert, *key;
@@ -150,6 +152,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "events-namespace", required_argument, NULL, 'N' },
 		{ "events-deployment", required_argument, NULL, 'D' },
 		{ "no-events", no_argument, NULL, 'E' },
+		{ "report-dir", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -176,6 +179,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'N': o->inspect.events_namespace = optarg; continue;
 		case 'D': o->inspect.events_deployment = optarg; continue;
 		case 'E': o->no_events = true; continue;
+		case 'P': o->inspect.report_dir = optarg; continue;
 		case 'S':
 			if (parse_duration(optarg, &o->inspect.interval))
 				continue;
@@ -227,10 +231,10 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		return SI_EXIT_ERROR;
 	}
 	if (!o->inspect.interval && (o->inspect.scan.kubeconfig || o->inspect.scan.context ||
-				     o->inspect.events_namespace ||
+				     o->inspect.events_namespace || o->inspect.report_dir ||
 				     o->inspect.events_deployment || o->no_events)) {
-		si_cli_error("--kubeconfig, --context and the --events options need "
-			     "--inspect-interval");
+		si_cli_error("--kubeconfig, --context, --report-dir and the --events options "
+			     "need --inspect-interval");
 		return SI_EXIT_ERROR;
 	}
 	if (!o->cert || !o->key) {

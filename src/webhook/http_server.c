@@ -241,28 +241,23 @@ static enum MHD_Result respond_text(struct si_http_server *s, struct MHD_Connect
 		       false);
 }
 
-static void release_blob(void *blob)
-{
-	si_blob_release(blob);
-}
-
 /* GET /report (HTML) and /report.json: the latest scheduled scan's report,
- * shared with the scan thread rather than copied. */
+ * read from its file as it is sent. */
 static enum MHD_Result serve_report(struct si_http_server *s, struct MHD_Connection *c,
 				    enum si_report_format f)
 {
 	if (!s->cfg.inspector)
 		return respond_error(s, c, MHD_HTTP_NOT_FOUND,
 				     "no scheduled scan: start serve with --inspect-interval");
-	struct si_blob *b = si_inspector_report(s->cfg.inspector, f);
-	if (!b)
+	size_t size = 0;
+	int fd = si_inspector_report(s->cfg.inspector, f, &size);
+	if (fd < 0)
 		return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					  "the first scan of the cluster has not finished yet",
 					  "Retry-After", "5");
-	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
-		b->len, b->data, release_blob, b);
+	struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)size, fd);
 	if (!r) {
-		si_blob_release(b);
+		close(fd);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,

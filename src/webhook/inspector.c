@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // Scheduled scans of the cluster in a thread of their own: the latest
 // reports, the scan metrics and the Events about each scan.
+#include <errno.h>
+#include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,9 +23,16 @@
 #include "security-inspector/report.h"
 
 #define COMPONENT "security-inspector"
+#define SCAN_NICE 10
+
+static const char *const report_names[] = { "report.json", "report.html" };
+
+static void log_error(const char *msg, const struct si_error *err);
 
 struct si_inspector {
 	struct si_inspector_config cfg;
+	char dir[4096];               /* where the reports are */
+	bool own_dir;                 /* made by us, removed at stop */
 	struct si_policy_slot *slot;
 	struct si_metrics *metrics;
 	pthread_t thread;
@@ -25,64 +40,63 @@ struct si_inspector {
 	pthread_cond_t wake;          /* signalled by si_inspector_stop() */
 	bool stop;                    /* under mu */
 	atomic_bool cancel;           /* read by the API client during a scan */
-	struct si_blob *reports[2];   /* under mu, by enum si_report_format */
+	bool ready[2];                /* under mu: a report of that format exists */
 	char host[256];
 };
 
-void si_blob_release(struct si_blob *b)
+static void report_path(const struct si_inspector *in, enum si_report_format f,
+			const char *suffix, char *buf, size_t size)
 {
-	if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
-		free(b->data);
-		free(b);
-	}
+	snprintf(buf, size, "%s/%s%s", in->dir, report_names[f], suffix);
 }
 
-struct si_blob *si_inspector_report(struct si_inspector *in, enum si_report_format f)
+int si_inspector_report(struct si_inspector *in, enum si_report_format f, size_t *size)
 {
+	char path[4200];
+	struct stat st;
+
 	pthread_mutex_lock(&in->mu);
-	struct si_blob *b = in->reports[f];
-	if (b)
-		atomic_fetch_add(&b->refs, 1);
+	bool ready = in->ready[f];
 	pthread_mutex_unlock(&in->mu);
-	return b;
+	if (!ready)
+		return -1;
+	report_path(in, f, "", path, sizeof(path));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		*size = (size_t)st.st_size;
+	return fd;
 }
 
-/* One report of `a` rendered into memory; NULL (logged) on failure. */
-static struct si_blob *render(const struct si_audit *a, enum si_report_format f)
+/* Writes one report of `a` next to the current one, then puts it in its
+ * place: a request reading the old file goes on reading it whole. */
+static void render(struct si_inspector *in, const struct si_audit *a, enum si_report_format f)
 {
 	struct si_report_options ro = { 0 };
 	struct si_error err = { 0 };
-	struct si_blob *b = calloc(1, sizeof(*b));
-	FILE *out = b ? open_memstream(&b->data, &b->len) : NULL;
-	si_rc rc = SI_ERR_NOMEM;
+	char tmp[4200], path[4200];
 
-	if (out) {
-		rc = f == SI_REPORT_JSON ? si_report_json(a, &ro, out, &err)
-					 : si_report_html(a, &ro, out, &err);
-		if (fclose(out) != 0 && !rc)
-			rc = SI_ERR_NOMEM;
-	}
-	if (!rc) {
-		atomic_store(&b->refs, 1);
-		return b;
-	}
-	if (b)
-		free(b->data);
-	free(b);
-	si_log("error", "cannot render the scan's report: out of memory", NULL);
-	return NULL;
-}
-
-/* Puts `b` (taken; NULL keeps the old one) in place of the latest report. */
-static void publish(struct si_inspector *in, enum si_report_format f, struct si_blob *b)
-{
-	if (!b)
+	report_path(in, f, ".new", tmp, sizeof(tmp));
+	report_path(in, f, "", path, sizeof(path));
+	FILE *out = fopen(tmp, "w");
+	si_rc rc = out ? (f == SI_REPORT_JSON ? si_report_json(a, &ro, out, &err)
+					  : si_report_html(a, &ro, out, &err))
+		       : si_error_set(&err, SI_ERR_IO, tmp, 0, "cannot write: %s", strerror(errno));
+	if (out && fclose(out) != 0 && !rc)
+		rc = si_error_set(&err, SI_ERR_IO, tmp, 0, "cannot write: %s", strerror(errno));
+	if (!rc && rename(tmp, path) != 0)
+		rc = si_error_set(&err, SI_ERR_IO, path, 0, "cannot write: %s", strerror(errno));
+	if (rc) {
+		unlink(tmp);
+		log_error("cannot write the scan's report; the previous one stays", &err);
 		return;
+	}
 	pthread_mutex_lock(&in->mu);
-	struct si_blob *old = in->reports[f];
-	in->reports[f] = b;
+	in->ready[f] = true;
 	pthread_mutex_unlock(&in->mu);
-	si_blob_release(old);
 }
 
 static void log_error(const char *msg, const struct si_error *err)
@@ -248,8 +262,8 @@ static void scan_once(struct si_inspector *in)
 		si_log("error", "scan abandoned: out of memory", NULL);
 		goto out;
 	}
-	publish(in, SI_REPORT_JSON, render(&a, SI_REPORT_JSON));
-	publish(in, SI_REPORT_HTML, render(&a, SI_REPORT_HTML));
+	render(in, &a, SI_REPORT_JSON);
+	render(in, &a, SI_REPORT_HTML);
 
 	struct timespec wall;
 	clock_gettime(CLOCK_REALTIME, &wall);
@@ -296,6 +310,9 @@ static void *run(void *arg)
 	struct si_inspector *in = arg;
 	struct timespec next;
 
+	/* When CPU is short, admission requests go first. */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), SCAN_NICE);
+
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	pthread_mutex_lock(&in->mu);
 	while (!in->stop) {
@@ -312,6 +329,10 @@ static void *run(void *arg)
 		next.tv_sec = now.tv_sec + (time_t)in->cfg.interval;
 		next.tv_nsec = now.tv_nsec;
 		scan_once(in);
+#ifdef __GLIBC__
+		/* The scan's memory goes back to the system until the next. */
+		malloc_trim(0);
+#endif
 		pthread_mutex_lock(&in->mu);
 	}
 	pthread_mutex_unlock(&in->mu);
@@ -334,6 +355,21 @@ si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy
 		return rc;
 	}
 	in->cfg = *cfg;
+	if (cfg->report_dir) {
+		snprintf(in->dir, sizeof(in->dir), "%s", cfg->report_dir);
+	} else {
+		const char *t = getenv("TMPDIR");
+		snprintf(in->dir, sizeof(in->dir), "%s/security-inspector-XXXXXX",
+			 t && t[0] ? t : "/tmp");
+		if (!mkdtemp(in->dir)) {
+			rc = si_error_set(err, SI_ERR_IO, in->dir, 0,
+					  "cannot make a folder for the reports: %s "
+					  "(set TMPDIR or --report-dir)", strerror(errno));
+			free(in);
+			return rc;
+		}
+		in->own_dir = true;
+	}
 	in->slot = slot;
 	in->metrics = metrics;
 	if (gethostname(in->host, sizeof(in->host) - 1) != 0)
@@ -363,8 +399,16 @@ void si_inspector_stop(struct si_inspector *in)
 	pthread_cond_signal(&in->wake);
 	pthread_mutex_unlock(&in->mu);
 	pthread_join(in->thread, NULL);
-	si_blob_release(in->reports[SI_REPORT_JSON]);
-	si_blob_release(in->reports[SI_REPORT_HTML]);
+	if (in->own_dir) {
+		char path[4200];
+		for (int f = SI_REPORT_JSON; f <= SI_REPORT_HTML; f++) {
+			report_path(in, (enum si_report_format)f, "", path, sizeof(path));
+			unlink(path);
+			report_path(in, (enum si_report_format)f, ".new", path, sizeof(path));
+			unlink(path);
+		}
+		rmdir(in->dir);
+	}
 	pthread_cond_destroy(&in->wake);
 	pthread_mutex_destroy(&in->mu);
 	free(in);

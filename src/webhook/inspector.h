@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Scheduled inspection: a thread of its own scans the cluster every
- * interval (one scan at a time, never in the way of admission requests),
- * keeps the latest JSON and HTML reports for GET /report.json and
- * GET /report, records the scan's figures in the metrics and posts
- * Kubernetes Events about it. */
+/* Scheduled inspection: a thread of its own (at a lower CPU priority) scans
+ * the cluster every interval, one scan at a time, never in the way of
+ * admission requests; writes the latest JSON and HTML reports to files for
+ * GET /report.json and GET /report, records the scan's figures in the
+ * metrics and posts Kubernetes Events about it. */
 #ifndef SI_INSPECTOR_H
 #define SI_INSPECTOR_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 
 #include "metrics.h"
@@ -23,13 +22,9 @@ struct si_inspector_config {
 	 * when `events_deployment` is NULL. No Events when both are NULL. */
 	const char *events_namespace;
 	const char *events_deployment;
-};
-
-/* A rendered report, shared by the requests that serve it. */
-struct si_blob {
-	char *data;
-	size_t len;
-	atomic_long refs;
+	/* Where the reports are written (replaced by rename); NULL: a folder
+	 * of its own under TMPDIR (or /tmp), removed at stop. */
+	const char *report_dir;
 };
 
 struct si_inspector;
@@ -41,14 +36,14 @@ si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy
 			 struct si_error *err);
 
 /* Cancels a scan in progress, waits for the thread and frees everything.
- * Blobs still held stay valid until released. Accepts NULL. */
+ * Accepts NULL. */
 void si_inspector_stop(struct si_inspector *in);
 
 enum si_report_format { SI_REPORT_JSON, SI_REPORT_HTML };
 
-/* The latest report, held until si_blob_release(); NULL before the first
- * scan has finished. */
-struct si_blob *si_inspector_report(struct si_inspector *in, enum si_report_format f);
-void si_blob_release(struct si_blob *b);
+/* The latest report: an open file (the caller closes it; a newer report
+ * replaces the file by rename, so it stays whole) and its size. -1 before
+ * the first scan has finished, or when the file cannot be opened. */
+int si_inspector_report(struct si_inspector *in, enum si_report_format f, size_t *size);
 
 #endif

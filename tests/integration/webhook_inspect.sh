@@ -56,7 +56,9 @@ stop_pid "$SERVER_PID"
 gone=$(free_port)
 kubeconfig "$SCRATCH/gone.kubeconfig" "$gone"
 t0=$(date +%s)
-start_server gone "${TLS[@]}" --inspect-interval 1h --kubeconfig "$SCRATCH/gone.kubeconfig" ||
+mkdir -p "$SCRATCH/reports"
+start_server gone "${TLS[@]}" --inspect-interval 1h --kubeconfig "$SCRATCH/gone.kubeconfig" \
+	--report-dir "$SCRATCH/reports" ||
 	{ echo "Bail out! serve did not start"; exit 1; }
 report_ready() { get /report.json; [ "$CODE" = 200 ]; }
 wait_until 20 report_ready
@@ -71,8 +73,11 @@ msgs = " ".join(e["message"] for e in r.get("errors", []))
 ok("cannot reach the API server" in msgs, "... and the error that makes it incomplete", msgs)
 ok("scan stopped, not inspected" in msgs, "... naming what was not inspected", msgs)
 PY
+ok "the report is the file in --report-dir" cmp -s "$RESP" "$SCRATCH/reports/report.json"
 get /report
 is "$CODE" 200 "GET /report: 200"
+ok "... that file too" cmp -s "$RESP" "$SCRATCH/reports/report.html"
+is "$(ls "$SCRATCH/reports" | tr '\n' ' ')" "report.html report.json " "... and nothing else is left there"
 is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: text/html; charset=utf-8" "... as HTML"
 contains "$(head -c 300 "$RESP")" "<!DOCTYPE html>" "... a page"
 is "$(metric 'security_inspector_scans_total{result="incomplete"}')" 1 "one incomplete scan counted"
@@ -164,8 +169,11 @@ PY
 track_pid $!
 wait_until 10 test -s "$SCRATCH/mute.port"
 kubeconfig "$SCRATCH/mute.kubeconfig" "$(cat "$SCRATCH/mute.port")"
-start_server mute "${TLS[@]}" --inspect-interval 1h --kubeconfig "$SCRATCH/mute.kubeconfig" \
-	--no-events || { echo "Bail out! serve did not start"; exit 1; }
+mkdir -p "$SCRATCH/tmp"
+TMPDIR="$SCRATCH/tmp" start_server mute "${TLS[@]}" --inspect-interval 1h \
+	--kubeconfig "$SCRATCH/mute.kubeconfig" --no-events || { echo "Bail out! serve did not start"; exit 1; }
+is "$(ls "$SCRATCH/tmp" | sed 's/-[A-Za-z0-9]*$//')" "security-inspector" \
+	"without --report-dir, the reports go to a folder of their own under TMPDIR"
 wait_until 5 grep -q '"msg":"scan started"' "$SERVER_ERR"
 ok "a scan is running" grep -q '"msg":"scan started"' "$SERVER_ERR"
 get /report.json
@@ -187,5 +195,6 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 is "$EXIT_RC" 0 "SIGTERM during the scan: exit 0"
 ok "... within 3 s: the scan is cancelled, not waited for (${ms} ms)" test "$ms" -lt 3000
 ok "... and says so" grep -q '"msg":"scan cancelled' "$SERVER_ERR"
+is "$(ls -A "$SCRATCH/tmp")" "" "... and removes the folder of its reports"
 
 tap_finish
