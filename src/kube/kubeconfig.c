@@ -321,8 +321,10 @@ si_rc si_kube_in_cluster(const char *sa_dir, struct si_kube *k, struct si_error 
 		return si_error_set(err, SI_ERR_INVALID, "in-cluster", 0,
 				    "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not "
 				    "set: not running in a pod (give --kubeconfig)");
+	char *end;
+	unsigned long port_number = strtoul(port, &end, 10);
 	if (strlen(host) > 253 || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
-	    atoi(port) < 1 || atoi(port) > 65535)
+	    *end || port_number < 1 || port_number > 65535)
 		return si_error_set(err, SI_ERR_INVALID, "in-cluster", 0,
 				    "KUBERNETES_SERVICE_HOST or _PORT is malformed");
 	size_t n = strlen(host) + strlen(port) + 16;
