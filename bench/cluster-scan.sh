@@ -21,16 +21,11 @@ ns=si-bench-$(date +%s)
 tmp=$(mktemp -d)
 pid=
 mkdir -p "$out"
+. tests/kube.sh   # delete_namespaces
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
 	wait 2>/dev/null || true
-	kubectl delete deploy --all -n "$ns" --wait=false >/dev/null 2>&1 || true
-	kubectl delete ns "$ns" --wait=false >/dev/null 2>&1 || true
-	# A bare kube-apiserver has no namespace controller to finish the deletion.
-	sleep 2
-	kubectl get ns "$ns" -o json 2>/dev/null |
-		python3 -c 'import json,sys; d=json.load(sys.stdin); d["spec"]["finalizers"]=[]; print(json.dumps(d))' |
-		kubectl replace --raw "/api/v1/namespaces/$ns/finalize" -f - >/dev/null 2>&1 || true
+	delete_namespaces "$ns" || true   # (errexit is off inside it then)
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -229,7 +229,7 @@ static void scan_once(struct si_inspector *in)
 	struct si_audit a;
 	struct si_policy_hold *hold;
 	struct si_cluster_stats st = { 0 };
-	struct si_scan_figures *fig = calloc(1, sizeof(*fig));
+	struct si_scan_figures fig = { 0 };
 	cJSON *involved = NULL;
 	bool events = in->cfg.events_namespace != NULL;
 
@@ -258,7 +258,7 @@ static void scan_once(struct si_inspector *in)
 		si_log("info", "scan cancelled: the server is stopping", NULL);
 		goto out;
 	}
-	if (rc || !fig || si_audit_finish(&a)) {
+	if (rc || si_audit_finish(&a)) {
 		si_log("error", "scan abandoned: out of memory", NULL);
 		goto out;
 	}
@@ -267,22 +267,22 @@ static void scan_once(struct si_inspector *in)
 
 	struct timespec wall;
 	clock_gettime(CLOCK_REALTIME, &wall);
-	fig->finished_at = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
-	fig->duration = since(&t0);
-	fig->complete = a.n_errors == 0;
-	fig->workloads = a.summary.workloads;
-	count_failures(&a, fig);
-	si_metrics_scan(in->metrics, fig);
+	fig.finished_at = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
+	fig.duration = since(&t0);
+	fig.complete = a.n_errors == 0;
+	fig.workloads = a.summary.workloads;
+	count_failures(&a, &fig);
+	si_metrics_scan(in->metrics, &fig);
 
 	cJSON *f = cJSON_CreateObject();
-	cJSON_AddBoolToObject(f, "complete", fig->complete);
+	cJSON_AddBoolToObject(f, "complete", fig.complete);
 	cJSON_AddNumberToObject(f, "workloads", (double)a.summary.workloads);
 	cJSON_AddNumberToObject(f, "failedWorkloads", (double)a.summary.failed_workloads);
 	cJSON_AddNumberToObject(f, "dangerFailed", (double)a.summary.danger_failed);
 	cJSON_AddNumberToObject(f, "warningFailed", (double)a.summary.warning_failed);
 	cJSON_AddNumberToObject(f, "errors", (double)a.n_errors);
 	cJSON_AddNumberToObject(f, "listed", (double)st.listed);
-	cJSON_AddNumberToObject(f, "seconds", fig->duration);
+	cJSON_AddNumberToObject(f, "seconds", fig.duration);
 	si_log("info", "scan finished", f);
 
 	if (events) {
@@ -302,7 +302,6 @@ out:
 	si_policy_slot_release(hold);
 	cJSON_Delete(involved);
 	si_kube_free(&k);
-	free(fig);
 }
 
 static void *run(void *arg)

@@ -27,29 +27,14 @@ namespaces=("$prefix-a" "$prefix-b" "$prefix-c")
 crbs=()
 work=$(mktemp -d)
 stub= server= clusterrole=
-# Without a namespace controller (a bare kube-apiserver) nothing would finish
-# a namespace's deletion: its objects are deleted first, then the finalizer
-# is dropped by hand.
+. "$here/../kube.sh"   # delete_namespaces
 cleanup() {
 	local ns
 	[ -n "$stub" ] && kill "$stub" 2>/dev/null && wait "$stub" 2>/dev/null
 	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
 	[ ${#crbs[@]} -gt 0 ] && kubectl delete clusterrolebinding "${crbs[@]}" --ignore-not-found >/dev/null 2>&1
 	[ -n "$clusterrole" ] && kubectl delete clusterrole "$clusterrole" --ignore-not-found >/dev/null 2>&1
-	for ns in "${namespaces[@]}"; do
-		kubectl delete deploy,rs,sts,ds,jobs,cronjobs.v1beta1.batch,rc,pods,rolebindings,roles \
-			--all -n "$ns" --wait=false >/dev/null 2>&1
-		kubectl delete ns "$ns" --wait=false >/dev/null 2>&1
-	done
-	for _ in $(seq 25); do
-		kubectl get ns "${namespaces[@]}" 2>/dev/null | grep -q . || break
-		sleep 0.2
-	done
-	for ns in "${namespaces[@]}"; do
-		kubectl get ns "$ns" -o json 2>/dev/null |
-			python3 -c 'import json,sys; d=json.load(sys.stdin); d["spec"]["finalizers"]=[]; print(json.dumps(d))' |
-			kubectl replace --raw "/api/v1/namespaces/$ns/finalize" -f - >/dev/null 2>&1
-	done
+	delete_namespaces "${namespaces[@]}"
 	rm -rf "$work"
 }
 trap cleanup EXIT

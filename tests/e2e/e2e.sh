@@ -24,26 +24,7 @@ run=$(date +%s)-$$
 work=$(mktemp -d)
 pid=
 vwc=si-e2e-$run
-# Deletes the namespaces this run made, with what they hold. Without a
-# namespace controller (a bare kube-apiserver, as in the project's test bed)
-# nothing would finish the deletion: after 5 s the finalizer is dropped by hand.
-delete_namespaces() {
-	local ns
-	for ns in "$@"; do
-		kubectl delete deploy,rs,sts,ds,jobs,cronjobs,pods,rolebindings,secrets,configmaps,services,serviceaccounts \
-			--all -n "$ns" --wait=false >/dev/null 2>&1
-		kubectl delete ns "$ns" --wait=false >/dev/null 2>&1
-	done
-	for _ in $(seq 25); do
-		kubectl get ns "$@" 2>/dev/null | grep -q . || return 0
-		sleep 0.2
-	done
-	for ns in "$@"; do
-		kubectl get ns "$ns" -o json 2>/dev/null |
-			python3 -c 'import json,sys; d=json.load(sys.stdin); d["spec"]["finalizers"]=[]; print(json.dumps(d))' |
-			kubectl replace --raw "/api/v1/namespaces/$ns/finalize" -f - >/dev/null 2>&1
-	done
-}
+. "$here/../kube.sh"   # delete_namespaces
 cleanup() {
 	kubectl delete validatingwebhookconfiguration "$vwc" --ignore-not-found >/dev/null 2>&1
 	[ ${#namespaces[@]} -gt 0 ] && delete_namespaces "${namespaces[@]}"

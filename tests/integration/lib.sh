@@ -128,6 +128,19 @@ make_certs() {
 		>"$SCRATCH/.certs.out" 2>"$SCRATCH/.certs.err"
 }
 
+# two_certs : two CAs with their serving certificates, in $SCRATCH/a and
+# $SCRATCH/b (for certificate swaps); sets CA to the first CA and writes
+# both CAs to $SCRATCH/both-ca.crt. Bails out when certs fails.
+two_certs() {
+	local c
+	for c in a b; do
+		make_certs "$SCRATCH/$c" ||
+			{ echo "Bail out! certs failed: $(cat "$SCRATCH/.certs.err")"; exit 1; }
+	done
+	CA="$SCRATCH/a/ca.crt"
+	cat "$SCRATCH/a/ca.crt" "$SCRATCH/b/ca.crt" >"$SCRATCH/both-ca.crt"
+}
+
 # free_port : prints a loopback TCP port that was free a moment ago.
 free_port() {
 	python3 -c '

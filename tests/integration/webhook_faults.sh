@@ -14,11 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 tap_setup "$@"
 
-for c in a b; do
-	make_certs "$SCRATCH/$c" || { echo "Bail out! certs failed: $(cat "$SCRATCH/.certs.err")"; exit 1; }
-done
-CA="$SCRATCH/a/ca.crt"
-cat "$SCRATCH/a/ca.crt" "$SCRATCH/b/ca.crt" >"$SCRATCH/both-ca.crt"
+two_certs
 TLS=(--tls-cert "$SCRATCH/a/tls.crt" --tls-key "$SCRATCH/a/tls.key")
 # A pod running as root: denied in enforce, allowed with warnings in warn.
 review "$SCRATCH/root.json" pod-clean --del spec.securityContext --uid root

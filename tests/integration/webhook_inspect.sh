@@ -14,13 +14,15 @@ CA="$SCRATCH/certs/ca.crt"
 TLS=(--tls-cert "$SCRATCH/certs/tls.crt" --tls-key "$SCRATCH/certs/tls.key")
 review "$SCRATCH/root.json" pod-clean --del spec.securityContext --uid root
 
-# kubeconfig FILE PORT : a kubeconfig for http://127.0.0.1:PORT.
+# kubeconfig FILE PORT [USER] : a kubeconfig for http://127.0.0.1:PORT with
+# the credentials USER (YAML flow mapping; default a bearer token).
 kubeconfig() {
+	local user=${3:-'{token: t}'}
 	cat >"$1" <<KC
 apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "http://127.0.0.1:$2"}}]
-users: [{name: u, user: {token: t}}]
+users: [{name: u, user: $user}]
 contexts: [{name: c, context: {cluster: c, user: u}}]
 current-context: c
 KC
@@ -100,14 +102,7 @@ stop_pid "$SERVER_PID"
 track_pid $!
 wait_until 10 test -s "$SCRATCH/stub.port"
 printf 'token-one\n' >"$SCRATCH/token"
-cat >"$SCRATCH/stub.kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:$(cat "$SCRATCH/stub.port")"}}]
-users: [{name: u, user: {tokenFile: token}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-KC
+kubeconfig "$SCRATCH/stub.kubeconfig" "$(cat "$SCRATCH/stub.port")" "{tokenFile: token}"
 start_server stub "${TLS[@]}" --inspect-interval 1s --kubeconfig "$SCRATCH/stub.kubeconfig" ||
 	{ echo "Bail out! serve did not start"; exit 1; }
 saw() { grep -q "\"auth\": \"Bearer $1\"" "$SCRATCH/stub.log" 2>/dev/null; }
