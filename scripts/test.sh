@@ -56,6 +56,37 @@ for b in "${builds[@]}"; do
 	meson test -C "$b" --print-errorlogs --no-rebuild "${suites[@]}" || status=1
 done
 
+# The builds users run, compiled as they run them: the Dockerfile's own meson
+# line (read from the Dockerfile, so the two cannot drift apart) and a
+# distribution's (buildtype plain, the flags Debian's packaging passes), each
+# with -Werror so that a warning any of them would show fails here.
+shipped_builds() {
+	local n=0 bad=0 opts
+	opts=$(sed -n 's|^RUN meson setup /build \(.*\) \\$|\1|p' Dockerfile)
+	n=$((n + 1))
+	if [ -z "$opts" ]; then
+		bad=1; echo "not ok $n - Dockerfile build: no 'RUN meson setup /build' line found"
+	elif setup build-docker $opts && ninja -C build-docker >build-docker/build.log 2>&1; then
+		echo "ok $n - Dockerfile build ($opts)"
+	else
+		bad=1; echo "not ok $n - Dockerfile build ($opts): see build-docker/build.log"
+		grep -E 'error|warning' build-docker/build.log | head -n 20 | sed 's/^/# /'
+	fi
+	n=$((n + 1))
+	if CFLAGS="-g -O3 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Wformat -Werror=format-security" \
+	   LDFLAGS="-Wl,-z,relro -Wl,-z,now" setup build-distro -Dbuildtype=plain -Dwerror=true -Dtests=false &&
+	   ninja -C build-distro >build-distro/build.log 2>&1; then
+		echo "ok $n - distribution build (buildtype plain, -O3 -D_FORTIFY_SOURCE=2)"
+	else
+		bad=1; echo "not ok $n - distribution build: see build-distro/build.log"
+		grep -E 'error|warning' build-distro/build.log | head -n 20 | sed 's/^/# /'
+	fi
+	echo "1..$n"
+	return $bad
+}
+echo "=== shipped builds"
+shipped_builds | tee build-shipped.tap || status=1
+
 # A fuzzing smoke run: each libFuzzer target for FUZZ_SECONDS (30) with
 # clang, from its seeds, as a TAP test of its own (build-fuzz/fuzz.tap).
 fuzz_smoke() {
@@ -111,12 +142,13 @@ for b in sys.argv[1:]:
             cases.append("not ok")          # crashed after its last case
         passed += cases.count("ok")
         failed += cases.count("not ok")
-try:
-    fuzz = open("build-fuzz.tap").read()
-    passed += len(re.findall(r"^ok ", fuzz, re.M))
-    failed += len(re.findall(r"^not ok ", fuzz, re.M))
-except OSError:
-    pass
+for tap in ("build-shipped.tap", "build-fuzz.tap"):
+    try:
+        text = open(tap).read()
+    except OSError:
+        continue
+    passed += len(re.findall(r"^ok ", text, re.M))
+    failed += len(re.findall(r"^not ok ", text, re.M))
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 sys.exit(1 if failed else 0)
 PY

@@ -6,6 +6,11 @@
 #                   Deployment); single objects are not found; Events are
 #                   created. Each request is logged as a JSON line (method,
 #                   path, Authorization header, POST body) to LOG_FILE.
+#                   TokenReviews and SubjectAccessReviews are answered: the
+#                   token "reader-token" is the user "reader" (groups
+#                   "readers", "system:authenticated"), who may get every
+#                   non-resource URL under /report; "nobody-token" is the user
+#                   "nobody", who may get nothing; other tokens are invalid.
 #   flaky           the Deployment list's continue token expires once (410
 #                   Gone), then the StatefulSet list breaks off in the middle
 #                   of its body (the server went away mid-scan).
@@ -19,6 +24,11 @@ PORT_FILE, LOG_FILE = args[0], (args[1] if len(args) > 1 else None)
 LISTS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs",
          "replicationcontrollers", "pods", "rolebindings", "clusterrolebindings")
 expired = False
+USERS = {
+    "reader-token": {"username": "reader", "uid": "u-1",
+                     "groups": ["readers", "system:authenticated"], "extra": {"team": ["a"]}},
+    "nobody-token": {"username": "nobody", "uid": "u-2", "groups": ["system:authenticated"]},
+}
 
 
 def deployment(name, namespace, privileged=False):
@@ -94,11 +104,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    "items": [deployment("priv", "stub", privileged=True)]})
         self.send(200, {"kind": "List", "apiVersion": "v1", "metadata": {}, "items": []})
 
+    def review(self, path, body):
+        spec = body.get("spec", {})
+        if path.endswith("/tokenreviews"):
+            user = USERS.get(spec.get("token"))
+            body["status"] = ({"authenticated": True, "user": user} if user else
+                              {"authenticated": False, "error": "invalid bearer token"})
+        else:
+            url = spec.get("nonResourceAttributes", {}).get("path", "")
+            allowed = (spec.get("user") == "reader" and "readers" in spec.get("groups", []) and
+                       spec["nonResourceAttributes"].get("verb") == "get" and
+                       url.startswith("/report"))
+            body["status"] = {"allowed": allowed,
+                              "reason": "RBAC: allowed by ClusterRoleBinding readers" if allowed else ""}
+        self.send(201, body)
+
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         self.log(body)
         if FLAKY:
             return self.not_found()
+        if self.path.endswith("/tokenreviews") or self.path.endswith("/subjectaccessreviews"):
+            return self.review(self.path, body)
         self.send(201, body)
 
     def log_message(self, *args):

@@ -137,8 +137,32 @@ si_rc si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o,
 si_rc si_kube_get(struct si_kube *k, const char *path, cJSON **out, long *status,
 		  struct si_error *err);
 
-/* POSTs `obj` to the collection at `path` (creates it). */
-si_rc si_kube_create(struct si_kube *k, const char *path, const cJSON *obj, long *status,
-		     struct si_error *err);
+/* POSTs `obj` to the collection at `path` (creates it); the object the API
+ * server answers with goes to `*out` when `out` is not NULL (caller frees). */
+si_rc si_kube_create(struct si_kube *k, const char *path, const cJSON *obj, cJSON **out,
+		     long *status, struct si_error *err);
+
+/* What the API server says of a bearer token and a request made with it. */
+enum si_access {
+	SI_ACCESS_ALLOWED,
+	SI_ACCESS_UNAUTHENTICATED,   /* the token is not valid (TokenReview) */
+	SI_ACCESS_FORBIDDEN,         /* valid, but its user lacks the right (SubjectAccessReview) */
+};
+
+struct si_access_review {
+	enum si_access access;
+	char user[256];              /* the token's user, when authenticated */
+	char reason[256];            /* the API server's words, possibly empty */
+};
+
+/* Authenticates `token` with a TokenReview and, when it is valid, asks with a
+ * SubjectAccessReview whether its user (with its groups, uid and extra) may
+ * `verb` the non-resource URL `path` (e.g. "get", "/report"), the way
+ * kube-rbac-proxy and the kubelet check callers. Needs create on
+ * tokenreviews and subjectaccessreviews (the system:auth-delegator
+ * ClusterRole). SI_ERR_IO (or another error) when the API server gives no
+ * verdict: the caller must refuse. */
+si_rc si_kube_review_access(struct si_kube *k, const char *token, const char *verb,
+			    const char *path, struct si_access_review *out, struct si_error *err);
 
 #endif

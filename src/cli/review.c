@@ -62,7 +62,7 @@ int si_cmd_review(int argc, char **argv)
 	struct si_admission_answer a = { 0 };
 	char buf[1024];
 	struct si_limits lim = si_limits_default;
-	lim.max_input_bytes = 8u << 20;
+	lim.max_input_bytes = SI_ADMISSION_MAX_BODY;
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	char *body = malloc(lim.max_input_bytes + 1);
 	size_t len = 0;
@@ -73,7 +73,8 @@ int si_cmd_review(int argc, char **argv)
 	}
 	len = fread(body, 1, lim.max_input_bytes + 1, f);
 	if (len > lim.max_input_bytes) {
-		si_cli_error("%s: over the 8 MiB body limit", path);
+		si_cli_error("%s: over the %u-byte (3.5 MiB) body limit of the webhook", path,
+			     SI_ADMISSION_MAX_BODY);
 		goto out;
 	}
 	if (config ? si_policy_load(config, &policy, &err) : si_policy_default(&policy, &err)) {

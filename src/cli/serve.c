@@ -157,12 +157,12 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ NULL, 0, NULL, 0 },
 	};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned long long v;
+	unsigned long long v = 0;
 	int opt;
 
 	snprintf(host, host_size, "0.0.0.0");
 	o->http = (struct si_http_config){ host, 8443, cores > 0 ? (unsigned)cores : 1,
-					   8u << 20, 30, 10, 1024, NULL };
+					   SI_ADMISSION_MAX_BODY, 30, 10, 1024, NULL, NULL };
 	o->inspect.scan.page_size = 500;
 	o->reload_interval = 2;
 	optind = 1;
@@ -336,6 +336,7 @@ int si_cmd_serve(int argc, char **argv)
 	struct si_http_server *server = NULL;
 	struct si_reloader *reloader = NULL;
 	struct si_inspector *inspector = NULL;
+	struct si_guard *guard = NULL;
 	char events_ns[254];
 	char *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
@@ -374,12 +375,16 @@ int si_cmd_serve(int argc, char **argv)
 
 	si_json_arena_init();
 	if (o.inspect.interval) {
+		/* The reports show the cluster: only to callers the API server
+		 * vouches for. */
 		events_defaults(&o, events_ns, sizeof(events_ns));
-		if (si_inspector_start(&o.inspect, slot, metrics, &inspector, &err)) {
+		if (si_guard_start(o.inspect.scan.kubeconfig, o.inspect.scan.context, &guard, &err) ||
+		    si_inspector_start(&o.inspect, slot, metrics, &inspector, &err)) {
 			si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
 			goto out;
 		}
 		o.http.inspector = inspector;
+		o.http.guard = guard;
 	}
 	if (si_http_server_start(&o.http, cert, cert_len, key, key_len, slot, metrics, &server,
 				 &err)) {
@@ -431,6 +436,7 @@ out:
 	si_reloader_free(reloader);
 	si_http_server_stop(server);
 	si_inspector_stop(inspector);   /* after the server: it serves the reports */
+	si_guard_free(guard);
 	si_metrics_free(metrics);
 	si_policy_slot_free(slot);
 	free(cert);

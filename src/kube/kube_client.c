@@ -460,13 +460,15 @@ si_rc si_kube_get(struct si_kube *k, const char *path, cJSON **out, long *status
 	return one_request(k, "get", path, NULL, out, status, err);
 }
 
-si_rc si_kube_create(struct si_kube *k, const char *path, const cJSON *obj, long *status,
-		     struct si_error *err)
+si_rc si_kube_create(struct si_kube *k, const char *path, const cJSON *obj, cJSON **out,
+		     long *status, struct si_error *err)
 {
 	char *body = cJSON_PrintUnformatted(obj);
+	if (out)
+		*out = NULL;
 	if (!body)
 		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
-	si_rc rc = one_request(k, "create", path, body, NULL, status, err);
+	si_rc rc = one_request(k, "create", path, body, out, status, err);
 	cJSON_free(body);
 	return rc;
 }

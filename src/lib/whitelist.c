@@ -5,11 +5,16 @@
 
 #include "security-inspector/policy.h"
 
-/* The entry names `w` itself or one of its owners. */
+/* The entry names `w` itself or one of its owners. RBAC bindings never
+ * inherit an owner's coverage: nothing controls them as a Deployment
+ * controls its Pods, and a reference to a whitelisted binding is easy to
+ * write. */
 static bool covers(const struct si_whitelist_entry *e, const struct si_workload *w)
 {
 	if (si_strings_match(&e->kinds, w->kind) && si_strings_match(&e->names, w->name))
 		return true;
+	if (w->class == SI_CLASS_BINDING)
+		return false;
 	for (size_t i = 0; i < w->n_owners; i++)
 		if (si_strings_match(&e->kinds, w->owners[i].kind) &&
 		    si_strings_match(&e->names, w->owners[i].name))

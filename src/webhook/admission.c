@@ -199,18 +199,73 @@ static bool add_denial(cJSON *response, const struct si_workload *w,
 	       cJSON_AddStringToObject(status, "message", msg);
 }
 
+static bool has_status(const struct si_evaluation *ev, const struct si_item *item,
+		       enum si_result_status status)
+{
+	for (size_t i = 0; i < ev->n_results; i++)
+		if (ev->results[i].item == item && ev->results[i].status == status)
+			return true;
+	return false;
+}
+
+/* The audit annotations: the failed items, and the whitelisted ones, so
+ * that an exception the policy grants is never silent. */
 static bool add_audit_annotations(cJSON *response, const struct si_evaluation *ev)
 {
-	char ids[SI_ITEM_COUNT * 32] = "";
-	size_t n = 0;
-	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
-		if (failed_severity(ev, &si_items[i]) != SI_SEVERITY_IGNORE)
-			n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%s", n ? "," : "",
-					      si_items[i].name);
-	if (!n)
-		return true;
-	cJSON *ann = cJSON_AddObjectToObject(response, "auditAnnotations");
-	return ann && cJSON_AddStringToObject(ann, "failed-checks", ids);
+	static const struct {
+		const char *key;
+		enum si_result_status status;
+	} lists[] = { { "failed-checks", SI_RESULT_FAILED },
+		      { "whitelisted-checks", SI_RESULT_WHITELISTED } };
+	cJSON *ann = NULL;
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		char ids[SI_ITEM_COUNT * 32] = "";
+		size_t n = 0;
+		for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+			if (has_status(ev, &si_items[i], lists[l].status))
+				n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%s", n ? "," : "",
+						      si_items[i].name);
+		if (!n)
+			continue;
+		if ((!ann && !(ann = cJSON_AddObjectToObject(response, "auditAnnotations"))) ||
+		    !cJSON_AddStringToObject(ann, lists[l].key, ids))
+			return false;
+	}
+	return true;
+}
+
+/* The controllers of kube-controller-manager, as the API server names them
+ * in userInfo (their own service accounts, or the manager's user), and the
+ * kind of owner each one writes into what it creates. */
+static const struct {
+	const char *user;
+	const char *owner_kind;      /* NULL: any */
+} controllers[] = {
+	{ "system:kube-controller-manager", NULL },
+	{ "system:serviceaccount:kube-system:replicaset-controller", "ReplicaSet" },
+	{ "system:serviceaccount:kube-system:deployment-controller", "Deployment" },
+	{ "system:serviceaccount:kube-system:job-controller", "Job" },
+	{ "system:serviceaccount:kube-system:cronjob-controller", "CronJob" },
+	{ "system:serviceaccount:kube-system:statefulset-controller", "StatefulSet" },
+	{ "system:serviceaccount:kube-system:daemon-set-controller", "DaemonSet" },
+	{ "system:serviceaccount:kube-system:replication-controller", "ReplicationController" },
+};
+
+/* Whether the owners `w` names can be believed: ownerReferences are written
+ * by whoever sends the object, so a whitelist entry's owner coverage only
+ * holds when the object comes from the controller that owns such objects
+ * (request.userInfo is the API server's word, not the requester's). Its
+ * source was itself admitted when it was written. */
+static bool owners_trusted(const cJSON *req, const struct si_workload *w)
+{
+	const cJSON *user = member(member(req, "userInfo"), "username");
+	if (!cJSON_IsString(user) || w->n_owners == 0)
+		return false;
+	for (size_t i = 0; i < sizeof(controllers) / sizeof(controllers[0]); i++)
+		if (strcmp(user->valuestring, controllers[i].user) == 0)
+			return !controllers[i].owner_kind ||
+			       strcmp(w->owners[0].kind, controllers[i].owner_kind) == 0;
+	return false;
 }
 
 /* Ensures the object carries the kind and namespace of the request, which
@@ -315,7 +370,12 @@ si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *
 
 	/* What is not inspected is allowed untouched. */
 	bool write = strcmp(out->operation, "CREATE") == 0 || strcmp(out->operation, "UPDATE") == 0;
-	bool subresource = cJSON_IsString(sub) && sub->valuestring[0];
+	/* pods/ephemeralcontainers (kubectl debug) carries the whole Pod: it
+	 * is judged like a pod, as Pod Security Admission does. Other
+	 * subresources (status, scale, ...) change nothing the checks read. */
+	bool subresource = cJSON_IsString(sub) && sub->valuestring[0] &&
+			   !(strcmp(sub->valuestring, "ephemeralcontainers") == 0 &&
+			     strcmp(out->kind, "Pod") == 0);
 	if (!write || subresource || out->mode == SI_MODE_OFF ||
 	    !si_workload_kind_supported(out->kind))
 		goto answer;
@@ -335,6 +395,8 @@ si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *
 		rc = bad_request(out, "request.object: %s", err.message);
 		goto out;
 	}
+	if (!rc && !owners_trusted(req, &w))
+		w.n_owners = 0;   /* no whitelist coverage through them */
 	if (rc || (rc = si_evaluate(&w, policy, 0, &ev, &err)))
 		goto out;
 	if (!out->name[0])

@@ -13,6 +13,11 @@
 
 /* Apiserver limits on what a webhook may return as warnings. */
 #define SI_WARNING_MAX 256
+
+/* The largest AdmissionReview the API server sends: an UPDATE carries the
+ * object and the old object, each at most 1.5 MiB (etcd's request limit),
+ * with some room for the rest: 3.5 MiB. */
+#define SI_ADMISSION_MAX_BODY (7u << 19)
 #define SI_WARNINGS_TOTAL_MAX 4096
 
 /* The answer to one request, with what the decision log and the metrics

@@ -4,10 +4,12 @@
 // timeouts, the in-flight count for draining.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/tcp.h>
 #include <stdarg.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,11 @@
 #include "log.h"
 
 #define MAX_CHAIN 8
-#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* TLS 1.3, and TLS 1.2 with ECDHE and AEAD ciphers only (as Mozilla's
+ * "intermediate" profile and the API server's defaults): no CBC, no SHA-1
+ * MACs, no static RSA key exchange. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:" \
+	"+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
 
 /* Connections taken beyond --max-connections, for health checks and
  * metrics only: every other request on them gets 503, and they are closed
@@ -36,6 +42,30 @@
 
 /* Failed TLS handshakes are counted, and logged at most once a minute. */
 #define HANDSHAKE_LOG_EVERY 60
+
+/* How often the header watchdog looks at the connections waiting for a
+ * request, in milliseconds. */
+#define WATCH_EVERY_MS 250
+
+/* One open connection. libmicrohttpd's idle timeout restarts with every
+ * byte, so a client that trickles its TLS handshake or its headers a byte
+ * at a time would keep a slot for ever: the watchdog tells from the
+ * kernel's count of bytes received when a connection that is not in a
+ * request (on a new connection: the handshake; on a kept-alive one: the
+ * next request's headers) starts receiving, and shuts down the socket when
+ * the headers are not all there within --request-timeout. */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	bool reserve;                /* past --max-connections: health checks only */
+	atomic_bool in_request;      /* headers received, until the answer is sent */
+	atomic_uint finished;        /* requests finished on the connection */
+	/* The watchdog's own view, under conns_mu. */
+	unsigned seen_finished;
+	uint64_t bytes_at_wait;      /* bytes received when the wait for a request began */
+	struct timespec first_byte;  /* when more came; tv_sec 0: none yet */
+	bool cut;
+};
 
 /* A certificate chain and key as GnuTLS serves them. Replaced ones are kept
  * until the server stops: a handshake may still be using them. */
@@ -61,14 +91,31 @@ struct si_http_server {
 	atomic_llong handshakes_logged_at;
 	atomic_bool draining;
 	atomic_bool closing;             /* no new request is taken */
+	atomic_long suspended;           /* connections waiting for the guard */
+	pthread_mutex_t conns_mu;        /* the list of connections */
+	struct conn *conns;
+	pthread_t watchdog;
+	bool watchdog_started;
+	pthread_mutex_t watch_mu;        /* with watch_cv: the watchdog's sleep */
+	pthread_cond_t watch_cv;
+	bool watch_stop;
 };
 
 /* GnuTLS's certificate callback carries no user pointer: one server per
  * process. */
 static struct si_http_server *the_server;
 
-/* One request's state, from its first callback to its completion. */
+/* One request's state, from its first callback to its completion: a
+ * review, or a GET of a guarded route. */
 struct request {
+	bool guarded;
+	/* A guarded GET: its verdict (-1 while the guard checks it) and its
+	 * connection, suspended meanwhile. */
+	atomic_int verdict;
+	bool suspended;
+	struct MHD_Connection *conn;
+	struct si_http_server *server;
+	/* A review. */
 	char *body;
 	size_t len, cap;
 	bool too_big;
@@ -82,8 +129,6 @@ struct request {
  * note that its answer is due. */
 static struct request answer_next;
 
-/* The socket context of a connection in the reserve. */
-static char in_reserve;
 
 static void creds_free(struct creds *c)
 {
@@ -272,6 +317,29 @@ static enum MHD_Result serve_report(struct si_http_server *s, struct MHD_Connect
 	return ok;
 }
 
+/* The answer to a guarded GET that the guard did not allow. */
+static enum MHD_Result refuse(struct si_http_server *s, struct MHD_Connection *c,
+			      enum si_guard_verdict v, const char *url)
+{
+	char msg[512];
+	switch (v) {
+	case SI_GUARD_UNAUTHENTICATED:
+		return respond_error_with(s, c, MHD_HTTP_UNAUTHORIZED,
+					  "a valid bearer token is needed (Authorization: Bearer "
+					  "TOKEN, e.g. from kubectl create token)",
+					  MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					  "Bearer realm=\"security-inspector\"");
+	case SI_GUARD_FORBIDDEN:
+		snprintf(msg, sizeof(msg), "forbidden: the token's user may not get %s (bind the "
+			 "ClusterRole security-inspector-report-reader)", url);
+		return respond_error(s, c, MHD_HTTP_FORBIDDEN, msg);
+	default:
+		return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					  "the API server could not check the bearer token: retry",
+					  "Retry-After", "5");
+	}
+}
+
 /* Routes a request for `url` that is not /validate. */
 static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection *c,
 				 const char *url, const char *method)
@@ -416,16 +484,157 @@ static enum MHD_Result finish_validate(struct si_http_server *s, struct MHD_Conn
 	return ok;
 }
 
-/* Whether the connection is in the reserve and `url` is not one of the
- * routes the reserve is kept for. */
-static bool in_reserve_only(struct MHD_Connection *c, const char *url)
+static struct conn *conn_of(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *i =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (!i || i->socket_context != &in_reserve)
+	return i ? i->socket_context : NULL;
+}
+
+static bool is_report(const char *url)
+{
+	return strcmp(url, "/report") == 0 || strcmp(url, "/report.json") == 0;
+}
+
+/* The bearer token of the request, or NULL. */
+static const char *bearer_token(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	size_t n = strcspn(h, " \t");
+	if (n == 0 || n > SI_GUARD_MAX_TOKEN || h[n])
+		return NULL;
+	return h;
+}
+
+/* The guard's verdict on a suspended request: it goes on. */
+static void on_verdict(void *ctx, enum si_guard_verdict v)
+{
+	struct request *r = ctx;
+	atomic_store(&r->verdict, (int)v);
+	MHD_resume_connection(r->conn);
+}
+
+/* The first callback of a GET of a guarded route: the verdict from the
+ * cache, or the connection waits (suspended, holding no thread) for the
+ * guard's. */
+static enum MHD_Result start_guarded(struct si_http_server *s, struct MHD_Connection *c,
+				     const char *url, void **req_cls)
+{
+	struct request *r;
+	atomic_fetch_add(&s->in_flight, 1);
+	if (atomic_load(&s->closing) || !(r = calloc(1, sizeof(*r)))) {
+		atomic_fetch_sub(&s->in_flight, 1);
+		return MHD_NO;
+	}
+	r->guarded = true;
+	r->conn = c;
+	r->server = s;
+	*req_cls = r;
+	const char *token = bearer_token(c);
+	enum si_guard_verdict v;
+	if (!token) {
+		atomic_store(&r->verdict, SI_GUARD_UNAUTHENTICATED);
+	} else if (si_guard_cached(s->cfg.guard, token, url, &v)) {
+		atomic_store(&r->verdict, (int)v);
+	} else {
+		atomic_store(&r->verdict, -1);
+		r->suspended = true;
+		atomic_fetch_add(&s->suspended, 1);
+		MHD_suspend_connection(c);
+		if (!si_guard_submit(s->cfg.guard, token, url, on_verdict, r))
+			on_verdict(r, SI_GUARD_UNAVAILABLE);
+	}
+	return MHD_YES;
+}
+
+/* Whether the connection is in the reserve and `url` is not one of the
+ * routes the reserve is kept for. */
+static bool in_reserve_only(const struct conn *k, const char *url)
+{
+	if (!k || !k->reserve)
 		return false;
 	return strcmp(url, "/healthz") != 0 && strcmp(url, "/readyz") != 0 &&
 	       strcmp(url, "/metrics") != 0;
+}
+
+/* Bytes the kernel has received on the socket (TLS records included). */
+static bool bytes_received(int fd, uint64_t *out)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+		return false;
+	*out = ti.tcpi_bytes_received;
+	return true;
+}
+
+/* One look at every connection waiting for a request (see struct conn). */
+static void watch_connections(struct si_http_server *s)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&s->conns_mu);
+	for (struct conn *k = s->conns; k; k = k->next) {
+		uint64_t bytes;
+		if (k->cut || atomic_load(&k->in_request) || !bytes_received(k->fd, &bytes))
+			continue;
+		unsigned finished = atomic_load(&k->finished);
+		if (finished != k->seen_finished) {   /* a new wait began */
+			k->seen_finished = finished;
+			k->bytes_at_wait = bytes;
+			k->first_byte.tv_sec = 0;
+			continue;
+		}
+		if (!k->first_byte.tv_sec) {
+			if (bytes > k->bytes_at_wait)
+				k->first_byte = now;
+			continue;
+		}
+		if (seconds_since(&k->first_byte) <= s->cfg.request_timeout)
+			continue;
+		/* libmicrohttpd sees the end of the stream and closes it. */
+		shutdown(k->fd, SHUT_RDWR);
+		k->cut = true;
+		si_metrics_request_timeout(s->metrics);
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddNumberToObject(f, "bytesReceived", (double)(bytes - k->bytes_at_wait));
+		si_log("warn", finished ? "request headers not received within --request-timeout: "
+					  "connection closed"
+					: "TLS handshake and request headers not received within "
+					  "--request-timeout: connection closed", f);
+	}
+	pthread_mutex_unlock(&s->conns_mu);
+}
+
+static void *watchdog_main(void *arg)
+{
+	struct si_http_server *s = arg;
+	pthread_mutex_lock(&s->watch_mu);
+	while (!s->watch_stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += WATCH_EVERY_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->watch_cv, &s->watch_mu, &until);
+		if (s->watch_stop)
+			break;
+		pthread_mutex_unlock(&s->watch_mu);
+		watch_connections(s);
+		pthread_mutex_lock(&s->watch_mu);
+	}
+	pthread_mutex_unlock(&s->watch_mu);
+	return NULL;
 }
 
 /* Refuses a connection when --max-connections and the reserve are full. */
@@ -441,20 +650,50 @@ static enum MHD_Result accept_connection(void *cls, const struct sockaddr *addr,
 	return MHD_YES;
 }
 
-/* Counts connections; those past --max-connections go to the reserve. */
+/* Counts and tracks connections; those past --max-connections go to the
+ * reserve. */
 static void connection_event(void *cls, struct MHD_Connection *c, void **socket_context,
 			     enum MHD_ConnectionNotificationCode what)
 {
 	struct si_http_server *s = cls;
+	struct conn *k = *socket_context;
 	if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
 		atomic_fetch_sub(&s->connections, 1);
+		if (!k)
+			return;
+		pthread_mutex_lock(&s->conns_mu);
+		if (k->prev)
+			k->prev->next = k->next;
+		else
+			s->conns = k->next;
+		if (k->next)
+			k->next->prev = k->prev;
+		pthread_mutex_unlock(&s->conns_mu);
+		free(k);
+		*socket_context = NULL;
 		return;
 	}
-	if (atomic_fetch_add(&s->connections, 1) >= (long)s->cfg.max_connections) {
-		*socket_context = &in_reserve;
+	bool reserve = atomic_fetch_add(&s->connections, 1) >= (long)s->cfg.max_connections;
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!i || !(k = calloc(1, sizeof(*k)))) {
+		/* Untracked, a connection could not be told from the reserve. */
 		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
 					  (unsigned)RESERVE_TIMEOUT);
+		return;
 	}
+	k->fd = i->connect_fd;
+	k->reserve = reserve;
+	pthread_mutex_lock(&s->conns_mu);
+	k->next = s->conns;
+	if (s->conns)
+		s->conns->prev = k;
+	s->conns = k;
+	pthread_mutex_unlock(&s->conns_mu);
+	*socket_context = k;
+	if (reserve)
+		MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+					  (unsigned)RESERVE_TIMEOUT);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -466,7 +705,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)version;
 
 	if (!r) {
-		if (in_reserve_only(c, url))
+		struct conn *k = conn_of(c);
+		if (k)
+			atomic_store(&k->in_request, true);
+		if (in_reserve_only(k, url))
 			return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 						  "the server is at its connection limit "
 						  "(--max-connections): retry", "Retry-After", "1");
@@ -474,14 +716,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return start_validate(s, c, url, method, req_cls);
 		/* A GET is answered on the next call: a response queued in the
 		 * first one makes libmicrohttpd close the connection. Other
-		 * methods here are refused at once, before any body is read. */
-		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		 * methods, and a GET that comes with a body (which is never
+		 * read), are answered at once and lose their connection. */
+		if ((strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) ||
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_CONTENT_LENGTH) ||
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_TRANSFER_ENCODING))
 			return serve_get(s, c, url, method);
+		if (s->cfg.inspector && is_report(url))
+			return start_guarded(s, c, url, req_cls);
 		*req_cls = &answer_next;
 		return MHD_YES;
 	}
 	if (r == &answer_next)
 		return serve_get(s, c, url, method);
+	if (r->guarded) {
+		if (r->suspended) {
+			r->suspended = false;
+			atomic_fetch_sub(&s->suspended, 1);
+		}
+		int v = atomic_load(&r->verdict);
+		return v == SI_GUARD_ALLOW ? serve_get(s, c, url, method)
+					   : refuse(s, c, (enum si_guard_verdict)v, url);
+	}
 	if (*upload_data_size) {
 		/* A body that trickles in for longer than the request timeout
 		 * loses its connection; one that stops is cut by the timeout
@@ -505,8 +763,19 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 {
 	struct si_http_server *s = cls;
 	struct request *r = *req_cls;
+	struct conn *k = conn_of(c);
+	if (k) {
+		atomic_fetch_add(&k->finished, 1);
+		atomic_store(&k->in_request, false);
+	}
 	if (!r || r == &answer_next)
 		return;
+	if (r->guarded) {
+		free(r);
+		*req_cls = NULL;
+		atomic_fetch_sub(&s->in_flight, 1);
+		return;
+	}
 	if (why == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED || r->timed_out) {
 		si_metrics_request_timeout(s->metrics);
 		cJSON *f = cJSON_CreateObject();
@@ -597,6 +866,13 @@ si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pe
 	s->limits = si_limits_default;
 	s->limits.max_input_bytes = cfg->max_body;
 	pthread_mutex_init(&s->creds_mu, NULL);
+	pthread_mutex_init(&s->conns_mu, NULL);
+	pthread_mutex_init(&s->watch_mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->watch_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if ((rc = creds_load(cert_pem, cert_len, key_pem, key_len, &c, err)))
 		goto fail;
 	atomic_store(&s->creds, c);
@@ -605,7 +881,7 @@ si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pe
 		goto fail;
 
 	unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_USE_TLS | MHD_USE_ITC;
+			 MHD_USE_TLS | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_OptionItem options[] = {
 		{ MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL },
 		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES },
@@ -634,6 +910,11 @@ si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pe
 		goto fail;
 	}
 	s->listen_fd = -1;   /* the daemon owns it now */
+	if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
+		rc = si_error_set(err, SI_ERR_IO, NULL, 0, "cannot start a thread");
+		goto fail;
+	}
+	s->watchdog_started = true;
 	*out = s;
 	return SI_OK;
 fail:
@@ -644,6 +925,8 @@ fail:
 void si_http_server_drain(struct si_http_server *s)
 {
 	atomic_store(&s->draining, true);
+	/* Report requests waiting for a token check are answered now. */
+	si_guard_close(s->cfg.guard);
 	int fd = (int)MHD_quiesce_daemon(s->daemon);
 	if (fd >= 0)
 		close(fd);
@@ -669,12 +952,27 @@ void si_http_server_stop(struct si_http_server *s)
 {
 	if (!s)
 		return;
+	/* Connections waiting for the guard are answered 503 and go on:
+	 * libmicrohttpd must not be stopped with one still suspended. */
+	si_guard_close(s->cfg.guard);
+	for (int i = 0; i < 1000 && atomic_load(&s->suspended) > 0; i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	if (s->watchdog_started) {
+		pthread_mutex_lock(&s->watch_mu);
+		s->watch_stop = true;
+		pthread_cond_signal(&s->watch_cv);
+		pthread_mutex_unlock(&s->watch_mu);
+		pthread_join(s->watchdog, NULL);
+	}
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	creds_free(atomic_load(&s->creds));
 	pthread_mutex_destroy(&s->creds_mu);
+	pthread_mutex_destroy(&s->conns_mu);
+	pthread_mutex_destroy(&s->watch_mu);
+	pthread_cond_destroy(&s->watch_cv);
 	if (the_server == s)
 		the_server = NULL;
 	free(s);

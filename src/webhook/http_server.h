@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "guard.h"
 #include "inspector.h"
 #include "metrics.h"
 #include "reload.h"
@@ -23,6 +24,8 @@ struct si_http_config {
 	unsigned request_timeout;    /* seconds one request's body may take */
 	unsigned max_connections;
 	struct si_inspector *inspector;   /* borrowed; NULL: no /report */
+	struct si_guard *guard;           /* borrowed; checks the callers of /report: */
+					  /* needed with `inspector` */
 };
 
 struct si_http_server;
@@ -40,7 +43,8 @@ si_rc si_http_server_set_certificate(struct si_http_server *s, const char *cert_
 					 size_t cert_len, const char *key_pem, size_t key_len,
 					 struct si_error *err);
 
-/* Stops accepting connections and answers /readyz with 503. */
+/* Stops accepting connections, answers /readyz with 503 and requests
+ * waiting for the guard with 503. */
 void si_http_server_drain(struct si_http_server *s);
 
 /* Requests being handled now. */
@@ -53,7 +57,8 @@ long si_http_server_connections(const struct si_http_server *s);
  * flight go on (wait for si_http_server_in_flight to reach 0). */
 void si_http_server_close(struct si_http_server *s);
 
-/* Closes every connection and frees the server. Accepts NULL. */
+/* Closes the guard (checks under way are answered 503), closes every
+ * connection and frees the server. Accepts NULL. */
 void si_http_server_stop(struct si_http_server *s);
 
 #endif

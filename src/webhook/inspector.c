@@ -32,6 +32,8 @@ static void log_error(const char *msg, const struct si_error *err);
 struct si_inspector {
 	struct si_inspector_config cfg;
 	char dir[4096];               /* where the reports are */
+	int dirfd;                    /* that folder: files are opened in it, never */
+				      /* through a symbolic link */
 	bool own_dir;                 /* made by us, removed at stop */
 	struct si_policy_slot *slot;
 	struct si_metrics *metrics;
@@ -44,15 +46,8 @@ struct si_inspector {
 	char host[256];
 };
 
-static void report_path(const struct si_inspector *in, enum si_report_format f,
-			const char *suffix, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s/%s%s", in->dir, report_names[f], suffix);
-}
-
 int si_inspector_report(struct si_inspector *in, enum si_report_format f, size_t *size)
 {
-	char path[4200];
 	struct stat st;
 
 	pthread_mutex_lock(&in->mu);
@@ -60,9 +55,11 @@ int si_inspector_report(struct si_inspector *in, enum si_report_format f, size_t
 	pthread_mutex_unlock(&in->mu);
 	if (!ready)
 		return -1;
-	report_path(in, f, "", path, sizeof(path));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &st) != 0) {
+	/* Only the file we wrote: not a link, a FIFO or another's file put in
+	 * its place by whoever else can write in the folder. */
+	int fd = openat(in->dirfd, report_names[f], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+			st.st_nlink != 1)) {
 		close(fd);
 		fd = -1;
 	}
@@ -71,26 +68,54 @@ int si_inspector_report(struct si_inspector *in, enum si_report_format f, size_t
 	return fd;
 }
 
+/* Creates a new file of our own in the report folder, named after `base`
+ * with a unique suffix (in `name`); never opens an existing file or a
+ * link. */
+static FILE *create_new(struct si_inspector *in, const char *base, char *name, size_t size)
+{
+	static atomic_uint serial;
+	for (int i = 0; i < 16; i++) {
+		snprintf(name, size, ".%s.%ld.%u", base, (long)getpid(), atomic_fetch_add(&serial, 1));
+		int fd = openat(in->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				0600);
+		if (fd >= 0) {
+			FILE *f = fdopen(fd, "w");
+			if (!f)
+				close(fd);
+			return f;
+		}
+		if (errno != EEXIST)
+			return NULL;
+	}
+	return NULL;
+}
+
 /* Writes one report of `a` next to the current one, then puts it in its
  * place: a request reading the old file goes on reading it whole. */
 static void render(struct si_inspector *in, const struct si_audit *a, enum si_report_format f)
 {
-	struct si_report_options ro = { 0 };
+	/* Served reports always mask env values and last-applied-configuration:
+	 * who may read the report need not be who may read the Secrets. */
+	struct si_report_options ro = { .show_env_values = false };
 	struct si_error err = { 0 };
-	char tmp[4200], path[4200];
+	char tmp[256];
 
-	report_path(in, f, ".new", tmp, sizeof(tmp));
-	report_path(in, f, "", path, sizeof(path));
-	FILE *out = fopen(tmp, "w");
+	FILE *out = create_new(in, report_names[f], tmp, sizeof(tmp));
 	si_rc rc = out ? (f == SI_REPORT_JSON ? si_report_json(a, &ro, out, &err)
 					  : si_report_html(a, &ro, out, &err))
-		       : si_error_set(&err, SI_ERR_IO, tmp, 0, "cannot write: %s", strerror(errno));
+		       : si_error_set(&err, SI_ERR_IO, in->dir, 0, "cannot write a report: %s",
+				      strerror(errno));
 	if (out && fclose(out) != 0 && !rc)
-		rc = si_error_set(&err, SI_ERR_IO, tmp, 0, "cannot write: %s", strerror(errno));
-	if (!rc && rename(tmp, path) != 0)
-		rc = si_error_set(&err, SI_ERR_IO, path, 0, "cannot write: %s", strerror(errno));
+		rc = si_error_set(&err, SI_ERR_IO, in->dir, 0, "cannot write %s: %s", tmp,
+				  strerror(errno));
+	/* rename() replaces whatever has the report's name, a link included,
+	 * and follows nothing. */
+	if (!rc && renameat(in->dirfd, tmp, in->dirfd, report_names[f]) != 0)
+		rc = si_error_set(&err, SI_ERR_IO, in->dir, 0, "cannot write %s: %s",
+				  report_names[f], strerror(errno));
 	if (rc) {
-		unlink(tmp);
+		if (out)
+			unlinkat(in->dirfd, tmp, 0);
 		log_error("cannot write the scan's report; the previous one stays", &err);
 		return;
 	}
@@ -193,7 +218,7 @@ static void post_event(struct si_inspector *in, struct si_kube *k, const cJSON *
 		cJSON_Delete(inv);
 	if (!ok)
 		si_error_set(&err, SI_ERR_NOMEM, path, 0, "out of memory");
-	if (!ok || si_kube_create(k, path, e, NULL, &err)) {
+	if (!ok || si_kube_create(k, path, e, NULL, NULL, &err)) {
 		cJSON *f = cJSON_CreateObject();
 		char buf[1024];
 		cJSON_AddStringToObject(f, "reason", reason);
@@ -369,6 +394,14 @@ si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy
 		}
 		in->own_dir = true;
 	}
+	if ((in->dirfd = open(in->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = si_error_set(err, SI_ERR_IO, in->dir, 0, "cannot open the report folder: %s",
+				  strerror(errno));
+		if (in->own_dir)
+			rmdir(in->dir);
+		free(in);
+		return rc;
+	}
 	in->slot = slot;
 	in->metrics = metrics;
 	if (gethostname(in->host, sizeof(in->host) - 1) != 0)
@@ -381,6 +414,9 @@ si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy
 	if (pthread_create(&in->thread, NULL, run, in) != 0) {
 		pthread_cond_destroy(&in->wake);
 		pthread_mutex_destroy(&in->mu);
+		close(in->dirfd);
+		if (in->own_dir)
+			rmdir(in->dir);
 		free(in);
 		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot start the scan thread");
 	}
@@ -399,15 +435,11 @@ void si_inspector_stop(struct si_inspector *in)
 	pthread_mutex_unlock(&in->mu);
 	pthread_join(in->thread, NULL);
 	if (in->own_dir) {
-		char path[4200];
-		for (int f = SI_REPORT_JSON; f <= SI_REPORT_HTML; f++) {
-			report_path(in, (enum si_report_format)f, "", path, sizeof(path));
-			unlink(path);
-			report_path(in, (enum si_report_format)f, ".new", path, sizeof(path));
-			unlink(path);
-		}
+		for (int f = SI_REPORT_JSON; f <= SI_REPORT_HTML; f++)
+			unlinkat(in->dirfd, report_names[f], 0);
 		rmdir(in->dir);
 	}
+	close(in->dirfd);
 	pthread_cond_destroy(&in->wake);
 	pthread_mutex_destroy(&in->mu);
 	free(in);

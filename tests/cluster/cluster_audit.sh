@@ -26,14 +26,15 @@ prefix=si-cl-$run
 namespaces=("$prefix-a" "$prefix-b" "$prefix-c")
 crbs=()
 work=$(mktemp -d)
-stub= server= clusterrole=
+stub= server= clusterrole= reader_role=
 . "$here/../kube.sh"   # delete_namespaces
 cleanup() {
 	local ns
 	[ -n "$stub" ] && kill "$stub" 2>/dev/null && wait "$stub" 2>/dev/null
 	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
 	[ ${#crbs[@]} -gt 0 ] && kubectl delete clusterrolebinding "${crbs[@]}" --ignore-not-found >/dev/null 2>&1
-	[ -n "$clusterrole" ] && kubectl delete clusterrole "$clusterrole" --ignore-not-found >/dev/null 2>&1
+	[ -n "$clusterrole" ] && kubectl delete clusterrole "$clusterrole" ${reader_role:+"$reader_role"} \
+		--ignore-not-found >/dev/null 2>&1
 	delete_namespaces "${namespaces[@]}"
 	rm -rf "$work"
 }
@@ -200,11 +201,42 @@ PY
 	}
 	cluster_role_yaml=$(doc_of "$here/../../manifests/rbac.yaml" ClusterRole)
 	role_yaml=$(doc_of "$here/../../manifests/rbac.yaml" Role)
+	# The report readers' ClusterRole, and the role the manifests bind for
+	# the token checks (system:auth-delegator).
+	reader_role=si-cl-reader-$run
+	reader_yaml=$(python3 - "$here/../../manifests/rbac.yaml" <<'PY'
+import sys
+docs = open(sys.argv[1]).read().split("\n---\n")
+print(next(d for d in docs if "name: security-inspector-report-reader" in d))
+PY
+)
+	delegator=$(python3 - "$here/../../manifests/rbac.yaml" <<'PY'
+import re, sys
+docs = open(sys.argv[1]).read().split("\n---\n")
+d = next(d for d in docs if "name: security-inspector-auth-delegator" in d)
+print(re.search(r"^roleRef:\n(?:  .*\n)*?  name: (\S+)", d, re.M).group(1))
+PY
+)
+	crbs+=("si-cl-delegator-$run" "$reader_role")
 	out=$( { sed -e "s/^  name: security-inspector$/  name: $clusterrole/" <<<"$cluster_role_yaml" | kubectl create -f - &&
 		sed -e "s/^  namespace: security-inspector$/  namespace: $ns/" <<<"$role_yaml" | kubectl create -f - &&
+		sed -e "s/^  name: security-inspector-report-reader$/  name: $reader_role/" <<<"$reader_yaml" | kubectl create -f - &&
 		kubectl create clusterrolebinding "$clusterrole" --clusterrole="$clusterrole" --user="$user" &&
+		kubectl create clusterrolebinding "si-cl-delegator-$run" --clusterrole="$delegator" --user="$user" &&
 		kubectl -n "$ns" create rolebinding si-cl-events --role=security-inspector-events --user="$user"; } 2>&1)
-	check "the manifests' ClusterRole and events Role bound to $user" test $? -eq 0
+	check "the manifests' ClusterRole, events Role and $delegator bound to $user" test $? -eq 0
+	# Who reads the report: a ServiceAccount bound to the manifests' reader
+	# ClusterRole, with a token from kubectl create token (as the README
+	# says); and one without that binding.
+	out=$( { kubectl -n "$ns" create serviceaccount si-report-reader &&
+		kubectl -n "$ns" create serviceaccount si-report-nobody &&
+		kubectl create clusterrolebinding "$reader_role" --clusterrole="$reader_role" \
+			--serviceaccount="$ns:si-report-reader"; } 2>&1)
+	check "a report reader: ServiceAccount bound to the manifests' security-inspector-report-reader" test $? -eq 0
+	reader_token=$(kubectl -n "$ns" create token si-report-reader --duration=10m 2>"$work/token.err")
+	nobody_token=$(kubectl -n "$ns" create token si-report-nobody --duration=10m 2>>"$work/token.err")
+	out=$(cat "$work/token.err")
+	check "kubectl create token gives both a token" test -n "$reader_token" -a -n "$nobody_token"
 	for _ in $(seq 25); do
 		kubectl --kubeconfig "$work/nobody.kubeconfig" get pods -A >/dev/null 2>&1 && break
 		sleep 0.2
@@ -228,19 +260,29 @@ PY
 		--config "$work/policy.yaml" --inspect-interval 2s --kubeconfig "$work/nobody.kubeconfig" \
 		--events-namespace "$ns" --events-deployment "$dep" >"$work/serve.out" 2>"$work/serve.err" &
 	server=$!
-	fetch() { curl -s --max-time 10 --cacert "$work/certs/ca.crt" -o "$work/$2" -w '%{http_code}' "https://127.0.0.1:$sport$1"; }
+	# fetch PATH FILE [TOKEN]
+	fetch() { curl -s --max-time 10 --cacert "$work/certs/ca.crt" -o "$work/$2" -w '%{http_code}' \
+		${3:+-H "Authorization: Bearer $3"} "https://127.0.0.1:$sport$1"; }
 	scans() { curl -s --max-time 5 --cacert "$work/certs/ca.crt" "https://127.0.0.1:$sport/metrics" |
 		awk '$1 == "security_inspector_scans_total{result=\"complete\"}" { print $2 }'; }
 	for _ in $(seq 300); do [ "$(scans)" -ge 2 ] 2>/dev/null && break; sleep 0.2; done
 	out=$(cat "$work/serve.err")
 	check "serve --inspect-interval 2s: two complete scans within a minute" test "$(scans)" -ge 2
-	code=$(fetch /report.json report.json)
+	code=$(fetch /report.json anon.json)
+	check "GET /report.json without a token: 401" test "$code" = 401
+	code=$(fetch /report.json nobody.json "$nobody_token")
+	out=$(cat "$work/nobody.json")
+	check "... with the token of a ServiceAccount that may not get it (TokenReview, SubjectAccessReview): 403" \
+		test "$code" = 403
+	code=$(fetch /report.json forged.json "$reader_token-x")
+	check "... with a forged token: 401" test "$code" = 401
+	code=$(fetch /report.json report.json "$reader_token")
 	python3 "$here/verdicts.py" "$work/report.json" | grep -E "^[A-Za-z]+ $prefix-" |
 		grep -Ev "$own_bindings" >"$work/report.v"
 	out=$(diff "$work/files.v" "$work/report.v" | head -20)
-	check "GET /report.json: the verdicts of the manifests for the seeded namespaces" \
+	check "GET /report.json with the reader's token: the verdicts of the manifests for the seeded namespaces" \
 		test "$code" = 200 -a -s "$work/report.v" -a -z "$out"
-	code=$(fetch /report report.html)
+	code=$(fetch /report report.html "$reader_token")
 	check "GET /report: the HTML report" test "$code" = 200 -a "$(grep -c 'AuditReport\|<!DOCTYPE html>' "$work/report.html")" -ge 1
 	curl -s --cacert "$work/certs/ca.crt" "https://127.0.0.1:$sport/metrics" >"$work/metrics.txt"
 	out=$(python3 - "$work/report.json" "$work/metrics.txt" "$t0" 2>&1 <<'PY'

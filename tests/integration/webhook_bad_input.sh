@@ -96,6 +96,10 @@ error_answer 404 "POST /nope"
 
 # --- body size ---------------------------------------------------------------------------
 
+# The default limit is 3.5 MiB: an UPDATE of two objects of at most 1.5 MiB.
+head -c $((7 * 1024 * 512 + 1)) /dev/zero | tr '\0' ' ' >"$SCRATCH/over.json"
+post /validate "$SCRATCH/over.json"
+error_answer 413 "3.5 MiB + 1 byte body with Content-Length"
 head -c $((9 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$SCRATCH/9mib.json"
 post /validate "$SCRATCH/9mib.json"
 error_answer 413 "9 MiB body with Content-Length"
@@ -109,16 +113,16 @@ post /validate "$SCRATCH/9mib.json" -H 'Transfer-Encoding: chunked'
 is "$CODE" 413 "9 MiB chunked body (no Content-Length): 413"
 post /validate "$SCRATCH/9mib.json" -H 'Transfer-Encoding: chunked' -H 'Expect:'
 error_answer 413 "9 MiB chunked body sent at once"
-# Just under the limit: a real review padded to 8 MiB - 1 KiB is read and answered.
-python3 - "$SCRATCH/good.json" "$SCRATCH/8mib.json" <<'PY'
+# Just under the limit: a real review padded to 3.5 MiB - 1 KiB is read and answered.
+python3 - "$SCRATCH/good.json" "$SCRATCH/almost-limit.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 text = json.dumps(doc)
-doc["request"]["object"]["metadata"]["annotations"] = {"pad": "x" * (8 * 1024 * 1024 - 1024 - len(text) - 40)}
+doc["request"]["object"]["metadata"]["annotations"] = {"pad": "x" * (7 * 1024 * 512 - 1024 - len(text) - 40)}
 json.dump(doc, open(sys.argv[2], "w"))
 PY
-post /validate "$SCRATCH/8mib.json"
-is "$(jv 'r["allowed"]' 2>/dev/null) $CODE" "true 200" "a review of almost 8 MiB is answered (200, allowed)"
+post /validate "$SCRATCH/almost-limit.json"
+is "$(jv 'r["allowed"]' 2>/dev/null) $CODE" "true 200" "a review of almost 3.5 MiB is answered (200, allowed)"
 
 # --- Content-Type --------------------------------------------------------------------------
 
@@ -171,6 +175,28 @@ get /healthz --tlsv1.2 --tls-max 1.2
 is "$CODE" 200 "TLS 1.2 is accepted"
 get /healthz --tlsv1.3
 is "$CODE" 200 "TLS 1.3 is accepted"
+
+# --- TLS cipher suites: AEAD only --------------------------------------------------------------
+
+# tls_suite VERSION-FLAG CIPHER-FLAG NAME : the suite openssl s_client agreed, or "refused".
+tls_suite() {
+	local got
+	got=$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$P_MAIN" "$1" "$2" "$3" \
+		-CAfile "$CA" 2>/dev/null | sed -n 's/.*, Cipher is //p' | head -n 1)
+	case $got in ""|"0000"|"(NONE)") echo refused ;; *) echo "$got" ;; esac
+}
+for suite in ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA ECDHE-ECDSA-AES128-SHA256 \
+	     ECDHE-ECDSA-AES256-SHA384 ECDHE-ECDSA-AES128-CCM AES128-GCM-SHA256; do
+	is "$(tls_suite -tls1_2 -cipher "$suite")" refused "TLS 1.2 $suite (not AEAD with ECDHE) is refused"
+done
+for suite in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384 \
+	     ECDHE-ECDSA-CHACHA20-POLY1305; do
+	is "$(tls_suite -tls1_2 -cipher "$suite")" "$suite" "TLS 1.2 $suite is accepted"
+done
+is "$(tls_suite -tls1_3 -ciphersuites TLS_AES_128_CCM_SHA256)" refused "TLS 1.3 TLS_AES_128_CCM_SHA256 is refused"
+for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+	is "$(tls_suite -tls1_3 -ciphersuites "$suite")" "$suite" "TLS 1.3 $suite is accepted"
+done
 code=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_MAIN/healthz")
 isnt "$code" 200 "plain HTTP on the TLS port gets no answer"
 ok "server still running after the TLS probes" server_alive "$PID_MAIN"
@@ -183,7 +209,7 @@ like "$(grep -i '^content-type:' "$HEADERS")" 'text/plain' "/metrics: text/plain
 cp "$RESP" "$SCRATCH/metrics.txt"
 E413_AFTER=$(http_errors 413)
 E400_AFTER=$(http_errors 400)
-is "$((E413_AFTER - E413_BEFORE))" 4 "metrics: http_errors_total{code=\"413\"} went up by the four 413 answers"
+is "$((E413_AFTER - E413_BEFORE))" 5 "metrics: http_errors_total{code=\"413\"} went up by the five 413 answers"
 ok "metrics: http_errors_total{code=\"400\"} went up ($E400_BEFORE -> $E400_AFTER)" test "$E400_AFTER" -gt "$E400_BEFORE"
 py_tap "$SCRATCH/metrics.txt" <<'PY'
 text = open(sys.argv[1], encoding="utf-8").read()

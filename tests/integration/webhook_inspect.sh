@@ -62,12 +62,19 @@ mkdir -p "$SCRATCH/reports"
 start_server gone "${TLS[@]}" --inspect-interval 1h --kubeconfig "$SCRATCH/gone.kubeconfig" \
 	--report-dir "$SCRATCH/reports" ||
 	{ echo "Bail out! serve did not start"; exit 1; }
-report_ready() { get /report.json; [ "$CODE" = 200 ]; }
-wait_until 20 report_ready
-is "$CODE" 200 "the first scan ends at once: GET /report.json 200 (${WAITED_MS} ms)"
-is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: application/json" "... as JSON"
-is "$(grep -i '^Cache-Control:' "$HEADERS" | tr -d '\r')" "Cache-Control: no-store" "... never cached"
-py_tap "$RESP" <<'PY'
+wait_until 20 test -s "$SCRATCH/reports/report.html"
+ok "the first scan ends at once: its reports are in --report-dir (${WAITED_MS} ms)" \
+	test -s "$SCRATCH/reports/report.json"
+get /report.json
+is "$CODE" 401 "GET /report.json without a token: 401"
+ok "... with WWW-Authenticate: Bearer" grep -qi '^WWW-Authenticate: Bearer' "$HEADERS"
+contains "$(cat "$RESP")" "a valid bearer token is needed" "... saying what is needed"
+get /report.json -H 'Authorization: Bearer reader-token'
+is "$CODE" 503 "GET /report.json with a token the unreachable API server cannot check: 503"
+ok "... with Retry-After" grep -qi '^Retry-After: 5' "$HEADERS"
+contains "$(cat "$RESP")" "could not check the bearer token" "... saying why"
+ok "... and logs it" grep -q '"msg":"cannot check a bearer token with the API server' "$SERVER_ERR"
+py_tap "$SCRATCH/reports/report.json" <<'PY'
 r = json.load(open(sys.argv[1]))
 eq(r.get("kind"), "AuditReport", "the report is an AuditReport")
 eq(r["summary"]["workloads"], 0, "... with no workload")
@@ -75,13 +82,10 @@ msgs = " ".join(e["message"] for e in r.get("errors", []))
 ok("cannot reach the API server" in msgs, "... and the error that makes it incomplete", msgs)
 ok("scan stopped, not inspected" in msgs, "... naming what was not inspected", msgs)
 PY
-ok "the report is the file in --report-dir" cmp -s "$RESP" "$SCRATCH/reports/report.json"
 get /report
-is "$CODE" 200 "GET /report: 200"
-ok "... that file too" cmp -s "$RESP" "$SCRATCH/reports/report.html"
-is "$(ls "$SCRATCH/reports" | tr '\n' ' ')" "report.html report.json " "... and nothing else is left there"
-is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: text/html; charset=utf-8" "... as HTML"
-contains "$(head -c 300 "$RESP")" "<!DOCTYPE html>" "... a page"
+is "$CODE" 401 "GET /report without a token: 401"
+is "$(ls -A "$SCRATCH/reports" | tr '\n' ' ')" "report.html report.json " "nothing else is left in --report-dir"
+contains "$(head -c 300 "$SCRATCH/reports/report.html")" "<!DOCTYPE html>" "report.html is a page"
 is "$(metric 'security_inspector_scans_total{result="incomplete"}')" 1 "one incomplete scan counted"
 is "$(metric security_inspector_scan_complete)" 0 "scan_complete 0"
 last=$(metric security_inspector_scan_last_timestamp_seconds)
@@ -103,7 +107,14 @@ track_pid $!
 wait_until 10 test -s "$SCRATCH/stub.port"
 printf 'token-one\n' >"$SCRATCH/token"
 kubeconfig "$SCRATCH/stub.kubeconfig" "$(cat "$SCRATCH/stub.port")" "{tokenFile: token}"
-start_server stub "${TLS[@]}" --inspect-interval 1s --kubeconfig "$SCRATCH/stub.kubeconfig" ||
+# Links planted in the report folder by someone else who can write there:
+# the server must neither write through them nor serve what they point to.
+mkdir -p "$SCRATCH/stub-reports"
+printf 'the secret\n' >"$SCRATCH/secret.txt"
+ln -s "$SCRATCH/secret.txt" "$SCRATCH/stub-reports/report.json"
+ln -s "$SCRATCH/secret.txt" "$SCRATCH/stub-reports/report.json.new"
+start_server stub "${TLS[@]}" --inspect-interval 1s --kubeconfig "$SCRATCH/stub.kubeconfig" \
+	--report-dir "$SCRATCH/stub-reports" ||
 	{ echo "Bail out! serve did not start"; exit 1; }
 saw() { grep -q "\"auth\": \"Bearer $1\"" "$SCRATCH/stub.log" 2>/dev/null; }
 wait_until 10 saw token-one
@@ -140,8 +151,80 @@ ok(all(x["source"]["component"] == "security-inspector" and x["count"] == 1 and 
        for x in events), "each Event has its source, count and time")
 eq(len({x["metadata"]["name"] for x in events}), len(events), "each Event has a name of its own")
 PY
-get /report.json
+# --- who may read the reports ---
+READER=(-H 'Authorization: Bearer reader-token')
+get /report.json "${READER[@]}"
+is "$CODE" 200 "GET /report.json with the token of a user who may get /report.json: 200"
+is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: application/json" "... as JSON"
+is "$(grep -i '^Cache-Control:' "$HEADERS" | tr -d '\r')" "Cache-Control: no-store" "... never cached"
+get /report "${READER[@]}"
+is "$CODE" 200 "GET /report with that token: 200"
+is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: text/html; charset=utf-8" "... as HTML"
+contains "$(head -c 300 "$RESP")" "<!DOCTYPE html>" "... a page"
+code=$(curl -s -I --max-time 10 --cacert "$CA" "${READER[@]}" -o /dev/null -w '%{http_code}' \
+	"https://127.0.0.1:$PORT/report.json")
+is "$code" 200 "HEAD /report.json with that token: 200"
+get /report.json -H 'Authorization: Bearer nobody-token'
+is "$CODE" 403 "a valid token whose user may not get /report.json: 403"
+contains "$(cat "$RESP")" "security-inspector-report-reader" "... naming the ClusterRole to bind"
+ok "... and logs the user refused" grep -q '"msg":"report request refused: the user may not get it".*"user":"nobody"' "$SERVER_ERR"
+get /report.json -H 'Authorization: Bearer forged-token'
+is "$CODE" 401 "a token the API server does not know: 401"
+for h in 'Authorization: Basic cmVhZGVyOnB3' 'Authorization: Bearer' 'Authorization: Bearer a b' \
+	 'Authorization: reader-token'; do
+	get /report.json -H "$h"
+	is "$CODE" 401 "'$h': 401"
+done
+get /report.json -H "Authorization: Bearer $(head -c 9000 /dev/zero | tr '\0' a)"
+is "$CODE" 401 "a 9000-byte token: 401, not sent to the API server"
+py_tap "$SCRATCH/stub.log" <<'PY'
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+trs = [r for r in reqs if r["path"] == "/apis/authentication.k8s.io/v1/tokenreviews"]
+sars = [r for r in reqs if r["path"] == "/apis/authorization.k8s.io/v1/subjectaccessreviews"]
+eq(sorted({r["body"]["spec"]["token"] for r in trs}), ["forged-token", "nobody-token", "reader-token"],
+   "each token is checked with a TokenReview")
+ok(all(r["body"]["apiVersion"] == "authentication.k8s.io/v1" and r["body"]["kind"] == "TokenReview"
+       for r in trs), "... authentication.k8s.io/v1 TokenReview")
+reader = [r["body"]["spec"] for r in sars if r["body"]["spec"]["user"] == "reader"]
+eq(sorted(s["nonResourceAttributes"]["path"] for s in reader), ["/report", "/report.json"],
+   "one SubjectAccessReview per path for the reader (HEAD and the second GET from the cache)")
+eq(reader[0]["nonResourceAttributes"]["verb"], "get", "... for the verb get")
+eq([reader[0].get("groups"), reader[0].get("uid"), reader[0].get("extra")],
+   [["readers", "system:authenticated"], "u-1", {"team": ["a"]}],
+   "... with the user's groups, uid and extra from the TokenReview")
+eq(len([r for r in trs if r["body"]["spec"]["token"] == "reader-token"]), 2,
+   "the reader's token: one TokenReview per path, then answered from the cache")
+eq([r["body"]["spec"]["user"] for r in sars if r["body"]["spec"]["user"] != "reader"], ["nobody"],
+   "no SubjectAccessReview for an invalid token")
+ok(not any("Bearer reader-token" == r["auth"] for r in reqs),
+   "the caller's token is never used as the server's own credentials")
+PY
+is "$(cat "$SCRATCH/secret.txt")" "the secret" "a link planted as report.json or report.json.new is not written through"
+ok "... report.json is now a file of the server's own" test -f "$SCRATCH/stub-reports/report.json" -a ! -L "$SCRATCH/stub-reports/report.json"
+# (The next scan, within a second, puts a real report back: what is
+# checked is that the planted file's content is never served.)
+ln -sf "$SCRATCH/secret.txt" "$SCRATCH/stub-reports/report.html"
+get /report "${READER[@]}"
+ok "a link put in place of report.html: what it points to is not served ($CODE)" \
+	test "$(grep -c 'the secret' "$RESP")" = 0
+rm -f "$SCRATCH/stub-reports/report.html"
+ln "$SCRATCH/secret.txt" "$SCRATCH/stub-reports/report.html"
+get /report "${READER[@]}"
+ok "a hard link put in place of report.html is not served ($CODE)" test "$(grep -c 'the secret' "$RESP")" = 0
+rm -f "$SCRATCH/stub-reports/report.html"
+mkfifo "$SCRATCH/stub-reports/report.html"
+get /report "${READER[@]}"
+isnt "$CODE" 000 "a FIFO put in place of report.html does not hang the request ($CODE)"
+rm -f "$SCRATCH/stub-reports/report.html"
+stub_trs() { grep -c 'tokenreviews' "$SCRATCH/stub.log"; }
+before=$(stub_trs)
+for i in 1 2 3; do get /report.json -H 'Authorization: Bearer forged-token'; done
+is "$(stub_trs)" "$before" "an invalid token asked for again within 10 s: answered from the cache"
+ok "no token is ever logged" test "$(grep -c 'reader-token\|nobody-token\|forged-token' "$SERVER_ERR")" = 0
+
+get /report.json "${READER[@]}"
 high=$(jv 'sum(1 for w in doc["workloads"] for x in w["results"] if x["status"] == "failed" and x["severity"] == "danger")')
+
 ok "HighRiskFound counts the report's failed danger results ($high)" \
 	grep -q "\"message\": \"$high high risks have been found" "$SCRATCH/stub.log"
 stop_pid "$SERVER_PID"
@@ -173,24 +256,45 @@ is "$(ls "$SCRATCH/tmp" | grep -c '^security-inspector-')" 1 \
 	"without --report-dir, the reports go to a folder of their own under TMPDIR"
 wait_until 5 grep -q '"msg":"scan started"' "$SERVER_ERR"
 ok "a scan is running" grep -q '"msg":"scan started"' "$SERVER_ERR"
-get /report.json
-is "$CODE" 503 "before the first scan ends: GET /report.json 503"
-ok "... with Retry-After" grep -qi '^Retry-After: 5' "$HEADERS"
-contains "$(cat "$RESP")" "has not finished yet" "... saying why"
+mute_curls=()
+# Token checks wait on the mute API server too, in the guard's thread:
+# two of them at once, while the reviews go on.
+for i in 1 2; do
+	curl -s --max-time 20 --cacert "$CA" -H "Authorization: Bearer t$i" -o "$SCRATCH/mute-$i.out" \
+		-w '%{http_code} %{time_total}' \
+		"https://127.0.0.1:$PORT/report.json" >"$SCRATCH/mute-$i.code" &
+	mute_curls+=($!)
+done
 slow=0
 for i in $(seq 20); do
 	t=$(curl -s -o /dev/null -w '%{time_total}' --cacert "$CA" -H 'Content-Type: application/json' \
 		--data-binary "@$SCRATCH/root.json" "https://127.0.0.1:$PORT/validate")
 	python3 -c "import sys; sys.exit(not float('$t') < 0.5)" || slow=$((slow + 1))
 done
-is "$slow" 0 "20 reviews during the hanging scan, each answered within 0.5 s"
+is "$slow" 0 "20 reviews during the hanging scan and two hanging token checks, each answered within 0.5 s"
+get /healthz
+is "$CODE" 200 "... and /healthz"
+wait "${mute_curls[@]}"
+read -r code took <"$SCRATCH/mute-1.code"
+is "$code" 503 "a token check on a mute API server ends in 503"
+ok "... within the check's bound of 5 s per review ($took s)" python3 -c "import sys; sys.exit(not float('$took') < 11)"
+contains "$(cat "$SCRATCH/mute-1.out")" "could not check the bearer token" "... saying why"
+read -r code took <"$SCRATCH/mute-2.code"
+is "$code" 503 "... and so does the second, after the first"
+# One more waits for the guard when SIGTERM comes: answered, not dropped.
+curl -s --max-time 20 --cacert "$CA" -H "Authorization: Bearer t3" -o /dev/null \
+	-w '%{http_code}' "https://127.0.0.1:$PORT/report.json" >"$SCRATCH/mute-3.code" &
+mute_curl=$!
+sleep 0.5
 PID=$SERVER_PID
 kill -TERM "$PID"
 t0=$(date +%s%N)
 wait_exit "$PID" 10
 ms=$((($(date +%s%N) - t0) / 1000000))
 is "$EXIT_RC" 0 "SIGTERM during the scan: exit 0"
-ok "... within 3 s: the scan is cancelled, not waited for (${ms} ms)" test "$ms" -lt 3000
+ok "... within 3 s: the scan and the token check are cancelled, not waited for (${ms} ms)" test "$ms" -lt 3000
+wait "$mute_curl"
+is "$(cat "$SCRATCH/mute-3.code")" 503 "the report request waiting on the token check is answered 503"
 ok "... and says so" grep -q '"msg":"scan cancelled' "$SERVER_ERR"
 is "$(ls "$SCRATCH/tmp" | grep -c '^security-inspector-')" 0 "... and removes the folder of its reports"
 

@@ -180,8 +180,8 @@ PORT=$P_FEATURES
 HOSTNET=(pod-clean --set 'spec.hostNetwork=true' --set 'spec.hostPID=true'
 	--set 'metadata.name="node-exporter"' --set 'metadata.namespace="monitoring"')
 admit /validate "${HOSTNET[@]}" --wrap DaemonSet --uid wl-ds
-is "$(jv 'sorted(r.items())')" '[["allowed", true], ["uid", "wl-ds"]]' \
-	"whitelist: DaemonSet monitoring/node-exporter with hostNetwork+hostPID allowed, nothing reported"
+is "$(jv 'sorted(r.items())')" '[["allowed", true], ["auditAnnotations", {"whitelisted-checks": "hostNetworkSet,hostPIDSet"}], ["uid", "wl-ds"]]' \
+	"whitelist: DaemonSet monitoring/node-exporter with hostNetwork+hostPID allowed, no warning; the exceptions in the audit annotations"
 admit /validate "${HOSTNET[@]}" --wrap DaemonSet --ns default --set 'metadata.namespace="default"' --uid wl-ds-ns
 is "$(resp_summary)" "200 allowed=false warnings=0 status=403" "whitelist: the same DaemonSet in another namespace is denied"
 contains "$(jv 'r["status"]["message"]')" "hostNetworkSet" "whitelist: ... naming hostNetworkSet"
@@ -201,22 +201,38 @@ is "$(resp_summary)" "200 allowed=false warnings=0 status=403" "whitelist: conta
 contains "$(jv 'r["status"]["message"]')" "runAsRootAllowed (db)" "whitelist: ... the message names db only"
 is "$(jv 'r["auditAnnotations"]["failed-checks"]')" "runAsRootAllowed" "whitelist: ... failed-checks still lists the item for db"
 
-# Owner coverage: Deployment web -> ReplicaSet web-5d4f8c7b9 -> Pod.
+# Owner coverage: Deployment web -> ReplicaSet web-5d4f8c7b9 -> Pod, when
+# the controller that owns such objects sends them (userInfo is the API
+# server's word); the same ownerReferences from anyone else cover nothing.
 RS_OWNER='{"metadata":{"name":"web-5d4f8c7b9-x7k2p","ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-5d4f8c7b9","uid":"1","controller":true}]}}'
-admit /validate "${APP_ROOT[@]}" --merge "$RS_OWNER" \
+admit /validate "${APP_ROOT[@]}" --merge "$RS_OWNER" --user replicaset-controller \
 	--merge '{"metadata":{"labels":{"pod-template-hash":"5d4f8c7b9"}}}' --uid wl-owned-pod
 is "$(resp_summary)" "200 allowed=true warnings=0 status=-" \
-	"owners: a Pod of ReplicaSet web-5d4f8c7b9 (pod-template-hash 5d4f8c7b9) is covered by the Deployment entry"
-admit /validate "${APP_ROOT[@]}" --merge "$RS_OWNER" --uid wl-owned-pod-nohash
+	"owners: a Pod of ReplicaSet web-5d4f8c7b9 (pod-template-hash 5d4f8c7b9) from the replicaset-controller is covered by the Deployment entry"
+is "$(jv 'r["auditAnnotations"]["whitelisted-checks"]')" "runAsRootAllowed" \
+	"owners: ... and the exception is visible in the audit annotations"
+admit /validate "${APP_ROOT[@]}" --merge "$RS_OWNER" \
+	--merge '{"metadata":{"labels":{"pod-template-hash":"5d4f8c7b9"}}}' --uid wl-forged-pod
+is "$(resp_summary)" "200 allowed=false warnings=0 status=403" \
+	"owners: the same Pod sent by a user (ownerReferences written by the requester) is not covered: denied"
+admit /validate "${APP_ROOT[@]}" --merge "$RS_OWNER" --user job-controller \
+	--merge '{"metadata":{"labels":{"pod-template-hash":"5d4f8c7b9"}}}' --uid wl-wrong-controller
+is "$(resp_summary)" "200 allowed=false warnings=0 status=403" \
+	"owners: the same Pod from a controller that does not own ReplicaSets' Pods is not covered"
+admit /validate "${APP_ROOT[@]}" --merge "$RS_OWNER" --user system:kube-controller-manager \
+	--merge '{"metadata":{"labels":{"pod-template-hash":"5d4f8c7b9"}}}' --uid wl-kcm-pod
+is "$(resp_summary)" "200 allowed=true warnings=0 status=-" \
+	"owners: ... from kube-controller-manager's own user (no per-controller accounts) it is covered"
+admit /validate "${APP_ROOT[@]}" --merge "$RS_OWNER" --user replicaset-controller --uid wl-owned-pod-nohash
 is "$(resp_summary)" "200 allowed=false warnings=0 status=403" \
 	"owners: without the pod-template-hash label the Pod is not covered"
-admit /validate "${APP_ROOT[@]}" --merge "$RS_OWNER" \
+admit /validate "${APP_ROOT[@]}" --merge "$RS_OWNER" --user replicaset-controller \
 	--merge '{"metadata":{"labels":{"pod-template-hash":"6c8b9d7f5"}}}' --uid wl-owned-pod-otherhash
 is "$(resp_summary)" "200 allowed=false warnings=0 status=403" \
 	"owners: a pod-template-hash that is not the ReplicaSet's suffix does not cover"
 admit /validate "${APP_ROOT[@]}" --set 'metadata.name="web-5d4f8c7b9"' --wrap ReplicaSet \
 	--wrap-merge '{"metadata":{"ownerReferences":[{"apiVersion":"apps/v1","kind":"Deployment","name":"web","uid":"2","controller":true}]}}' \
-	--uid wl-owned-rs
+	--user deployment-controller --uid wl-owned-rs
 is "$(resp_summary)" "200 allowed=true warnings=0 status=-" "owners: ReplicaSet owned by Deployment web is covered"
 admit /validate "${APP_ROOT[@]}" --uid wl-bare-pod
 is "$(resp_summary)" "200 allowed=false warnings=0 status=403" "owners: a bare Pod named web is not covered by a Deployment entry"
@@ -226,14 +242,14 @@ admit /validate "${ROOT[@]}" --set 'metadata.name="backup"' --wrap CronJob --uid
 is "$(resp_summary)" "200 allowed=true warnings=0 status=-" "owners: CronJob backup whitelisted"
 admit /validate "${ROOT[@]}" --set 'metadata.name="backup-28437120"' --wrap Job \
 	--wrap-merge '{"metadata":{"ownerReferences":[{"apiVersion":"batch/v1","kind":"CronJob","name":"backup","uid":"3","controller":true}]}}' \
-	--uid wl-cron-job
+	--user cronjob-controller --uid wl-cron-job
 is "$(resp_summary)" "200 allowed=true warnings=0 status=-" "owners: a Job owned by CronJob backup is covered"
 admit /validate "${ROOT[@]}" --merge '{"metadata":{"name":"backup-28437120-q2x9z","ownerReferences":[{"apiVersion":"batch/v1","kind":"Job","name":"backup-28437120","uid":"4","controller":true}]}}' \
-	--uid wl-cron-pod
+	--user job-controller --uid wl-cron-pod
 is "$(resp_summary)" "200 allowed=true warnings=0 status=-" "owners: a Pod of Job backup-28437120 is covered by the CronJob entry"
 admit /validate "${ROOT[@]}" --set 'metadata.name="nightly-28437120"' --wrap Job \
 	--wrap-merge '{"metadata":{"ownerReferences":[{"apiVersion":"batch/v1","kind":"CronJob","name":"nightly","uid":"5","controller":true}]}}' \
-	--uid wl-other-cron-job
+	--user cronjob-controller --uid wl-other-cron-job
 is "$(resp_summary)" "200 allowed=false warnings=0 status=403" "owners: a Job of another CronJob is denied"
 
 # --- annotation exemptions -------------------------------------------------------

@@ -83,6 +83,30 @@ is "$(untouched)" '[["allowed", true], ["uid", "sub-status-create"]]' "a status 
 admit /validate "${ROOT[@]}" --wrap Deployment --op UPDATE --sub scale --uid sub-scale
 is "$(untouched)" '[["allowed", true], ["uid", "sub-scale"]]' "UPDATE deployments/scale of a failing Deployment: allowed, untouched"
 
+# pods/ephemeralcontainers (kubectl debug) is judged like the pod it
+# changes: the ephemeral containers like any container.
+DEBUG_PRIV='{"spec":{"ephemeralContainers":[{"name":"debugger","image":"busybox:1.36","targetContainerName":"app","securityContext":{"privileged":true}}]}}'
+admit /validate pod-clean --op UPDATE --sub ephemeralcontainers --old-base --change-merge "$DEBUG_PRIV" \
+	--uid eph-priv
+is "$(resp_summary)" "200 allowed=false warnings=1 status=403" \
+	"UPDATE pods/ephemeralcontainers adding a privileged debug container to a clean pod: denied in enforce"
+contains "$(jv 'r["warnings"]')" "notReadOnlyRootFileSystem (debugger)" "... with its warning-severity failure as a warning"
+contains "$(jv 'r["status"]["message"]')" "runAsPrivileged (debugger)" "... naming the ephemeral container"
+DEBUG_OK='{"spec":{"ephemeralContainers":[{"name":"debugger","image":"busybox:1.36","targetContainerName":"app","securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}}}]}}'
+admit /validate pod-clean --op UPDATE --sub ephemeralcontainers --old-base --change-merge "$DEBUG_OK" \
+	--uid eph-ok
+is "$(resp_summary)" "200 allowed=true warnings=0 status=-" \
+	"... a debug container that passes every security item: allowed (resources and probes do not apply to it)"
+admit /validate pod-clean --op UPDATE --sub ephemeralcontainers --old-base \
+	--change-merge '{"spec":{"ephemeralContainers":[{"name":"debugger","image":"busybox","targetContainerName":"app","securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"runAsUser":0}}]}}' \
+	--uid eph-root
+is "$(resp_summary)" "200 allowed=false warnings=0 status=403" "... one that runs as root with an untagged image: denied"
+is "$(jv 'r["auditAnnotations"]["failed-checks"]')" "runAsRootAllowed,tagNotSpecified" "... for runAsRootAllowed and tagNotSpecified"
+admit /validate pod-clean --op UPDATE --sub ephemeralcontainers --old-base --change-merge "$DEBUG_PRIV" \
+	--kind EphemeralContainers --uid eph-other-kind
+is "$(untouched)" '[["allowed", true], ["uid", "eph-other-kind"]]' \
+	"... the same subresource with another kind than Pod (not a pod spec): allowed, untouched"
+
 # --- dryRun and v1beta1 -------------------------------------------------------------------
 
 admit /validate pod-bad --uid same-uid

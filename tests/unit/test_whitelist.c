@@ -368,6 +368,36 @@ static void test_binding_results_ignore_the_containers_field(void **state)
 	si_policy_free(p);
 }
 
+/* A binding that names a whitelisted binding as its owner is not covered:
+ * bindings never inherit coverage (the default policy's entry for the
+ * built-in system:public-info-viewer must not cover anyone's binding). */
+static void test_bindings_never_inherit_coverage_from_owners(void **state)
+{
+	struct si_policy *p = NULL;
+	struct si_error err = { 0 };
+	assert_int_equal(si_policy_default(&p, &err), SI_OK);
+	struct wl own, rb, crb;
+	wl_load(&own, "{\"kind\": \"ClusterRoleBinding\", \"metadata\": {\"name\": "
+		      "\"system:public-info-viewer\"}, \"subjects\": [{\"kind\": \"Group\", "
+		      "\"name\": \"system:unauthenticated\"}]}");
+	wl_load(&rb, "{\"kind\": \"RoleBinding\", \"metadata\": {\"name\": \"open\", "
+		     "\"namespace\": \"shop\", \"ownerReferences\": [{\"kind\": "
+		     "\"ClusterRoleBinding\", \"name\": \"system:public-info-viewer\"}]}, "
+		     "\"subjects\": [{\"kind\": \"Group\", \"name\": \"system:unauthenticated\"}]}");
+	wl_load(&crb, "{\"kind\": \"ClusterRoleBinding\", \"metadata\": {\"name\": \"open\", "
+		      "\"ownerReferences\": [{\"kind\": \"ClusterRoleBinding\", \"name\": "
+		      "\"system:public-info-viewer\"}]}, \"subjects\": [{\"kind\": \"User\", "
+		      "\"name\": \"system:anonymous\"}]}");
+	assert_non_null(si_policy_whitelisted(p, &own.w, NULL, SI_ANONYMOUS_USER_RBAC_BINDING));
+	assert_int_equal(rb.w.n_owners, 1);
+	assert_null(si_policy_whitelisted(p, &rb.w, NULL, SI_ANONYMOUS_USER_RBAC_BINDING));
+	assert_null(si_policy_whitelisted(p, &crb.w, NULL, SI_ANONYMOUS_USER_RBAC_BINDING));
+	wl_free(&own);
+	wl_free(&rb);
+	wl_free(&crb);
+	si_policy_free(p);
+}
+
 /* ---- annotation exemptions ---------------------------------------------- */
 
 #define EXEMPT_POD \
@@ -490,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_containers_field_does_not_restrict_pod_level_results),
 		cmocka_unit_test(test_binding_results_ignore_the_containers_field),
 		cmocka_unit_test(test_exemption_annotation_is_ignored_unless_allowed),
+		cmocka_unit_test(test_bindings_never_inherit_coverage_from_owners),
 		cmocka_unit_test(test_exemption_annotation_is_honoured_when_allowed),
 		cmocka_unit_test(test_exemption_on_pod_template_annotations_is_honoured),
 		cmocka_unit_test(test_exemption_names_must_be_whole_item_ids),

@@ -28,6 +28,9 @@ under review. Options:
   --old FILE          oldObject: another object file
   --dry-run           request.dryRun: true
   --sub NAME          request.subResource
+  --user NAME         request.userInfo.username (default kubernetes-admin); a
+                      kube-controller-manager controller's name, such as
+                      replicaset-controller, stands for its service account
   --no-object         leave request.object out
   --containers N      replace the containers with N copies of the first, named
                       by the pattern given with --names (default c%02d)
@@ -128,6 +131,14 @@ def modify(obj, sets, merges, deletes):
         del node[key]
 
 
+def user_info(name):
+    if name.endswith("-controller"):
+        return {"username": "system:serviceaccount:kube-system:" + name,
+                "groups": ["system:serviceaccounts", "system:serviceaccounts:kube-system",
+                           "system:authenticated"]}
+    return {"username": name, "groups": ["system:masters", "system:authenticated"]}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("object")
@@ -149,6 +160,7 @@ def main():
     ap.add_argument("--old")
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--sub")
+    ap.add_argument("--user", default="kubernetes-admin")
     ap.add_argument("--no-object", action="store_true")
     ap.add_argument("--containers", type=int)
     ap.add_argument("--names", default="c%02d")
@@ -190,7 +202,7 @@ def main():
         "requestKind": {"group": group, "version": version, "kind": kind},
         "name": name,
         "operation": a.op,
-        "userInfo": {"username": "kubernetes-admin", "groups": ["system:masters"]},
+        "userInfo": user_info(a.user),
         "dryRun": bool(a.dry_run),
         "options": {"apiVersion": "meta.k8s.io/v1", "kind": a.op.capitalize() + "Options"},
     }

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The guard of the routes that show the cluster (the reports): a bearer
+ * token is checked by the API server (TokenReview, then a
+ * SubjectAccessReview for `get` on the route's path) in a thread of the
+ * guard's own, so that no server thread ever waits on the API server, and
+ * verdicts are kept a short while. */
+#ifndef SI_GUARD_H
+#define SI_GUARD_H
+
+#include <stdbool.h>
+
+#include "security-inspector/error.h"
+#include "security-inspector/kube.h"
+
+enum si_guard_verdict {
+	SI_GUARD_ALLOW,
+	SI_GUARD_UNAUTHENTICATED,    /* 401 */
+	SI_GUARD_FORBIDDEN,          /* 403 */
+	SI_GUARD_UNAVAILABLE,        /* 503: no verdict could be had */
+};
+
+/* Longest bearer token looked at; longer ones are unauthenticated. */
+#define SI_GUARD_MAX_TOKEN 8192
+
+struct si_guard;
+
+/* Called once per submitted check, from the guard's thread (or from
+ * si_guard_close()). */
+typedef void (*si_guard_done_fn)(void *ctx, enum si_guard_verdict v);
+
+/* Starts the guard's thread with a client for the API server found from
+ * `kubeconfig` and `context` (as si_kube_connect()). */
+si_rc si_guard_start(const char *kubeconfig, const char *context, struct si_guard **out,
+		     struct si_error *err);
+
+/* A verdict for (`token`, `path`) already known: true with `*v` set. */
+bool si_guard_cached(struct si_guard *g, const char *token, const char *path,
+		     enum si_guard_verdict *v);
+
+/* Queues a check; `done` gets the verdict. False when the queue is full or
+ * the guard is closed: `done` is then never called. */
+bool si_guard_submit(struct si_guard *g, const char *token, const char *path,
+		     si_guard_done_fn done, void *ctx);
+
+/* Takes no more checks and answers those queued or under way with
+ * SI_GUARD_UNAVAILABLE (the one under way is cut short). Accepts NULL. */
+void si_guard_close(struct si_guard *g);
+
+/* Closes the guard, waits for its thread and frees it. Accepts NULL. */
+void si_guard_free(struct si_guard *g);
+
+#endif
