@@ -32,7 +32,8 @@ USERS = {
 
 
 def deployment(name, namespace, privileged=False):
-    container = {"name": "app", "image": "nginx:1.25"}
+    container = {"name": "app", "image": "nginx:1.25",
+                 "env": [{"name": "DB_PASSWORD", "value": "stub-plaintext-secret"}]}
     if privileged:
         container["securityContext"] = {"privileged": True}
     return {"metadata": {"name": name, "namespace": namespace},

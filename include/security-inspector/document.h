@@ -16,10 +16,14 @@ struct si_limits {
 	size_t max_input_bytes;     /* one file or stdin */
 	size_t max_documents;       /* YAML documents in one stream, List items */
 	unsigned max_depth;         /* nesting of mappings and sequences */
-	size_t max_nodes;           /* per document, alias expansions included */
+	size_t max_nodes;           /* per document, alias expansions included;
+				     * and the values all aliases of one input copy */
+	size_t max_alias_bytes;     /* bytes all aliases of one input copy: the
+				     * lengths of the scalars and keys they repeat */
 };
 
-/* 64 MiB input, 10000 documents, depth 100, 1000000 nodes. */
+/* 64 MiB input, 10000 documents, depth 100, 1000000 nodes, 16 MiB of
+ * alias copies. */
 extern const struct si_limits si_limits_default;
 
 /* node -> 1-based source line; owned by an si_input. */
@@ -30,7 +34,9 @@ int si_linemap_get(const struct si_linemap *map, const cJSON *node);
 
 /* Parses one JSON text of `len` bytes into `*out` (caller frees with
  * cJSON_Delete). Rejects depth over the limit, more values than the limit and
- * duplicate keys; an error names the line. */
+ * duplicate keys; an error names the line. Depth and values are counted on
+ * the text, before any value is allocated, in one pass: a refused text costs
+ * no more than reading it. */
 si_rc si_json_parse(const char *data, size_t len, const struct si_limits *lim,
 			cJSON **out, struct si_error *err);
 
@@ -44,6 +50,11 @@ si_rc si_json_parse(const char *data, size_t len, const struct si_limits *lim,
 void si_json_arena_init(void);
 void si_json_arena_begin(void);
 void si_json_arena_end(void);
+/* The chunks of memory the calling thread's arena holds now. Each is at
+ * least twice the one before, so a request that made n bytes of values
+ * holds O(log n) of them, and a free in the arena looks at no more; one or
+ * none are kept between requests. For tests. */
+size_t si_json_arena_chunks(void);
 
 /* "a mapping", "a list", "a string", "a number", "a boolean" or "null":
  * for messages about a value of the wrong type. */

@@ -13,7 +13,25 @@
 struct si_report_options {
 	bool failed_only;   /* list only failing workloads and failed results */
 	bool color;         /* ANSI colours (text only) */
+	/* Print the objects' env[].value as written, for local use. Off, as in
+	 * a zeroed struct, they read SI_REPORT_MASK: see si_report_mask(). */
+	bool show_env_values;
 };
+
+/* What a masked value reads as in a report. */
+#define SI_REPORT_MASK "<masked>"
+
+/* A copy of the Kubernetes object `obj` (borrowed) fit to print in a report,
+ * where passwords must not show: the `value` of every `env` entry of every
+ * container, init container and ephemeral container, wherever the object
+ * holds a pod spec (pod, template, job template), and the
+ * kubectl.kubernetes.io/last-applied-configuration annotation (a JSON copy of
+ * the whole object, env values included) read SI_REPORT_MASK. Variable names
+ * and `valueFrom` references stay. Every writer that prints an object prints
+ * this copy unless show_env_values is set. On success the caller frees `*out`
+ * with cJSON_Delete(); on failure `*out` is NULL: SI_ERR_NOMEM, or
+ * SI_ERR_LIMIT when `obj` nests over 1000 levels. */
+si_rc si_report_mask(const cJSON *obj, cJSON **out, struct si_error *err);
 
 /* Writes the text report to `out`. */
 si_rc si_report_text(const struct si_audit *a, const struct si_report_options *o,

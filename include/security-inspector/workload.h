@@ -32,6 +32,10 @@ struct si_owner {
 };
 
 #define SI_MAX_OWNERS 4
+/* Containers of all roles in one pod spec, at most: far above any real pod
+ * (kubelet runs them side by side), and a bound on the results one object
+ * can make. */
+#define SI_MAX_CONTAINERS 1000
 
 enum si_workload_class {
 	SI_CLASS_POD,        /* has a pod spec */

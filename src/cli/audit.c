@@ -27,6 +27,9 @@ static const char audit_usage[] =
 	"      --fail-on LEVEL     exit 1 when a failure at LEVEL or above is found:\n"
 	"                          danger (default), warning or never\n"
 	"      --color WHEN        auto (default), always or never\n"
+	"      --show-env-values   print containers' env[].value as written; by default\n"
+	"                          reports mask them, and the last-applied-configuration\n"
+	"                          annotation that copies them, as " SI_REPORT_MASK "\n"
 	"      --cluster           inspect the cluster the kubeconfig points to (or,\n"
 	"                          in a pod, its own cluster)\n"
 	"      --kubeconfig FILE   kubeconfig for --cluster (default: KUBECONFIG,\n"
@@ -59,6 +62,7 @@ struct options {
 	const char *config, *format, *output, *color;
 	struct si_audit_filter filter;
 	bool failed_only;
+	bool show_env_values;
 	enum si_severity fail_on;
 	bool cluster;
 	struct si_cluster_options cl;
@@ -75,6 +79,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "failed-only", no_argument, NULL, 'F' },
 		{ "fail-on", required_argument, NULL, 'L' },
 		{ "color", required_argument, NULL, 'C' },
+		{ "show-env-values", no_argument, NULL, 'V' },
 		{ "cluster", no_argument, NULL, 'K' },
 		{ "kubeconfig", required_argument, NULL, 'G' },
 		{ "context", required_argument, NULL, 'X' },
@@ -99,6 +104,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'k': o->filter.kind = optarg; break;
 		case 'F': o->failed_only = true; break;
 		case 'C': o->color = optarg; break;
+		case 'V': o->show_env_values = true; break;
 		case 'K': o->cluster = true; break;
 		case 'G': o->cl.kubeconfig = optarg; break;
 		case 'X': o->cl.context = optarg; break;
@@ -264,7 +270,8 @@ int si_cmd_audit(int argc, char **argv)
 		si_cli_error("%s: cannot write the report", o.output);
 		goto out;
 	}
-	struct si_report_options ro = { .failed_only = o.failed_only };
+	struct si_report_options ro = { .failed_only = o.failed_only,
+					.show_env_values = o.show_env_values };
 	ro.color = strcmp(o.color, "always") == 0 ||
 		   (strcmp(o.color, "auto") == 0 && !o.output && isatty(fileno(out)) &&
 		    !getenv("NO_COLOR"));

@@ -63,6 +63,7 @@ int si_cmd_review(int argc, char **argv)
 	char buf[1024];
 	struct si_limits lim = si_limits_default;
 	lim.max_input_bytes = SI_ADMISSION_MAX_BODY;
+	lim.max_nodes = SI_ADMISSION_MAX_VALUES;
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	char *body = malloc(lim.max_input_bytes + 1);
 	size_t len = 0;

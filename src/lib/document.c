@@ -15,6 +15,12 @@ const struct si_limits si_limits_default = {
 	.max_documents = 10000,
 	.max_depth = 100,
 	.max_nodes = 1000000,
+	/* Aliases in real manifests repeat labels, env lists or resource blocks:
+	 * kilobytes a file. 16 MiB of copies is thousands of times that, yet a
+	 * 1 MiB scalar aliased 4000 times (4 GiB) stops at its 17th copy. The
+	 * budget is for a whole input, not per document, so that memory stays
+	 * the input's size plus at most this, whatever the number of documents. */
+	.max_alias_bytes = 16u << 20,
 };
 
 #define MAX_PATHS 100000

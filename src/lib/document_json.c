@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "document_internal.h"
 
@@ -81,18 +82,10 @@ si_rc si_json_duplicate_key(const cJSON *obj, const cJSON **dup)
 	return SI_OK;
 }
 
-/* Checks the node budget and duplicate keys; on failure `*bad` is the
- * offending node, for its line. */
-static si_rc check_tree(const cJSON *node, unsigned depth, const struct si_limits *lim,
-			size_t *nodes, const cJSON **bad, struct si_error *err)
+/* Checks every object for duplicate keys; on failure `*bad` is the later
+ * member. Depth and the number of values were bounded on the text. */
+static si_rc check_keys(const cJSON *node, const cJSON **bad, struct si_error *err)
 {
-	*bad = node;
-	if (depth > lim->max_depth && (cJSON_IsArray(node) || cJSON_IsObject(node)))
-		return si_error_set(err, SI_ERR_LIMIT, NULL, 0, "nesting deeper than %u levels",
-				    lim->max_depth);
-	if (++*nodes > lim->max_nodes)
-		return si_error_set(err, SI_ERR_LIMIT, NULL, 0,
-				    "more than %zu values in one document", lim->max_nodes);
 	if (cJSON_IsObject(node)) {
 		const cJSON *dup;
 		if (si_json_duplicate_key(node, &dup))
@@ -107,18 +100,54 @@ static si_rc check_tree(const cJSON *node, unsigned depth, const struct si_limit
 		}
 	}
 	for (const cJSON *c = node->child; c; c = c->next) {
-		si_rc rc = check_tree(c, depth + 1, lim, nodes, bad, err);
+		si_rc rc = check_keys(c, bad, err);
 		if (rc)
 			return rc;
 	}
 	return SI_OK;
 }
 
+/* Eight bytes at a time: the bytes of `w` that are zero have their high bit
+ * set in the result (and bytes after a zero byte may too), so the result
+ * is zero exactly when no byte is, and its first marked byte is zero. */
+#define ONES UINT64_C(0x0101010101010101)
+
+static uint64_t zero_bytes(uint64_t w)
+{
+	return (w - ONES) & ~w & (ONES << 7);
+}
+
+/* How many bytes of a word read from memory precede the first byte that
+ * `marks` (non-zero) marks; 0 (look at each byte) where that is not known
+ * cheaply. */
+static size_t before_mark(uint64_t marks)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(marks) / 8;
+#else
+	(void)marks;
+	return 0;
+#endif
+}
+
 /* Skips a JSON string starting at the opening quote; returns the offset after
- * the closing quote. */
+ * the closing quote (`len` when there is none). Words without a quote or a
+ * backslash are skipped whole. */
 static size_t skip_string(const char *d, size_t len, size_t i)
 {
 	for (i++; i < len; i++) {
+		uint64_t w;
+		while (len - i >= sizeof(w)) {
+			memcpy(&w, d + i, sizeof(w));
+			uint64_t marks = zero_bytes(w ^ (ONES * '"')) | zero_bytes(w ^ (ONES * '\\'));
+			if (marks) {
+				i += before_mark(marks);
+				break;
+			}
+			i += sizeof(w);
+		}
+		if (i >= len)
+			break;
 		if (d[i] == '\\')
 			i++;
 		else if (d[i] == '"')
@@ -127,31 +156,78 @@ static size_t skip_string(const char *d, size_t len, size_t i)
 	return len;
 }
 
-/* Offset of the first bracket nested deeper than `max`, or `len`. Checked
- * before parsing so that the parser's recursion stays bounded. */
-static size_t too_deep(const char *d, size_t len, unsigned max)
+/* The offset of the first byte from `i` on that is not white space. */
+static size_t after_blanks(const char *d, size_t len, size_t i)
+{
+	/* cJSON takes every byte up to ' ' as white space. */
+	while (i < len && (unsigned char)d[i] <= ' ')
+		i++;
+	return i;
+}
+
+/* The bytes the bounds scan stops at outside strings. */
+static const bool structural[256] = {
+	['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true, [','] = true,
+};
+
+/* Bounds the depth and the number of values on the text, before the parser
+ * allocates anything: the parser's recursion, and the memory of a request,
+ * stay proportional to the limits whatever the text holds. A valid text
+ * holds 1 + (its commas) + (its non-empty mappings and lists) values, which
+ * is what cJSON makes of it; an invalid one fails in the parser after. */
+static si_rc check_text(const char *d, size_t len, const struct si_limits *lim,
+			struct si_error *err)
 {
 	unsigned depth = 0;
+	size_t values = 1;
 	for (size_t i = 0; i < len; i++) {
-		if (d[i] == '"') {
+		if (!structural[(unsigned char)d[i]])
+			continue;
+		size_t next;
+		switch (d[i]) {
+		case '"':
 			i = skip_string(d, len, i) - 1;
-		} else if (d[i] == '{' || d[i] == '[') {
-			if (++depth > max)
-				return i;
-		} else if ((d[i] == '}' || d[i] == ']') && depth > 0) {
-			depth--;
+			continue;
+		case '}':
+		case ']':
+			if (depth > 0)
+				depth--;
+			continue;
+		case '{':
+		case '[':
+			if (++depth > lim->max_depth)
+				return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(d, i),
+						    "nesting deeper than %u levels", lim->max_depth);
+			next = after_blanks(d, len, i + 1);
+			if (next < len && (d[next] == '}' || d[next] == ']')) {
+				depth--;        /* empty: no value, and closed */
+				i = next;
+				continue;
+			}
+			break;
+		default:                /* ',' */
+			next = after_blanks(d, len, i + 1);
+			break;
 		}
+		/* One more value, or member (named by its key), starts at `next`. */
+		if (++values > lim->max_nodes)
+			return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(d, next),
+					    "more than %zu values in one document", lim->max_nodes);
+		i = next - 1;
 	}
-	return len;
+	return SI_OK;
 }
 
 /* Walks the text of an already parsed value beside its tree, giving every
- * node its line: a member the line of its key, as the YAML loader does. */
+ * node its line: a member the line of its key, as the YAML loader does.
+ * With a `target`, stops at that node and sets `found` to its line. */
 struct scan {
 	const char *d;
 	size_t len, i;
 	int line;
-	struct si_linemap *map;
+	struct si_linemap *map;     /* may be NULL */
+	const cJSON *target;        /* may be NULL */
+	int found;
 };
 
 static void skip_blank(struct scan *s)
@@ -175,10 +251,17 @@ static void skip_token(struct scan *s)
 		s->i++;
 }
 
+/* False when out of memory or when the target is found. */
 static bool map_value(struct scan *s, const cJSON *node, int line)
 {
 	skip_blank(s);
-	if (!si_linemap_put(s->map, node, line ? line : s->line))
+	if (!line)
+		line = s->line;
+	if (node == s->target) {
+		s->found = line;
+		return false;
+	}
+	if (s->map && !si_linemap_put(s->map, node, line))
 		return false;
 	if (s->i >= s->len || (s->d[s->i] != '{' && s->d[s->i] != '[')) {
 		skip_token(s);
@@ -219,10 +302,11 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 	if (start == len)
 		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, len),
 				    "empty JSON document");
+	si_rc rc = check_text(data, len, lim, err);
+	if (rc)
+		return rc;
 
-	/* cJSON bounds its own recursion (CJSON_NESTING_LIMIT); the depth limit
-	 * is checked on the tree, and on a failure a scan tells whether depth
-	 * was the cause, for a clearer message. */
+	/* cJSON bounds its own recursion too (CJSON_NESTING_LIMIT, 1000). */
 	const char *end = NULL;
 	errno = 0;
 	cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, false);
@@ -232,10 +316,6 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 		 * errno. */
 		if (errno == ENOMEM)
 			return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
-		size_t deep = too_deep(data, len, lim->max_depth);
-		if (deep < len)
-			return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(data, deep),
-					    "nesting deeper than %u levels", lim->max_depth);
 		size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
 		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, off),
 				    "invalid JSON near byte %zu", off + 1);
@@ -249,30 +329,27 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 				    "unexpected content after the JSON value");
 	}
 
-	si_rc rc = SI_OK;
-	struct si_linemap *own = NULL;
-	struct scan s = { data, len, 0, 1, lines };
-	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-		s.i = 3;
+	size_t bom = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	struct scan s = { data, len, bom, 1, lines, NULL, 0 };
 	if (lines && !map_value(&s, root, 0)) {
 		rc = si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
 		goto fail;
 	}
-	size_t nodes = 0;
 	const cJSON *bad = NULL;
-	if ((rc = check_tree(root, 1, lim, &nodes, &bad, err))) {
-		/* Without a map of our caller's, make one to name the line. */
-		if (!lines && rc != SI_ERR_NOMEM && (own = si_linemap_new()) &&
-		    (s.map = own) && map_value(&s, root, 0))
-			lines = own;
-		if (err)
+	if ((rc = check_keys(root, &bad, err))) {
+		if (rc == SI_ERR_SYNTAX && err && lines) {
 			err->line = si_linemap_get(lines, bad);
+		} else if (rc == SI_ERR_SYNTAX && err) {
+			/* Without a map of our caller's, walk to the node. */
+			s = (struct scan){ data, len, bom, 1, NULL, bad, 0 };
+			map_value(&s, root, 0);
+			err->line = s.found;
+		}
 		goto fail;
 	}
 	*out = root;
 	return SI_OK;
 fail:
-	si_linemap_free(own);
 	cJSON_Delete(root);
 	return rc;
 }
@@ -283,14 +360,26 @@ si_rc si_json_parse(const char *data, size_t len, const struct si_limits *lim,
 	return si_json_parse_lines(data, len, lim, out, NULL, err);
 }
 
-/* The arena: a list of chunks per thread, bump-allocated. The first chunk
- * is kept between requests. */
+/* The arena: a list of chunks per thread, bump-allocated, newest first.
+ * Each new chunk is at least twice the size of the one before, so a
+ * request that made n bytes of values holds O(log n) chunks, and telling
+ * the arena's memory from malloc's (which cJSON may free meanwhile, e.g. a
+ * value made before the begin) walks that few. Memory freed in the arena
+ * comes back at the end only. The first chunk is kept between requests.
+ *
+ * Chunks of a MiB and more are mapped, not malloc'd, so that the end gives
+ * their memory back to the system at once (malloc would keep what it had
+ * lent a big request for the next ones: glibc raises its mmap threshold
+ * when a mapped block is freed); and they ask for transparent huge pages:
+ * with 4 KiB pages, filling 32 MiB with values costs 8 000 page faults,
+ * which took more than half the time of such a request. */
 #define ARENA_CHUNK (64u * 1024)
-#define ARENA_KEEP (1u << 20)
+#define ARENA_MAP (1u << 20)
 
 struct chunk {
 	struct chunk *next;
 	size_t size, used;
+	bool mapped;
 	alignas(max_align_t) unsigned char data[];
 };
 
@@ -302,24 +391,68 @@ static pthread_key_t arena_key;
 
 static bool in_arena(const void *p)
 {
+	/* Compared as integers: comparing pointers into different objects
+	 * is undefined. */
+	uintptr_t a = (uintptr_t)p;
 	for (const struct chunk *c = arena_head; c; c = c->next)
-		if ((const unsigned char *)p >= c->data && (const unsigned char *)p < c->data + c->size)
+		if (a >= (uintptr_t)c->data && a - (uintptr_t)c->data < c->size)
 			return true;
 	return false;
+}
+
+/* A chunk of `size` bytes of data; NULL (errno ENOMEM) when out of memory. */
+static struct chunk *chunk_new(size_t size)
+{
+	struct chunk *c;
+	if (size < ARENA_MAP) {
+		if (!(c = malloc(sizeof(*c) + size)))
+			return NULL;
+		c->mapped = false;
+	} else {
+		void *p = mmap(NULL, sizeof(*c) + size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		c = p;
+		c->mapped = true;
+#ifdef MADV_HUGEPAGE
+		/* Advice only: where huge pages are off, nothing changes. */
+		const uintptr_t huge = (uintptr_t)2 << 20;
+		uintptr_t from = ((uintptr_t)c->data + huge - 1) & ~(huge - 1);
+		uintptr_t to = ((uintptr_t)c->data + size) & ~(huge - 1);
+		if (to > from)
+			madvise((void *)from, to - from, MADV_HUGEPAGE);
+#endif
+	}
+	c->size = size;
+	c->used = 0;
+	return c;
+}
+
+static void chunk_free(struct chunk *c)
+{
+	if (c && c->mapped)
+		munmap(c, sizeof(*c) + c->size);
+	else
+		free(c);
 }
 
 static void *arena_malloc(size_t size)
 {
 	if (!arena_on)
 		return malloc(size);
+	if (size > SIZE_MAX / 4) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	size = (size + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
 	struct chunk *c = arena_head;
 	if (!c || c->size - c->used < size) {
-		size_t want = size > ARENA_CHUNK ? size : ARENA_CHUNK;
-		if (!(c = malloc(sizeof(*c) + want)))
+		size_t want = c && c->size <= SIZE_MAX / 4 ? 2 * c->size : ARENA_CHUNK;
+		if (!(c = chunk_new(want < size ? size : want)))
 			return NULL;
-		c->size = want;
-		c->used = 0;
 		c->next = arena_head;
 		arena_head = c;
 	}
@@ -351,20 +484,28 @@ void si_json_arena_begin(void)
 void si_json_arena_end(void)
 {
 	arena_on = false;
-	/* Keep the oldest chunk for the next request, unless it grew large. */
+	/* Keep the oldest chunk for the next request, unless it is mapped. */
 	struct chunk *keep = NULL;
 	while (arena_head) {
 		struct chunk *c = arena_head;
 		arena_head = c->next;
-		if (!arena_head && c->size <= ARENA_KEEP) {
+		if (!arena_head && !c->mapped) {
 			c->used = 0;
 			c->next = NULL;
 			keep = c;
 		} else {
-			free(c);
+			chunk_free(c);
 		}
 	}
 	arena_head = keep;
 	if (arena_hooks)
 		pthread_setspecific(arena_key, keep);
+}
+
+size_t si_json_arena_chunks(void)
+{
+	size_t n = 0;
+	for (const struct chunk *c = arena_head; c; c = c->next)
+		n++;
+	return n;
 }

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bytes -> cJSON with source lines: the only libyaml user. Scalars resolve as
-// Kubernetes' YAML reader (YAML 1.1) does; aliases are copied within a node
-// budget so that "billion laughs" ends in an error, not in memory exhaustion.
+// Kubernetes' YAML reader (YAML 1.1) does; aliases are copied within budgets
+// of values and bytes so that "billion laughs" and big-scalar bombs end in an
+// error, not in memory exhaustion.
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include <yaml.h>
 
@@ -17,7 +20,10 @@ struct anchor {
 	char *name;
 	const cJSON *node;
 	size_t nodes;               /* size of the anchored subtree */
+	size_t bytes;               /* its scalars' and keys' bytes */
 	unsigned height;            /* its nesting: 0 for a scalar */
+	uint64_t hash;              /* of the name */
+	size_t next;                /* older anchor in the same bucket, + 1; 0: none */
 };
 
 struct frame {
@@ -28,6 +34,7 @@ struct frame {
 	cJSON *merges;              /* values of "<<" keys, applied at the end */
 	char *anchor;               /* anchor of this collection, owned */
 	size_t nodes_at_start;
+	size_t bytes_at_start;
 	unsigned height;            /* 1 + the highest child's height */
 	int line;
 };
@@ -42,8 +49,15 @@ struct builder {
 	cJSON *root;
 	int root_line;
 	size_t nodes;
+	size_t bytes;               /* scalars and keys in the document, copies included */
+	/* What aliases copied in the whole input, documents summed: a stream of
+	 * small documents cannot multiply a per-document budget. */
+	size_t alias_nodes, alias_bytes;
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
+	size_t *buckets;            /* hash -> latest anchor of that bucket, + 1 */
+	size_t n_buckets;           /* a power of two, or 0 */
+	uint64_t seed;              /* of the hash, per parse */
 };
 
 #define fail(b, code, line, ...) si_error_set((b)->err, code, (b)->path, line, __VA_ARGS__)
@@ -220,8 +234,40 @@ static si_rc count_nodes(struct builder *b, size_t n, int line)
 	return SI_OK;
 }
 
+/* Anchor names are found through a hash table so that each alias costs the
+ * same whatever the number of anchors before it. The hash is keyed per parse:
+ * a file cannot be written to put every name in one bucket. */
+static uint64_t name_hash(uint64_t seed, const char *s)
+{
+	uint64_t h = seed ^ 0xcbf29ce484222325u;   /* FNV-1a, then a full mix */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	return h ^ (h >> 33);
+}
+
+static uint64_t hash_seed(void)
+{
+	uint64_t seed;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+		return seed;
+	struct timespec t;   /* no entropy yet (early boot): less, but some */
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_nsec * 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)&t;
+}
+
+static void bucket_insert(struct builder *b, size_t i)
+{
+	size_t *head = &b->buckets[b->anchors[i].hash & (b->n_buckets - 1)];
+	b->anchors[i].next = *head;
+	*head = i + 1;
+}
+
 static si_rc remember_anchor(struct builder *b, char *name, const cJSON *node,
-				 size_t nodes, unsigned height, int line)
+				 size_t nodes, size_t bytes, unsigned height, int line)
 {
 	if (b->n_anchors == b->cap_anchors) {
 		size_t cap = b->cap_anchors ? b->cap_anchors * 2 : 16;
@@ -233,7 +279,22 @@ static si_rc remember_anchor(struct builder *b, char *name, const cJSON *node,
 		b->anchors = a;
 		b->cap_anchors = cap;
 	}
-	b->anchors[b->n_anchors++] = (struct anchor){ name, node, nodes, height };
+	if (b->n_anchors == b->n_buckets) {   /* at most one anchor per bucket on average */
+		size_t n = b->n_buckets ? b->n_buckets * 2 : 64;
+		size_t *buckets = calloc(n, sizeof(*buckets));
+		if (!buckets) {
+			free(name);
+			return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+		}
+		free(b->buckets);
+		b->buckets = buckets;
+		b->n_buckets = n;
+		for (size_t i = 0; i < b->n_anchors; i++)   /* in order: the latest first */
+			bucket_insert(b, i);
+	}
+	b->anchors[b->n_anchors] = (struct anchor){ name, node, nodes, bytes, height,
+						    name_hash(b->seed, name), 0 };
+	bucket_insert(b, b->n_anchors++);
 	return SI_OK;
 }
 
@@ -316,6 +377,7 @@ static si_rc on_scalar(struct builder *b, const yaml_event_t *ev)
 	si_rc rc = count_nodes(b, 1, line);
 	if (rc)
 		return rc;
+	b->bytes += ev->data.scalar.length;
 	if (expecting_key(b)) {
 		const char *text = (const char *)ev->data.scalar.value;
 		bool merge = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
@@ -331,7 +393,7 @@ static si_rc on_scalar(struct builder *b, const yaml_event_t *ev)
 			cJSON_Delete(v);
 			return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
 		}
-		if ((rc = remember_anchor(b, name, v, 1, 0, line))) {
+		if ((rc = remember_anchor(b, name, v, 1, ev->data.scalar.length, 0, line))) {
 			cJSON_Delete(v);
 			return rc;
 		}
@@ -341,10 +403,37 @@ static si_rc on_scalar(struct builder *b, const yaml_event_t *ev)
 
 static const struct anchor *find_anchor(const struct builder *b, const char *name)
 {
-	for (size_t i = b->n_anchors; i-- > 0;)   /* a redefined anchor: latest wins */
-		if (strcmp(b->anchors[i].name, name) == 0)
-			return &b->anchors[i];
+	if (!b->n_buckets)
+		return NULL;
+	uint64_t h = name_hash(b->seed, name);
+	/* A bucket lists the latest anchor first: a redefined anchor, the latest wins. */
+	for (size_t i = b->buckets[h & (b->n_buckets - 1)]; i; i = b->anchors[i - 1].next)
+		if (b->anchors[i - 1].hash == h && strcmp(b->anchors[i - 1].name, name) == 0)
+			return &b->anchors[i - 1];
 	return NULL;
+}
+
+/* Charges the copy that alias *`name` makes of `a` to the budgets of the
+ * whole input, before anything is copied: its values (all aliases of the
+ * input together within max_nodes, however many documents share it) and
+ * the bytes of its scalars and keys, so that one big scalar repeated is
+ * bounded as surely as a deep tree of small ones. */
+static si_rc charge_alias(struct builder *b, const struct anchor *a, const char *name,
+			  int line)
+{
+	if (a->nodes > b->lim->max_nodes - b->alias_nodes)
+		return si_error_set(b->err, SI_ERR_LIMIT, b->path, line,
+				    "alias *%s: the aliases of this input would copy more "
+				    "than %zu values", name, b->lim->max_nodes);
+	if (a->bytes > b->lim->max_alias_bytes - b->alias_bytes)
+		return si_error_set(b->err, SI_ERR_LIMIT, b->path, line,
+				    "alias *%s: the aliases of this input would copy more "
+				    "than %zu bytes (this one copies %zu)", name,
+				    b->lim->max_alias_bytes, a->bytes);
+	b->alias_nodes += a->nodes;
+	b->alias_bytes += a->bytes;
+	b->bytes += a->bytes;
+	return SI_OK;
 }
 
 static si_rc on_alias(struct builder *b, const yaml_event_t *ev)
@@ -357,6 +446,8 @@ static si_rc on_alias(struct builder *b, const yaml_event_t *ev)
 			    "alias *%s names no complete anchor before it", name);
 	si_rc rc = count_nodes(b, a->nodes, line);
 	if (rc)
+		return rc;
+	if ((rc = charge_alias(b, a, name, line)))
 		return rc;
 	/* A copy nests as deep as its anchor did: bound the sum, or chained
 	 * aliases could build a tree too deep to free recursively. */
@@ -393,7 +484,8 @@ static si_rc on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
 		return rc;
 	const yaml_char_t *anchor = mapping ? ev->data.mapping_start.anchor
 					    : ev->data.sequence_start.anchor;
-	struct frame f = { .line = line, .nodes_at_start = b->nodes - 1, .height = 1 };
+	struct frame f = { .line = line, .nodes_at_start = b->nodes - 1,
+			   .bytes_at_start = b->bytes, .height = 1 };
 	f.node = mapping ? cJSON_CreateObject() : cJSON_CreateArray();
 	if (anchor)
 		f.anchor = strdup((const char *)anchor);
@@ -406,29 +498,96 @@ static si_rc on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
 	return SI_OK;
 }
 
-/* Adds the keys of merge sources that the mapping does not set itself. */
-static si_rc apply_merges(struct builder *b, struct frame *f)
+/* A key of a mapping with merge keys: its own (kv NULL), or a merge
+ * source's, numbered in the order they take precedence. */
+struct merge_key {
+	const char *key;
+	size_t order;
+	const cJSON *kv;
+};
+
+static int by_key_then_order(const void *x, const void *y)
 {
-	cJSON *sources = f->merges;
-	for (cJSON *s = sources ? sources->child : NULL; s; s = s->next) {
-		cJSON *list = cJSON_IsArray(s) ? s->child : s;
-		for (cJSON *m = list; m; m = cJSON_IsArray(s) ? m->next : NULL) {
+	const struct merge_key *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+	return c ? c : (a->order > b->order) - (a->order < b->order);
+}
+
+static int by_order(const void *x, const void *y)
+{
+	const struct merge_key *a = x, *b = y;
+	return (a->order > b->order) - (a->order < b->order);
+}
+
+struct merge_keys {
+	struct merge_key *keys;     /* NULL: only count */
+	size_t n;
+};
+
+/* Appends the keys of the mappings that the "<<" values of `f` name, in
+ * order, to `l`; an error when one is not a mapping. */
+static si_rc merge_source_keys(struct builder *b, const struct frame *f,
+			       struct merge_keys *l)
+{
+	for (const cJSON *s = f->merges->child; s; s = s->next) {
+		const cJSON *list = cJSON_IsArray(s) ? s->child : s;
+		for (const cJSON *m = list; m; m = cJSON_IsArray(s) ? m->next : NULL) {
 			if (!cJSON_IsObject(m))
 				return fail(b, SI_ERR_SYNTAX, f->line, "%s",
 					    "merge key << needs a mapping or a list of mappings");
-			for (cJSON *kv = m->child; kv; kv = kv->next) {
-				if (cJSON_GetObjectItemCaseSensitive(f->node, kv->string))
-					continue;
-				cJSON *copy = cJSON_Duplicate(kv, true);
-				if (!copy || !copy_lines(b->lines, kv, copy, f->line) ||
-				    !cJSON_AddItemToObject(f->node, kv->string, copy)) {
-					cJSON_Delete(copy);
-					return fail(b, SI_ERR_NOMEM, f->line, "%s", "out of memory");
-				}
-			}
+			for (const cJSON *kv = m->child; kv; kv = kv->next, l->n++)
+				if (l->keys)
+					l->keys[l->n] = (struct merge_key){
+						kv->string ? kv->string : "", l->n, kv };
 		}
 	}
 	return SI_OK;
+}
+
+/* Adds the keys of merge sources that the mapping does not set itself, an
+ * earlier source's before a later one's. Sorted, the keys cost n log n
+ * compares, not one per pair: a big mapping merged into a big mapping stays
+ * cheap. */
+static si_rc apply_merges(struct builder *b, struct frame *f)
+{
+	struct merge_keys l = { 0 };
+	si_rc rc;
+
+	if (!f->merges)
+		return SI_OK;
+	for (const cJSON *kv = f->node->child; kv; kv = kv->next)
+		l.n++;
+	if ((rc = merge_source_keys(b, f, &l)))
+		return rc;
+	if (!(l.keys = malloc((l.n ? l.n : 1) * sizeof(*l.keys))))
+		return fail(b, SI_ERR_NOMEM, f->line, "%s", "out of memory");
+	l.n = 0;
+	for (const cJSON *kv = f->node->child; kv; kv = kv->next, l.n++)
+		l.keys[l.n] = (struct merge_key){ kv->string ? kv->string : "", l.n, NULL };
+	merge_source_keys(b, f, &l);   /* checked by the count above */
+	qsort(l.keys, l.n, sizeof(*l.keys), by_key_then_order);
+	/* The first of each key wins; keep the sources' winners. */
+	size_t n = 0;
+	const char *prev = NULL;
+	for (size_t i = 0; i < l.n; i++) {
+		bool first = !prev || strcmp(prev, l.keys[i].key) != 0;
+		prev = l.keys[i].key;
+		if (first && l.keys[i].kv)
+			l.keys[n++] = l.keys[i];
+	}
+	qsort(l.keys, n, sizeof(*l.keys), by_order);
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *kv = l.keys[i].kv;
+		cJSON *copy = cJSON_Duplicate(kv, true);
+		if (!copy || !copy_lines(b->lines, kv, copy, f->line) ||
+		    !cJSON_AddItemToObject(f->node, kv->string, copy)) {
+			cJSON_Delete(copy);
+			rc = fail(b, SI_ERR_NOMEM, f->line, "%s", "out of memory");
+			break;
+		}
+	}
+	free(l.keys);
+	return rc;
 }
 
 static si_rc on_end(struct builder *b)
@@ -457,7 +616,7 @@ static si_rc on_end(struct builder *b)
 	}
 	if (f.anchor) {
 		rc = remember_anchor(b, f.anchor, f.node, b->nodes - f.nodes_at_start,
-				     f.height, f.line);
+				     b->bytes - f.bytes_at_start, f.height, f.line);
 		f.anchor = NULL;
 		if (rc)
 			goto out;
@@ -481,10 +640,13 @@ static void reset_document(struct builder *b)
 		free(f->key);
 		free(f->anchor);
 	}
-	for (size_t i = 0; i < b->n_anchors; i++)
+	for (size_t i = 0; i < b->n_anchors; i++) {   /* anchors end with their document */
+		b->buckets[b->anchors[i].hash & (b->n_buckets - 1)] = 0;
 		free(b->anchors[i].name);
+	}
 	b->n_anchors = 0;
 	b->nodes = 0;
+	b->bytes = 0;
 	cJSON_Delete(b->root);
 	b->root = NULL;
 }
@@ -532,7 +694,8 @@ si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 			       cJSON ***docs, int **doc_lines, size_t *n_docs,
 			       struct si_error *err)
 {
-	struct builder b = { .path = path, .lim = lim, .lines = lines, .err = err };
+	struct builder b = { .path = path, .lim = lim, .lines = lines, .err = err,
+			     .seed = hash_seed() };
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	size_t cap = 0;
@@ -592,6 +755,7 @@ si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 	}
 	reset_document(&b);
 	free(b.anchors);
+	free(b.buckets);
 	free(b.stack);
 	yaml_parser_delete(&parser);
 	if (rc) {

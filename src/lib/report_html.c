@@ -709,28 +709,45 @@ static void subject_rows(FILE *out, const struct si_audit_entry *e, const struct
 	}
 }
 
-/* The manifest as YAML; as JSON (also YAML) when it cannot be written so. */
-static si_rc manifest(FILE *out, const cJSON *obj, struct si_error *err)
+/* The manifest as YAML; as JSON (also YAML) when it cannot be written so.
+ * Env values are masked unless the options say to show them. */
+static si_rc manifest(FILE *out, const cJSON *obj, const struct si_report_options *o,
+		      struct si_error *err)
 {
 	struct si_error yerr = { 0 };
+	cJSON *masked = NULL;
 	char *text = NULL;
 	size_t len;
-	si_rc rc = si_yaml_emit(obj, &text, &len, &yerr);
-	if (rc == SI_ERR_NOMEM)
-		return si_error_set(err, rc, NULL, 0, "out of memory");
-	if (rc) {
-		text = cJSON_Print(obj);
-		if (!text)
-			return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	si_rc rc;
+
+	if (!o->show_env_values) {
+		if ((rc = si_report_mask(obj, &masked, &yerr)) == SI_ERR_NOMEM)
+			return si_error_set(err, rc, NULL, 0, "out of memory");
+		if (rc) {   /* too deep to mask: not shown rather than shown unmasked */
+			put_text(out, "<p class=\"hint\">Manifest not shown: ", yerr.message,
+				 ".</p>\n");
+			return SI_OK;
+		}
+		obj = masked;
 	}
-	fprintf(out, "<details class=\"yaml\"><summary>Manifest (%s)</summary><pre>",
-		rc ? "JSON" : "YAML");
+	rc = si_yaml_emit(obj, &text, &len, &yerr);
+	if (rc == SI_ERR_NOMEM) {
+		cJSON_Delete(masked);
+		return si_error_set(err, rc, NULL, 0, "out of memory");
+	}
+	if (rc && !(text = cJSON_Print(obj))) {
+		cJSON_Delete(masked);
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	}
+	fprintf(out, "<details class=\"yaml\"><summary>Manifest (%s%s)</summary><pre>",
+		rc ? "JSON" : "YAML", masked ? ", env values masked" : "");
 	put_esc(out, text);
 	fputs("</pre></details>\n", out);
 	if (rc)
 		cJSON_free(text);
 	else
 		free(text);
+	cJSON_Delete(masked);
 	return SI_OK;
 }
 
@@ -774,7 +791,7 @@ static si_rc workload_details(FILE *out, const struct si_audit *a,
 			fputs("<p class=\"hint\">No item applies to this workload under the policy."
 			      "</p>\n", out);
 		}
-		if ((rc = manifest(out, e->object, err)))
+		if ((rc = manifest(out, e->object, o, err)))
 			return rc;
 		fputs("</div></details>\n", out);
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Results -> a report for terminals: one block per failing workload, its
-// failures grouped by container with the fix, then a summary.
+// failures grouped by container with the fix, then a summary. Also the
+// source of a result, which every report writer shares.
 #include <stdio.h>
 #include <string.h>
 

@@ -234,6 +234,16 @@ static si_rc add_containers(struct ctx *c, struct si_workload *w, const char *sp
 		snprintf(path, sizeof(path), "%s.%s[%d]", spec_path, key, i);
 		if (!check(c, &rc, ct, path, T_OBJECT) || (rc = check_container(c, ct, path)))
 			break;
+		if (w->n_containers == SI_MAX_CONTAINERS) {
+			rc = si_error_set(c->err, SI_ERR_LIMIT, NULL, 0,
+					  "%s: more than %d containers in one pod", path,
+					  SI_MAX_CONTAINERS);
+			if (c->err)
+				snprintf(c->err->key, sizeof(c->err->key), "%s", path);
+			if (c->where)
+				*c->where = ct;
+			return rc;
+		}
 		if (w->n_containers == *cap) {
 			size_t n = *cap ? *cap * 2 : 4;
 			struct si_container *a = realloc(w->containers, n * sizeof(*a));

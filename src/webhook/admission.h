@@ -18,6 +18,12 @@
  * object and the old object, each at most 1.5 MiB (etcd's request limit),
  * with some room for the rest: 3.5 MiB. */
 #define SI_ADMISSION_MAX_BODY (7u << 19)
+
+/* Values (JSON nodes) in one review, at most, counted before any is
+ * allocated: real objects take 7 bytes or more per value, so two objects of
+ * 1.5 MiB fit, and the worst accepted body costs some 45 MiB of parse tree
+ * (bench/README.md, "Oversized bodies"). */
+#define SI_ADMISSION_MAX_VALUES 500000
 #define SI_WARNINGS_TOTAL_MAX 4096
 
 /* The answer to one request, with what the decision log and the metrics

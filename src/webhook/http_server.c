@@ -865,6 +865,7 @@ si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pe
 	s->metrics = metrics;
 	s->limits = si_limits_default;
 	s->limits.max_input_bytes = cfg->max_body;
+	s->limits.max_nodes = SI_ADMISSION_MAX_VALUES;
 	pthread_mutex_init(&s->creds_mu, NULL);
 	pthread_mutex_init(&s->conns_mu, NULL);
 	pthread_mutex_init(&s->watch_mu, NULL);

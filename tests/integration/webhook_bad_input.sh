@@ -124,6 +124,29 @@ PY
 post /validate "$SCRATCH/almost-limit.json"
 is "$(jv 'r["allowed"]' 2>/dev/null) $CODE" "true 200" "a review of almost 3.5 MiB is answered (200, allowed)"
 
+# Within the body limit, a review may hold at most 500 000 values, counted
+# on the text before any is allocated (each would cost a 64-byte node), and
+# a pod at most 1 000 containers.
+python3 - "$SCRATCH/good.json" "$SCRATCH/values.json" 600000 <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["request"]["object"]["metadata"]["annotations"] = {"x": "y"}
+text = json.dumps(doc)
+# 600 000 numbers in a list nobody reads: about 1.2 MB, under the body limit.
+pad = '"pad": [' + ",".join(["0"] * int(sys.argv[3])) + "], "
+open(sys.argv[2], "w").write(text.replace('"request": {', '"request": {' + pad, 1))
+PY
+post /validate "$SCRATCH/values.json"
+error_answer 400 "600 000 numbers in a $(wc -c <"$SCRATCH/values.json")-byte review"
+contains "$(jv 'doc["error"]')" "more than 500000 values in one document" "... saying which limit"
+review "$SCRATCH/containers.json" pod-clean --containers 1001 --uid many-containers
+post /validate "$SCRATCH/containers.json"
+error_answer 400 "a Pod with 1 001 containers"
+contains "$(jv 'doc["error"]')" "more than 1000 containers in one pod" "... saying which limit"
+review "$SCRATCH/containers.json" pod-clean --containers 1000 --uid most-containers
+post /validate "$SCRATCH/containers.json"
+is "$CODE $(jv 'r["uid"]')" "200 most-containers" "a Pod with 1 000 containers is answered"
+
 # --- Content-Type --------------------------------------------------------------------------
 
 post /validate "$SCRATCH/good.json" -H 'Content-Type: text/plain'

@@ -157,8 +157,12 @@ get /report.json "${READER[@]}"
 is "$CODE" 200 "GET /report.json with the token of a user who may get /report.json: 200"
 is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: application/json" "... as JSON"
 is "$(grep -i '^Cache-Control:' "$HEADERS" | tr -d '\r')" "Cache-Control: no-store" "... never cached"
+ok "... that does not print env values (the stub's Deployment has one)" \
+	test "$(grep -c 'stub-plaintext-secret' "$RESP")" = 0
 get /report "${READER[@]}"
 is "$CODE" 200 "GET /report with that token: 200"
+ok "... that shows the variable's name and masks its value" \
+	test "$(grep -c 'stub-plaintext-secret' "$RESP")" = 0 -a "$(grep -c 'DB_PASSWORD' "$RESP")" -ge 1
 is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: text/html; charset=utf-8" "... as HTML"
 contains "$(head -c 300 "$RESP")" "<!DOCTYPE html>" "... a page"
 code=$(curl -s -I --max-time 10 --cacert "$CA" "${READER[@]}" -o /dev/null -w '%{http_code}' \
