@@ -340,6 +340,7 @@ int si_cmd_serve(int argc, char **argv)
 	char events_ns[254];
 	char *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
+	struct si_cert_info cert_info;
 	int code = SI_EXIT_ERROR;
 
 	int rc0 = parse_serve(argc, argv, &o, host, sizeof(host));
@@ -347,7 +348,7 @@ int si_cmd_serve(int argc, char **argv)
 		return rc0 < 0 ? SI_EXIT_OK : rc0;
 	if (!(cert = read_pem(o.cert, &cert_len)) || !(key = read_pem(o.key, &key_len)))
 		goto out;
-	if (si_certs_check(cert, cert_len, key, key_len, NULL, &err)) {
+	if (si_certs_check(cert, cert_len, key, key_len, &cert_info, &err)) {
 		si_cli_error("%s, %s: %s", o.cert, o.key, err.message);
 		goto out;
 	}
@@ -361,6 +362,7 @@ int si_cmd_serve(int argc, char **argv)
 		si_cli_error("out of memory");
 		goto out;
 	}
+	si_metrics_certificate(metrics, cert_info.not_after);
 
 	/* Signals are taken by sigtimedwait below, never by a handler: block
 	 * them before any thread starts, so that every thread inherits it. */

@@ -37,6 +37,7 @@ struct si_metrics {
 	atomic_ulong refused;
 	atomic_ulong timeouts;
 	atomic_ulong handshake_failures;
+	atomic_llong cert_not_after;                   /* 0: not known */
 	pthread_mutex_t scan_mu;                       /* guards the rest */
 	unsigned long scans[2];                        /* [complete] */
 	struct si_scan_figures last_scan;
@@ -112,6 +113,11 @@ void si_metrics_connection_refused(struct si_metrics *m)
 void si_metrics_request_timeout(struct si_metrics *m)
 {
 	atomic_fetch_add(&m->timeouts, 1);
+}
+
+void si_metrics_certificate(struct si_metrics *m, time_t not_after)
+{
+	atomic_store(&m->cert_not_after, (long long)not_after);
 }
 
 void si_metrics_handshake_failed(struct si_metrics *m)
@@ -262,10 +268,17 @@ char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g,
 		"soon as accepted: --max-connections and its reserve were full.\n"
 		"# TYPE security_inspector_connections_refused_total counter\n"
 		"security_inspector_connections_refused_total %lu\n", atomic_load(&m->refused));
-	put(&t, "# HELP security_inspector_request_timeouts_total Requests whose body took "
-		"longer than --request-timeout; their connection was closed.\n"
+	put(&t, "# HELP security_inspector_request_timeouts_total Requests whose handshake and "
+		"headers, or body, took longer than --request-timeout; their connection was "
+		"closed.\n"
 		"# TYPE security_inspector_request_timeouts_total counter\n"
 		"security_inspector_request_timeouts_total %lu\n", atomic_load(&m->timeouts));
+	long long not_after = atomic_load(&m->cert_not_after);
+	if (not_after)
+		put(&t, "# HELP security_inspector_certificate_expiry_timestamp_seconds When the "
+			"serving certificate in use expires (Unix time).\n"
+			"# TYPE security_inspector_certificate_expiry_timestamp_seconds gauge\n"
+			"security_inspector_certificate_expiry_timestamp_seconds %lld\n", not_after);
 	put(&t, "# HELP security_inspector_tls_handshake_failures_total Connections closed "
 		"before their TLS handshake completed.\n"
 		"# TYPE security_inspector_tls_handshake_failures_total counter\n"

@@ -5,6 +5,7 @@
 #define SI_METRICS_H
 
 #include <stdbool.h>
+#include <time.h>
 #include <stddef.h>
 
 #include "admission.h"
@@ -29,6 +30,9 @@ void si_metrics_handshake_failed(struct si_metrics *m);
 
 enum si_reload_what { SI_RELOAD_POLICY, SI_RELOAD_CERTIFICATE };
 void si_metrics_reload(struct si_metrics *m, enum si_reload_what what, bool ok);
+
+/* The end of the validity of the serving certificate in use (Unix time). */
+void si_metrics_certificate(struct si_metrics *m, time_t not_after);
 
 /* What one scheduled scan of the cluster found. */
 struct si_scan_figures {

@@ -210,13 +210,16 @@ static void reload_certificate(struct si_reloader *r)
 	char *cert = slurp(r->cfg.cert_path, &cert_len), *key = slurp(r->cfg.key_path, &key_len);
 	struct si_error err = { 0 };
 	char buf[1024];
+	struct si_cert_info info;
 	si_rc rc;
 
 	if (!cert || !key)
 		rc = si_error_set(&err, SI_ERR_IO, cert ? r->cfg.key_path : r->cfg.cert_path, 0,
 				  "cannot read (or over 1 MiB)");
-	else if ((rc = si_certs_check(cert, cert_len, key, key_len, NULL, &err)) == SI_OK)
-		rc = si_http_server_set_certificate(r->server, cert, cert_len, key, key_len, &err);
+	else if ((rc = si_certs_check(cert, cert_len, key, key_len, &info, &err)) == SI_OK &&
+		 (rc = si_http_server_set_certificate(r->server, cert, cert_len, key, key_len,
+						      &err)) == SI_OK)
+		si_metrics_certificate(r->metrics, info.not_after);
 	si_metrics_reload(r->metrics, SI_RELOAD_CERTIFICATE, rc == SI_OK);
 	log_reload("certificate", r->cfg.cert_path, rc == SI_OK,
 		   rc ? si_error_format(&err, buf, sizeof(buf)) : NULL);

@@ -280,6 +280,37 @@ refused() {
 	contains "$ERR" "$needle" "$desc: stderr says \"$needle\""
 }
 
+# --- the serving certificate's expiry, as a metric ------------------------------------
+
+# not_after CERT : its notAfter in Unix time.
+not_after() { date -d "$(openssl x509 -noout -enddate -in "$1" | cut -d= -f2)" +%s; }
+for d in 10 20; do
+	timeout 30 "$SI" certs --out "$SCRATCH/days$d" --service si --namespace default --days "$d" \
+		>/dev/null 2>&1 || { echo "Bail out! certs --days $d failed"; exit 1; }
+done
+mkdir -p "$SCRATCH/expiry"
+cp "$SCRATCH/days10/tls.crt" "$SCRATCH/days10/tls.key" "$SCRATCH/expiry/"
+CA_KEEP=$CA
+CA="$SCRATCH/days10/ca.crt"
+start_server expiry --tls-cert "$SCRATCH/expiry/tls.crt" --tls-key "$SCRATCH/expiry/tls.key" ||
+	{ echo "Bail out! serve did not start"; exit 1; }
+is "$(metric security_inspector_certificate_expiry_timestamp_seconds)" "$(not_after "$SCRATCH/days10/tls.crt")" \
+	"certificate_expiry_timestamp_seconds: the notAfter of the certificate served (10 days)"
+cp "$SCRATCH/days20/tls.crt" "$SCRATCH/days20/tls.key" "$SCRATCH/expiry/"
+kill -HUP "$SERVER_PID"
+CA="$SCRATCH/days20/ca.crt"
+expiry_is() { [ "$(metric security_inspector_certificate_expiry_timestamp_seconds)" = "$1" ]; }
+wait_until 5 expiry_is "$(not_after "$SCRATCH/days20/tls.crt")"
+is "$(metric security_inspector_certificate_expiry_timestamp_seconds)" "$(not_after "$SCRATCH/days20/tls.crt")" \
+	"... and after a reload, the new certificate's (20 days)"
+cp "$SCRATCH/days10/tls.crt" "$SCRATCH/expiry/"
+kill -HUP "$SERVER_PID"
+sleep 1
+is "$(metric security_inspector_certificate_expiry_timestamp_seconds)" "$(not_after "$SCRATCH/days20/tls.crt")" \
+	"... a refused reload (key of another certificate) leaves it as it was"
+stop_pid "$SERVER_PID"
+CA=$CA_KEEP
+
 refused "mismatched key" "does not match" --tls-cert "$SCRATCH/a/tls.crt" --tls-key "$SCRATCH/b/tls.key"
 refused "expired certificate" "expired" --tls-cert "$EXP/tls.crt" --tls-key "$EXP/tls.key"
 printf 'mode: enforce\nchecks:\n  notAnItem: danger\n' >"$SCRATCH/invalid.yaml"
