@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # End to end: kubectl -> kube-apiserver -> security-inspector -> the terminal.
 # Uses the cluster KUBECONFIG points to (skipped without one). The webhook
-# runs here, on loopback, registered with clientConfig.url, and only sees
-# the namespaces this run creates (label si-e2e-run). Prints TAP.
+# runs here, on loopback, registered with the shipped
+# manifests/validatingwebhookconfiguration.yaml: its webhooks, rules, paths,
+# failure policies and mode selectors as users apply them, with only the
+# service reference turned into a loopback clientConfig.url and a scope
+# added so that the run sees only its own objects (namespaces and
+# ClusterRoleBindings labelled si-e2e-run). Prints TAP.
 #   tests/e2e/e2e.sh /path/to/security-inspector
 set -uo pipefail
 bin=$1
@@ -40,6 +44,9 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 "$bin" certs --out "$work/certs" >/dev/null 2>&1
 cat >"$work/policy.yaml" <<POLICY
 mode: warn
+namespaces:
+  - names: ["si-e2e-prod-*"]
+    mode: enforce
 whitelist:
   - kinds: [Deployment]
     names: [trusted-agent]
@@ -61,38 +68,31 @@ mkns() {   # name mode
 	kubectl label ns "$1" si-e2e-run="$run" security-inspector.io/mode="$2" >/dev/null
 }
 warn_ns=si-e2e-warn-$run enforce_ns=si-e2e-enforce-$run off_ns=si-e2e-off-$run
+typo_ns=si-e2e-typo-$run prod_ns=si-e2e-prod-$run
 mkns "$warn_ns" warn
 mkns "$enforce_ns" enforce
 mkns "$off_ns" off
+mkns "$typo_ns" Enforce      # not a mode: the policy's default (warn)
+mkns "$prod_ns" off          # the policy's rule prod-* (enforce) wins
 
 bundle=$(base64 -w0 "$work/certs/ca.crt")
-{
-	echo "apiVersion: admissionregistration.k8s.io/v1"
-	echo "kind: ValidatingWebhookConfiguration"
-	echo "metadata: {name: $vwc}"
-	echo "webhooks:"
-	for mode in enforce warn audit; do
-		fail=Ignore
-		[ $mode = enforce ] && fail=Fail
-		cat <<HOOK
-- name: $mode.si-e2e.security-inspector.io
-  clientConfig: {url: "https://127.0.0.1:$port/validate/$mode", caBundle: "$bundle"}
-  failurePolicy: $fail
-  sideEffects: None
-  admissionReviewVersions: [v1]
-  timeoutSeconds: 5
-  namespaceSelector:
-    matchLabels: {si-e2e-run: "$run", security-inspector.io/mode: $mode}
-  rules:
-  - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods, replicationcontrollers]}
-  - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments, replicasets, statefulsets, daemonsets]}
-  - {apiGroups: [batch], apiVersions: ["*"], operations: [CREATE, UPDATE], resources: [jobs, cronjobs]}
-  - {apiGroups: [rbac.authorization.k8s.io], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [rolebindings]}
-HOOK
-	done
-} >"$work/vwc.yaml"
-out=$(kubectl apply -f "$work/vwc.yaml" 2>&1)
-check "the ValidatingWebhookConfiguration is accepted" test $? -eq 0
+python3 - "$repo/manifests/validatingwebhookconfiguration.yaml" "$work/vwc.json" "$vwc" \
+	"https://127.0.0.1:$port" "$bundle" "$run" <<'PY'
+import json, sys, yaml
+src, dst, name, base, bundle, run = sys.argv[1:7]
+vwc = yaml.safe_load(open(src))
+vwc["metadata"]["name"] = name
+scope = {"key": "si-e2e-run", "operator": "In", "values": [run]}
+for w in vwc["webhooks"]:
+    w["clientConfig"] = {"url": base + w["clientConfig"]["service"]["path"], "caBundle": bundle}
+    if "namespaceSelector" in w:
+        w["namespaceSelector"]["matchExpressions"].append(scope)
+    else:   # cluster-scoped objects: this run's, by their label
+        w["objectSelector"] = {"matchExpressions": [scope]}
+json.dump(vwc, open(dst, "w"), indent=1)
+PY
+out=$(kubectl apply -f "$work/vwc.json" 2>&1)
+check "the shipped ValidatingWebhookConfiguration (6 webhooks) is accepted" test $? -eq 0
 
 deployment() {   # name namespace [hostNetwork]
 	cat <<YAML
@@ -171,6 +171,31 @@ out=$(kubectl apply -f "$work/off.yaml" 2>&1); rc=$?
 check "off: the namespace labelled off is untouched (admitted, no warning)" \
 	bash -c "[ $rc -eq 0 ] && ! grep -q Warning <<<\"\$0\"" "$out"
 
+# --- the policy wins over the label; an unknown label value is the default ------
+deployment web "$prod_ns" true >"$work/prod.yaml"
+out=$(kubectl apply -f "$work/prod.yaml" 2>&1); rc=$?
+check "a namespace labelled off that the policy enforces (prod-*): the insecure Deployment is refused" \
+	bash -c "[ $rc -ne 0 ] && grep -q 'security-inspector denied Deployment web' <<<\"\$0\"" "$out"
+deployment web "$typo_ns" >"$work/typo.yaml"
+out=$(kubectl apply -f "$work/typo.yaml" 2>&1); rc=$?
+check "a namespace labelled Enforce (not a mode) gets the policy's default, warn: admitted with warnings" \
+	bash -c "[ $rc -eq 0 ] && grep -q '^Warning: \[danger\] runAsRootAllowed (app)' <<<\"\$0\"" "$out"
+
+# --- a ClusterRoleBinding is reviewed once ----------------------------------------
+cat >"$work/crb.yaml" <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: si-e2e-anon-$run, labels: {si-e2e-run: "$run"}}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects:
+- {kind: User, name: "system:anonymous", apiGroup: rbac.authorization.k8s.io}
+YAML
+out=$(kubectl apply --dry-run=server -f "$work/crb.yaml" 2>&1); rc=$?
+check "a ClusterRoleBinding to system:anonymous: the policy's default mode (warn), one warning" \
+	bash -c "[ $rc -eq 0 ] && [ \$(grep -c 'Warning: \[danger\] anonymousUserRBACBinding' <<<\"\$0\") -eq 1 ]" "$out"
+check "... and one decision logged for it: reviewed once, not by every mode's webhook" \
+	test "$(grep -c "\"name\":\"si-e2e-anon-$run\"" "$work/decisions.log")" -eq 1
+
 # --- existing non-compliant objects stay manageable --------------------------------
 # Admitted under warn, then the namespace switches to enforce.
 kubectl label ns "$warn_ns" security-inspector.io/mode=enforce --overwrite >/dev/null
@@ -185,6 +210,23 @@ out=$(kubectl annotate deploy web -n "$warn_ns" note=kept 2>&1); rc=$?
 check "enforce: an annotation on it works too" test $rc -eq 0
 out=$(kubectl delete deploy web -n "$warn_ns" 2>&1); rc=$?
 check "enforce: the non-compliant Deployment can be deleted" test $rc -eq 0
+
+# --- the webhook down ----------------------------------------------------------------
+kill "$pid" && wait "$pid" 2>/dev/null
+pid=
+deployment down "$enforce_ns" >"$work/down-enforce.yaml"
+out=$(kubectl apply -f "$work/down-enforce.yaml" 2>&1); rc=$?
+check "webhook down: a namespace labelled enforce fails closed (nothing admitted)" \
+	bash -c "[ $rc -ne 0 ] && grep -q 'failed calling webhook' <<<\"\$0\"" "$out"
+deployment down "$off_ns" >"$work/down-off.yaml"
+out=$(kubectl apply -f "$work/down-off.yaml" 2>&1); rc=$?
+check "webhook down: a namespace labelled off keeps working" test $rc -eq 0
+deployment down "$typo_ns" >"$work/down-default.yaml"
+out=$(kubectl apply -f "$work/down-default.yaml" 2>&1); rc=$?
+check "webhook down: a namespace in the default mode keeps working" test $rc -eq 0
+sed "s/si-e2e-anon-$run/si-e2e-down-$run/" "$work/crb.yaml" >"$work/down-crb.yaml"
+out=$(kubectl apply --dry-run=server -f "$work/down-crb.yaml" 2>&1); rc=$?
+check "webhook down: ClusterRoleBindings can still be written" test $rc -eq 0
 
 # --- the decision log -----------------------------------------------------------------
 check "the webhook logged its decisions as JSON lines" \
@@ -233,7 +275,7 @@ PY
 	kubectl delete validatingwebhookconfiguration security-inspector >/dev/null 2>&1
 	check "make-secret.sh: runs" test $rc -eq 0
 	check "make-secret.sh: every webhook got the same, non-empty caBundle" \
-		bash -c "[ \$(sort -u $work/bundles | grep -c .) -eq 1 ] && [ \$(grep -c . $work/bundles) -eq 4 ]"
+		bash -c "[ \$(sort -u $work/bundles | grep -c .) -eq 1 ] && [ \$(grep -c . $work/bundles) -eq 6 ]"
 	head -1 "$work/bundles" | base64 -d >"$work/bundle-ca.crt" 2>/dev/null
 	check "make-secret.sh: the Secret's certificate verifies against the caBundle" \
 		bash -c "openssl verify -CAfile $work/bundle-ca.crt $work/served.crt >/dev/null 2>&1"
