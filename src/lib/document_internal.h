@@ -26,6 +26,15 @@ si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *lim,
 			      cJSON **out, struct si_linemap *lines, struct si_error *err);
 
+/* A mapping key with its place, for sorting keys by name and then by
+ * order (si_keyref_cmp, for qsort). */
+struct si_keyref {
+	const char *key;
+	const cJSON *node;
+	size_t order;
+};
+int si_keyref_cmp(const void *a, const void *b);
+
 /* Sets `*dup` to the later member of the first pair of `obj`'s members that
  * share a key, or NULL. SI_ERR_NOMEM when out of memory. */
 si_rc si_json_duplicate_key(const cJSON *obj, const cJSON **dup);

@@ -35,15 +35,9 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-struct keyref {
-	const char *key;
-	const cJSON *node;
-	size_t order;
-};
-
-static int cmp_keyref(const void *a, const void *b)
+int si_keyref_cmp(const void *a, const void *b)
 {
-	const struct keyref *x = a, *y = b;
+	const struct si_keyref *x = a, *y = b;
 	int c = strcmp(x->key, y->key);
 	if (c)
 		return c;
@@ -68,13 +62,13 @@ si_rc si_json_duplicate_key(const cJSON *obj, const cJSON **dup)
 		return SI_OK;
 	}
 	/* Sorting keeps an object with many keys from costing n^2 compares. */
-	struct keyref *keys = malloc(n * sizeof(*keys));
+	struct si_keyref *keys = malloc(n * sizeof(*keys));
 	if (!keys)
 		return SI_ERR_NOMEM;
 	size_t i = 0;
 	for (const cJSON *c = obj->child; c; c = c->next, i++)
-		keys[i] = (struct keyref){ c->string ? c->string : "", c, i };
-	qsort(keys, n, sizeof(*keys), cmp_keyref);
+		keys[i] = (struct si_keyref){ c->string ? c->string : "", c, i };
+	qsort(keys, n, sizeof(*keys), si_keyref_cmp);
 	for (i = 1; i < n && !*dup; i++)
 		if (strcmp(keys[i - 1].key, keys[i].key) == 0)
 			*dup = keys[i].node;

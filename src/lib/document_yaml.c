@@ -498,29 +498,17 @@ static si_rc on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
 	return SI_OK;
 }
 
-/* A key of a mapping with merge keys: its own (kv NULL), or a merge
- * source's, numbered in the order they take precedence. */
-struct merge_key {
-	const char *key;
-	size_t order;
-	const cJSON *kv;
-};
-
-static int by_key_then_order(const void *x, const void *y)
-{
-	const struct merge_key *a = x, *b = y;
-	int c = strcmp(a->key, b->key);
-	return c ? c : (a->order > b->order) - (a->order < b->order);
-}
-
 static int by_order(const void *x, const void *y)
 {
-	const struct merge_key *a = x, *b = y;
+	const struct si_keyref *a = x, *b = y;
 	return (a->order > b->order) - (a->order < b->order);
 }
 
+/* The keys of a mapping with merge keys: its own (node NULL), then its
+ * merge sources' (node: the member to copy), numbered in the order they take
+ * precedence. */
 struct merge_keys {
-	struct merge_key *keys;     /* NULL: only count */
+	struct si_keyref *keys;     /* NULL: only count */
 	size_t n;
 };
 
@@ -537,8 +525,8 @@ static si_rc merge_source_keys(struct builder *b, const struct frame *f,
 					    "merge key << needs a mapping or a list of mappings");
 			for (const cJSON *kv = m->child; kv; kv = kv->next, l->n++)
 				if (l->keys)
-					l->keys[l->n] = (struct merge_key){
-						kv->string ? kv->string : "", l->n, kv };
+					l->keys[l->n] = (struct si_keyref){
+						kv->string ? kv->string : "", kv, l->n };
 		}
 	}
 	return SI_OK;
@@ -563,21 +551,21 @@ static si_rc apply_merges(struct builder *b, struct frame *f)
 		return fail(b, SI_ERR_NOMEM, f->line, "%s", "out of memory");
 	l.n = 0;
 	for (const cJSON *kv = f->node->child; kv; kv = kv->next, l.n++)
-		l.keys[l.n] = (struct merge_key){ kv->string ? kv->string : "", l.n, NULL };
+		l.keys[l.n] = (struct si_keyref){ kv->string ? kv->string : "", NULL, l.n };
 	merge_source_keys(b, f, &l);   /* checked by the count above */
-	qsort(l.keys, l.n, sizeof(*l.keys), by_key_then_order);
+	qsort(l.keys, l.n, sizeof(*l.keys), si_keyref_cmp);
 	/* The first of each key wins; keep the sources' winners. */
 	size_t n = 0;
 	const char *prev = NULL;
 	for (size_t i = 0; i < l.n; i++) {
 		bool first = !prev || strcmp(prev, l.keys[i].key) != 0;
 		prev = l.keys[i].key;
-		if (first && l.keys[i].kv)
+		if (first && l.keys[i].node)
 			l.keys[n++] = l.keys[i];
 	}
 	qsort(l.keys, n, sizeof(*l.keys), by_order);
 	for (size_t i = 0; i < n; i++) {
-		const cJSON *kv = l.keys[i].kv;
+		const cJSON *kv = l.keys[i].node;
 		cJSON *copy = cJSON_Duplicate(kv, true);
 		if (!copy || !copy_lines(b->lines, kv, copy, f->line) ||
 		    !cJSON_AddItemToObject(f->node, kv->string, copy)) {

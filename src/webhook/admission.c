@@ -125,12 +125,20 @@ static void item_line(const struct si_evaluation *ev, const struct si_item *item
 
 /* The severity the policy gave the failed results of `item`, or IGNORE when
  * none failed. */
-static enum si_severity failed_severity(const struct si_evaluation *ev, const struct si_item *item)
+/* The first result of `item` with `status`, or NULL. */
+static const struct si_result *result_of(const struct si_evaluation *ev, const struct si_item *item,
+					 enum si_result_status status)
 {
 	for (size_t i = 0; i < ev->n_results; i++)
-		if (ev->results[i].item == item && ev->results[i].status == SI_RESULT_FAILED)
-			return ev->results[i].severity;
-	return SI_SEVERITY_IGNORE;
+		if (ev->results[i].item == item && ev->results[i].status == status)
+			return &ev->results[i];
+	return NULL;
+}
+
+static enum si_severity failed_severity(const struct si_evaluation *ev, const struct si_item *item)
+{
+	const struct si_result *r = result_of(ev, item, SI_RESULT_FAILED);
+	return r ? r->severity : SI_SEVERITY_IGNORE;
 }
 
 static bool add_warnings(cJSON *response, const struct si_evaluation *ev, bool skip_danger)
@@ -199,15 +207,6 @@ static bool add_denial(cJSON *response, const struct si_workload *w,
 	       cJSON_AddStringToObject(status, "message", msg);
 }
 
-static bool has_status(const struct si_evaluation *ev, const struct si_item *item,
-		       enum si_result_status status)
-{
-	for (size_t i = 0; i < ev->n_results; i++)
-		if (ev->results[i].item == item && ev->results[i].status == status)
-			return true;
-	return false;
-}
-
 /* The audit annotations: the failed items, and the whitelisted ones, so
  * that an exception the policy grants is never silent. */
 static bool add_audit_annotations(cJSON *response, const struct si_evaluation *ev)
@@ -222,7 +221,7 @@ static bool add_audit_annotations(cJSON *response, const struct si_evaluation *e
 		char ids[SI_ITEM_COUNT * 32] = "";
 		size_t n = 0;
 		for (size_t i = 0; i < SI_ITEM_COUNT; i++)
-			if (has_status(ev, &si_items[i], lists[l].status))
+			if (result_of(ev, &si_items[i], lists[l].status))
 				n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%s", n ? "," : "",
 						      si_items[i].name);
 		if (!n)

@@ -114,7 +114,6 @@ struct request {
 	atomic_int verdict;
 	bool suspended;
 	struct MHD_Connection *conn;
-	struct si_http_server *server;
 	/* A review. */
 	char *body;
 	size_t len, cap;
@@ -534,7 +533,6 @@ static enum MHD_Result start_guarded(struct si_http_server *s, struct MHD_Connec
 	}
 	r->guarded = true;
 	r->conn = c;
-	r->server = s;
 	*req_cls = r;
 	const char *token = bearer_token(c);
 	enum si_guard_verdict v;
