@@ -16,6 +16,8 @@
 
 /* The largest page body accepted from the API server. */
 #define SI_KUBE_MAX_PAGE_BYTES (64u << 20)
+/* The largest watch event: an object of at most 1.5 MiB, escaped. */
+#define SI_KUBE_MAX_EVENT_BYTES (4u << 20)
 
 /* Where the API server is and the credentials to present. Every pointer is
  * owned by the struct (free it with si_kube_free()); NULL means "not set".
@@ -79,6 +81,7 @@ struct si_kube_list_stats {
 	unsigned restarts;         /* 410 Gone: the list was started again */
 	long http_status;          /* of the last response; 0 without one */
 	bool transport_error;      /* no answer: refused, timeout, TLS, reset */
+	char resource_version[64]; /* of the list: where a watch of it starts */
 };
 
 /* Lists `path` (e.g. "/apis/apps/v1/deployments") page by page with
@@ -141,6 +144,27 @@ si_rc si_kube_get(struct si_kube *k, const char *path, cJSON **out, long *status
  * server answers with goes to `*out` when `out` is not NULL (caller frees). */
 si_rc si_kube_create(struct si_kube *k, const char *path, const cJSON *obj, cJSON **out,
 		     long *status, struct si_error *err);
+
+/* PUTs `obj` to `path` (replaces the object; metadata.resourceVersion,
+ * when set, makes it conditional: 409 Conflict when the object changed
+ * since). The answer goes to `*out` when `out` is not NULL. */
+si_rc si_kube_update(struct si_kube *k, const char *path, const cJSON *obj, cJSON **out,
+		     long *status, struct si_error *err);
+
+/* Gets one watch event: `type` is ADDED, MODIFIED, DELETED or BOOKMARK;
+ * `object` is borrowed for the call. A non-zero return stops the watch. */
+typedef si_rc (*si_kube_event_fn)(const char *type, const cJSON *object, void *ctx,
+				  struct si_error *err);
+
+/* Watches the collection at `path` from `resource_version` (of a list; NULL
+ * or "" for "now"), with bookmarks, for at most `timeout_seconds`, handing
+ * each event to `fn` as it arrives (one event in memory at a time, at most
+ * SI_KUBE_MAX_EVENT_BYTES). Returns SI_OK when the API server ends the watch
+ * at its timeout. `*status` gets the HTTP status, or the code of an ERROR
+ * event: 410 means the resource version is too old (list again). */
+si_rc si_kube_watch(struct si_kube *k, const char *path, const char *resource_version,
+		    unsigned timeout_seconds, si_kube_event_fn fn, void *ctx, long *status,
+		    struct si_error *err);
 
 /* What the API server says of a bearer token and a request made with it. */
 enum si_access {

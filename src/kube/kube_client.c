@@ -19,6 +19,11 @@ struct body {
 	char *data;
 	size_t len, cap;
 	bool toobig, nomem;
+	/* When set, the answer goes to `sink` instead (a watch), with a
+	 * transfer time limit of `timeout` seconds. */
+	curl_write_callback sink;
+	void *sink_ctx;
+	long timeout;
 };
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -308,8 +313,12 @@ static si_rc deliver(struct list_state *s, cJSON *page, char **cont, struct si_e
 		if (rc)
 			return rc;
 	}
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(page, "metadata"), "continue");
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(page, "metadata");
+	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion");
+	if (cJSON_IsString(rv))
+		snprintf(s->stats->resource_version, sizeof(s->stats->resource_version), "%s",
+			 rv->valuestring);
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(meta, "continue");
 	*cont = NULL;
 	if (cJSON_IsString(c) && c->valuestring[0] && !(*cont = strdup(c->valuestring)))
 		return si_error_set(err, SI_ERR_NOMEM, where, 0, "out of memory");
@@ -325,12 +334,13 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return k->cancel && atomic_load(k->cancel);
 }
 
-/* One request to `url` on `h`: GET, or POST of `body` (JSON) when it is not
- * NULL. The answer goes to `b` (emptied first) and its status to `*status`.
- * On a transport failure `*transport` is set and `err` says what failed. */
+/* One request to `url` on `h`: GET, or `method` (POST when NULL) of `body`
+ * (JSON) when it is not NULL. The answer goes to `b` (emptied first) and its
+ * status to `*status`. On a transport failure `*transport` is set and `err`
+ * says what failed. */
 static si_rc perform(struct si_kube *k, CURL *h, const char *path, const char *url,
-		     const char *body, struct body *b, long *status, bool *transport,
-		     size_t page, struct si_error *err)
+		     const char *method, const char *body, struct body *b, long *status,
+		     bool *transport, size_t page, struct si_error *err)
 {
 	struct curl_slist *headers = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -386,6 +396,14 @@ static si_rc perform(struct si_kube *k, CURL *h, const char *path, const char *u
 		c = curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	if (!c && body)
 		c = curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	if (!c && body && method)
+		c = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	if (!c && b->sink)
+		c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, b->sink);
+	if (!c && b->sink)
+		c = curl_easy_setopt(h, CURLOPT_WRITEDATA, b->sink_ctx);
+	if (!c && b->sink)
+		c = curl_easy_setopt(h, CURLOPT_TIMEOUT, b->timeout);
 	if (c) {
 		curl_slist_free_all(headers);
 		return si_error_set(err, SI_ERR_INVALID, path, 0, "HTTP client setup: %s",
@@ -419,10 +437,10 @@ static si_rc make_url(const struct si_kube *k, const char *path, char *url, size
 	return SI_OK;
 }
 
-/* One GET or POST whose JSON answer is parsed into `*out` (when not NULL).
- * `verb` names the permission a 403 lacks. */
+/* One GET, or `method` of `body`, whose JSON answer is parsed into `*out`
+ * (when not NULL). `verb` names the permission a 403 lacks. */
 static si_rc one_request(struct si_kube *k, const char *verb, const char *path,
-			 const char *body, cJSON **out, long *status_out,
+			 const char *method, const char *body, cJSON **out, long *status_out,
 			 struct si_error *err)
 {
 	struct body b = { 0 };
@@ -438,7 +456,7 @@ static si_rc one_request(struct si_kube *k, const char *verb, const char *path,
 		return rc;
 	if (!(h = curl_easy_init()))
 		return si_error_set(err, SI_ERR_NOMEM, path, 0, "cannot start an HTTP client");
-	rc = perform(k, h, path, url, body, &b, &status, &transport, 1, err);
+	rc = perform(k, h, path, url, method, body, &b, &status, &transport, 1, err);
 	if (!rc && (status < 200 || status > 299))
 		rc = http_error(k, verb, path, status, &b, err);
 	if (!rc && out && (rc = si_json_parse(b.data ? b.data : "", b.len, &si_limits_default,
@@ -457,20 +475,33 @@ static si_rc one_request(struct si_kube *k, const char *verb, const char *path,
 si_rc si_kube_get(struct si_kube *k, const char *path, cJSON **out, long *status,
 		  struct si_error *err)
 {
-	return one_request(k, "get", path, NULL, out, status, err);
+	return one_request(k, "get", path, NULL, NULL, out, status, err);
 }
 
-si_rc si_kube_create(struct si_kube *k, const char *path, const cJSON *obj, cJSON **out,
-		     long *status, struct si_error *err)
+static si_rc send_object(struct si_kube *k, const char *verb, const char *method,
+			 const char *path, const cJSON *obj, cJSON **out, long *status,
+			 struct si_error *err)
 {
 	char *body = cJSON_PrintUnformatted(obj);
 	if (out)
 		*out = NULL;
 	if (!body)
 		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
-	si_rc rc = one_request(k, "create", path, body, out, status, err);
+	si_rc rc = one_request(k, verb, path, method, body, out, status, err);
 	cJSON_free(body);
 	return rc;
+}
+
+si_rc si_kube_create(struct si_kube *k, const char *path, const cJSON *obj, cJSON **out,
+		     long *status, struct si_error *err)
+{
+	return send_object(k, "create", NULL, path, obj, out, status, err);
+}
+
+si_rc si_kube_update(struct si_kube *k, const char *path, const cJSON *obj, cJSON **out,
+		     long *status, struct si_error *err)
+{
+	return send_object(k, "update", "PUT", path, obj, out, status, err);
 }
 
 si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
@@ -502,7 +533,7 @@ si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
 			goto out;
 		}
 		long status;
-		rc = perform(k, h, path, url, NULL, &b, &status, &s.stats->transport_error,
+		rc = perform(k, h, path, url, NULL, NULL, &b, &status, &s.stats->transport_error,
 			     s.stats->pages + 1, err);
 		s.stats->http_status = status;
 		if (rc)
@@ -545,5 +576,131 @@ out:
 	free(cont);
 	free(b.data);
 	curl_easy_cleanup(h);
+	return rc;
+}
+
+struct watch_state {
+	struct si_kube *k;
+	CURL *h;
+	const char *path;
+	si_kube_event_fn fn;
+	void *ctx;
+	struct body line;          /* the event being received */
+	struct body plain;         /* the body of an answer other than 200 */
+	long status;
+	si_rc rc;                  /* of the callback or of a bad event */
+	struct si_error *err;
+	size_t events;
+};
+
+/* One event line: {"type": "ADDED", "object": {...}}. */
+static si_rc watch_event(struct watch_state *w, const char *text, size_t len)
+{
+	struct si_limits lim = si_limits_default;
+	char where[256];
+	cJSON *ev = NULL;
+	si_rc rc;
+
+	snprintf(where, sizeof(where), "%s%s", w->k->server, w->path);
+	lim.max_input_bytes = SI_KUBE_MAX_EVENT_BYTES;
+	if ((rc = si_json_parse(text, len, &lim, &ev, w->err))) {
+		char msg[sizeof(w->err->message)];
+		snprintf(msg, sizeof(msg), "%s", w->err ? w->err->message : "");
+		return si_error_set(w->err, rc, where, 0, "watch event %zu: %s", w->events + 1, msg);
+	}
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(ev, "type");
+	cJSON *obj = cJSON_GetObjectItemCaseSensitive(ev, "object");
+	if (!cJSON_IsString(type) || !cJSON_IsObject(obj)) {
+		cJSON_Delete(ev);
+		return si_error_set(w->err, SI_ERR_SYNTAX, where, 0,
+				    "watch event %zu has no type or object", w->events + 1);
+	}
+	w->events++;
+	if (strcmp(type->valuestring, "ERROR") == 0) {
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(obj, "code");
+		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(obj, "message");
+		w->status = cJSON_IsNumber(code) ? (long)code->valuedouble : 500;
+		rc = si_error_set(w->err, SI_ERR_IO, where, 0, "the watch ended with HTTP %ld%s%s",
+				  w->status, cJSON_IsString(msg) ? ": " : "",
+				  cJSON_IsString(msg) ? msg->valuestring : "");
+	} else {
+		rc = w->fn(type->valuestring, obj, w->ctx, w->err);
+	}
+	cJSON_Delete(ev);
+	return rc;
+}
+
+static size_t on_watch_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct watch_state *w = userdata;
+	size_t n = size * nmemb;
+	if (!w->status)
+		curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->status);
+	if (w->status != 200)
+		return on_data(ptr, size, nmemb, &w->plain);
+	for (size_t i = 0; i < n;) {
+		char *nl = memchr(ptr + i, '\n', n - i);
+		size_t take = nl ? (size_t)(nl - (ptr + i)) : n - i;
+		if (w->line.len + take > SI_KUBE_MAX_EVENT_BYTES) {
+			w->rc = si_error_set(w->err, SI_ERR_LIMIT, w->path, 0,
+					     "a watch event over %u bytes", SI_KUBE_MAX_EVENT_BYTES);
+			return 0;
+		}
+		if (take && on_data(ptr + i, 1, take, &w->line) != take) {
+			w->rc = si_error_set(w->err, SI_ERR_NOMEM, w->path, 0, "out of memory");
+			return 0;
+		}
+		i += take;
+		if (!nl)
+			break;
+		i++;
+		if (w->line.len && (w->rc = watch_event(w, w->line.data, w->line.len)))
+			return 0;
+		w->line.len = 0;
+	}
+	return n;
+}
+
+si_rc si_kube_watch(struct si_kube *k, const char *path, const char *resource_version,
+		    unsigned timeout_seconds, si_kube_event_fn fn, void *ctx, long *status,
+		    struct si_error *err)
+{
+	struct watch_state w = { .k = k, .path = path, .fn = fn, .ctx = ctx, .err = err };
+	struct body sink = { .sink = on_watch_data, .sink_ctx = &w };
+	char url[MAX_URL];
+	bool transport;
+	long http = 0;
+	si_rc rc;
+
+	*status = 0;
+	if (!k->server)
+		return si_error_set(err, SI_ERR_USAGE, path, 0, "no API server configured");
+	if (!(w.h = curl_easy_init()))
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "cannot start an HTTP client");
+	char *esc = curl_easy_escape(w.h, resource_version ? resource_version : "", 0);
+	int n = snprintf(url, sizeof(url),
+			 "%s%s%cwatch=1&allowWatchBookmarks=true&timeoutSeconds=%u%s%s",
+			 k->server, path, strchr(path, '?') ? '&' : '?', timeout_seconds,
+			 esc && esc[0] ? "&resourceVersion=" : "", esc ? esc : "");
+	curl_free(esc);
+	if (n < 0 || (size_t)n >= sizeof(url)) {
+		rc = si_error_set(err, SI_ERR_LIMIT, path, 0, "URL over %d bytes", MAX_URL);
+		goto out;
+	}
+	/* The API server ends the watch after timeoutSeconds; allow for
+	 * its jitter before calling the connection dead. */
+	sink.timeout = (long)timeout_seconds + 30;
+	rc = perform(k, w.h, path, url, NULL, NULL, &sink, &http, &transport, 1, err);
+	if (w.rc)
+		rc = w.rc;
+	else if (!rc && http != 200)
+		rc = http_error(k, "watch", path, http, &w.plain, err);
+	if (w.status && w.status != 200)
+		http = w.status;
+out:
+	*status = http;
+	free(w.line.data);
+	free(w.plain.data);
+	curl_easy_cleanup(w.h);
 	return rc;
 }
