@@ -110,5 +110,8 @@ const char *si_mode_name(enum si_mode mode);
 bool si_mode_parse(const char *text, enum si_mode *out);
 
 #define SI_EXEMPT_ANNOTATION "security-inspector.io/exempt"
+/* The namespace label that chooses a namespace's mode (when no namespace
+ * rule of the policy does). */
+#define SI_MODE_LABEL "security-inspector.io/mode"
 
 #endif

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "http_server.h"
 #include "log.h"
+#include "reconciler.h"
 #include "reload.h"
 #include "security-inspector/certs.h"
 
@@ -52,7 +53,14 @@ static const char serve_usage[] =
 	"                             security-inspector; outside: none, the Namespace)\n"
 	"      --no-events            post no Events\n"
 	"      --report-dir DIR       where the latest reports are written (default: a new\n"
-	"                             folder under TMPDIR or /tmp, removed at exit)\n";
+	"                             folder under TMPDIR or /tmp, removed at exit)\n"
+	"\n"
+	"Webhook configuration (off by default):\n"
+	"      --manage-webhook NAME  keep the ValidatingWebhookConfiguration NAME in step\n"
+	"                             with the policy and the namespaces' mode labels\n"
+	"      --webhook-url URL      point its webhooks at URL (e.g. https://127.0.0.1:8443)\n"
+	"                             instead of its service reference: for a server run\n"
+	"                             outside the cluster\n";
 
 struct serve_options {
 	const char *config, *cert, *key;
@@ -60,6 +68,7 @@ struct serve_options {
 	unsigned reload_interval;
 	struct si_inspector_config inspect;   /* interval 0: no scheduled scans */
 	bool no_events;
+	const char *manage_webhook, *webhook_url;
 };
 
 /* "90", "90s", "15m", "1h30m", "1d": seconds from 1 to 30 days. */
@@ -153,6 +162,8 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "events-deployment", required_argument, NULL, 'D' },
 		{ "no-events", no_argument, NULL, 'E' },
 		{ "report-dir", required_argument, NULL, 'P' },
+		{ "manage-webhook", required_argument, NULL, 'W' },
+		{ "webhook-url", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -180,6 +191,14 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'D': o->inspect.events_deployment = optarg; continue;
 		case 'E': o->no_events = true; continue;
 		case 'P': o->inspect.report_dir = optarg; continue;
+		case 'W': o->manage_webhook = optarg; continue;
+		case 'U':
+			if (strncmp(optarg, "https://", 8) == 0 && strlen(optarg) < 1024 &&
+			    !strpbrk(optarg, " \t\r\n?#"))
+				{ o->webhook_url = optarg; continue; }
+			si_cli_error("--webhook-url: expected an https:// URL without query, got \"%s\"",
+				     optarg);
+			return SI_EXIT_ERROR;
 		case 'S':
 			if (parse_duration(optarg, &o->inspect.interval))
 				continue;
@@ -230,11 +249,18 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		si_cli_error("serve: unexpected argument \"%s\"", argv[optind]);
 		return SI_EXIT_ERROR;
 	}
-	if (!o->inspect.interval && (o->inspect.scan.kubeconfig || o->inspect.scan.context ||
-				     o->inspect.events_namespace || o->inspect.report_dir ||
+	if (!o->inspect.interval && (o->inspect.events_namespace || o->inspect.report_dir ||
 				     o->inspect.events_deployment || o->no_events)) {
-		si_cli_error("--kubeconfig, --context, --report-dir and the --events options "
-			     "need --inspect-interval");
+		si_cli_error("--report-dir and the --events options need --inspect-interval");
+		return SI_EXIT_ERROR;
+	}
+	if (!o->inspect.interval && !o->manage_webhook &&
+	    (o->inspect.scan.kubeconfig || o->inspect.scan.context)) {
+		si_cli_error("--kubeconfig and --context need --inspect-interval or --manage-webhook");
+		return SI_EXIT_ERROR;
+	}
+	if (o->webhook_url && !o->manage_webhook) {
+		si_cli_error("--webhook-url needs --manage-webhook");
 		return SI_EXIT_ERROR;
 	}
 	if (!o->cert || !o->key) {
@@ -337,7 +363,8 @@ int si_cmd_serve(int argc, char **argv)
 	struct si_reloader *reloader = NULL;
 	struct si_inspector *inspector = NULL;
 	struct si_guard *guard = NULL;
-	char events_ns[254];
+	struct si_reconciler *reconciler = NULL;
+	char events_ns[254], own_ns[254];
 	char *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
 	struct si_cert_info cert_info;
@@ -388,6 +415,18 @@ int si_cmd_serve(int argc, char **argv)
 		o.http.inspector = inspector;
 		o.http.guard = guard;
 	}
+	if (o.manage_webhook) {
+		struct si_reconciler_config vc = {
+			.name = o.manage_webhook, .url = o.webhook_url,
+			.own_namespace = own_namespace(own_ns, sizeof(own_ns)) ? own_ns
+					 : "security-inspector",
+			.kubeconfig = o.inspect.scan.kubeconfig, .context = o.inspect.scan.context,
+		};
+		if (si_reconciler_start(&vc, slot, metrics, &reconciler, &err)) {
+			si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
+			goto out;
+		}
+	}
 	if (si_http_server_start(&o.http, cert, cert_len, key, key_len, slot, metrics, &server,
 				 &err)) {
 		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
@@ -436,6 +475,7 @@ int si_cmd_serve(int argc, char **argv)
 	code = SI_EXIT_OK;
 out:
 	si_reloader_free(reloader);
+	si_reconciler_stop(reconciler);
 	si_http_server_stop(server);
 	si_inspector_stop(inspector);   /* after the server: it serves the reports */
 	si_guard_free(guard);

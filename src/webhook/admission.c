@@ -338,6 +338,43 @@ static cJSON *response_root(const cJSON *api_version, const char *uid, cJSON **r
 	return root;
 }
 
+/* The mode label of a Namespace object, or NULL. */
+static const char *mode_label(const cJSON *ns)
+{
+	const cJSON *v = member(member(member(ns, "metadata"), "labels"), SI_MODE_LABEL);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A Namespace write is never denied; when it sets a mode label that is not
+ * a mode, or one the policy overrides, the writer is told what mode the
+ * namespace really gets. False when out of memory. */
+static bool namespace_warning(const cJSON *req, const struct si_policy *p, cJSON *response)
+{
+	const cJSON *obj = member(req, "object");
+	const char *label = mode_label(obj), *old = mode_label(member(req, "oldObject"));
+	const cJSON *name = member(member(obj, "metadata"), "name");
+	char line[SI_WARNING_MAX + 1];
+	enum si_mode m;
+
+	if (!label || !cJSON_IsString(name) || (old && strcmp(old, label) == 0))
+		return true;
+	const struct si_ns_rule *rule = si_policy_rule(p, name->valuestring);
+	if (!si_mode_parse(label, &m))
+		snprintf(line, sizeof(line),
+			 SI_MODE_LABEL "=%.63s is not a mode (enforce, warn, audit or off): "
+			 "namespace %.63s gets mode %s", label, name->valuestring,
+			 si_mode_name(si_policy_mode(p, name->valuestring, NULL)));
+	else if (rule && rule->has_mode && rule->mode != m)
+		snprintf(line, sizeof(line),
+			 SI_MODE_LABEL "=%s has no effect: the policy's namespace rule (line %d) "
+			 "puts namespace %.63s in mode %s", label, rule->line, name->valuestring,
+			 si_mode_name(rule->mode));
+	else
+		return true;
+	cJSON *arr = cJSON_AddArrayToObject(response, "warnings");
+	return arr && cJSON_AddItemToArray(arr, cJSON_CreateString(line));
+}
+
 si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *policy,
 			      const enum si_mode *path_mode, const struct si_limits *lim,
 			      struct si_admission_answer *out)
@@ -398,6 +435,13 @@ si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *
 	bool subresource = cJSON_IsString(sub) && sub->valuestring[0] &&
 			   !(strcmp(sub->valuestring, "ephemeralcontainers") == 0 &&
 			     strcmp(out->kind, "Pod") == 0);
+	if (write && strcmp(out->kind, "Namespace") == 0) {
+		if (!namespace_warning(req, policy, response)) {
+			rc = SI_ERR_NOMEM;
+			goto out;
+		}
+		goto answer;
+	}
 	if (!write || subresource || out->mode == SI_MODE_OFF ||
 	    !si_workload_kind_supported(out->kind))
 		goto answer;

@@ -38,6 +38,11 @@ struct si_metrics {
 	atomic_ulong timeouts;
 	atomic_ulong handshake_failures;
 	atomic_llong cert_not_after;                   /* 0: not known */
+	atomic_ulong vwc_writes[2];                    /* [ok] */
+	atomic_bool namespaces_known;                  /* the reconciler counted them */
+	atomic_ulong namespaces[N_MODES];
+	atomic_ulong namespaces_unknown;
+	atomic_ulong namespaces_unnamed;
 	pthread_mutex_t scan_mu;                       /* guards the rest */
 	unsigned long scans[2];                        /* [complete] */
 	struct si_scan_figures last_scan;
@@ -118,6 +123,21 @@ void si_metrics_request_timeout(struct si_metrics *m)
 void si_metrics_certificate(struct si_metrics *m, time_t not_after)
 {
 	atomic_store(&m->cert_not_after, (long long)not_after);
+}
+
+void si_metrics_webhook_config(struct si_metrics *m, bool ok)
+{
+	atomic_fetch_add(&m->vwc_writes[ok], 1);
+}
+
+void si_metrics_namespaces(struct si_metrics *m, const size_t by_mode[4], size_t unknown_label,
+			   size_t no_name_label)
+{
+	atomic_store(&m->namespaces_unnamed, no_name_label);
+	for (size_t i = 0; i < N_MODES; i++)
+		atomic_store(&m->namespaces[i], by_mode[i]);
+	atomic_store(&m->namespaces_unknown, unknown_label);
+	atomic_store(&m->namespaces_known, true);
 }
 
 void si_metrics_handshake_failed(struct si_metrics *m)
@@ -284,6 +304,34 @@ char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g,
 		"# TYPE security_inspector_tls_handshake_failures_total counter\n"
 		"security_inspector_tls_handshake_failures_total %lu\n",
 	    atomic_load(&m->handshake_failures));
+	if (atomic_load(&m->vwc_writes[0]) || atomic_load(&m->vwc_writes[1]) ||
+	    atomic_load(&m->namespaces_known))
+		put(&t, "# HELP security_inspector_webhook_configuration_writes_total Updates of "
+			"the ValidatingWebhookConfiguration by this replica, by result.\n"
+			"# TYPE security_inspector_webhook_configuration_writes_total counter\n"
+			"security_inspector_webhook_configuration_writes_total{result=\"success\"} %lu\n"
+			"security_inspector_webhook_configuration_writes_total{result=\"failure\"} %lu\n",
+		    atomic_load(&m->vwc_writes[1]), atomic_load(&m->vwc_writes[0]));
+	if (atomic_load(&m->namespaces_known)) {
+		put(&t, "# HELP security_inspector_namespaces Namespaces by the mode they resolve "
+			"to (policy rule, else label, else default), as the webhook configuration "
+			"was last built.\n"
+			"# TYPE security_inspector_namespaces gauge\n");
+		for (size_t mo = 0; mo < N_MODES; mo++)
+			put(&t, "security_inspector_namespaces{mode=\"%s\"} %lu\n", modes[mo],
+			    atomic_load(&m->namespaces[mo]));
+		put(&t, "# HELP security_inspector_namespaces_unknown_mode_label Namespaces whose "
+			"security-inspector.io/mode label is not a mode (they get the default).\n"
+			"# TYPE security_inspector_namespaces_unknown_mode_label gauge\n"
+			"security_inspector_namespaces_unknown_mode_label %lu\n",
+		    atomic_load(&m->namespaces_unknown));
+		put(&t, "# HELP security_inspector_namespaces_without_name_label Namespaces without "
+			"a kubernetes.io/metadata.name label equal to their name (clusters before "
+			"Kubernetes 1.21): the webhook configuration cannot select them by name.\n"
+			"# TYPE security_inspector_namespaces_without_name_label gauge\n"
+			"security_inspector_namespaces_without_name_label %lu\n",
+		    atomic_load(&m->namespaces_unnamed));
+	}
 	render_scan(m, &t);
 	if (t.nomem) {
 		free(t.buf);

@@ -34,6 +34,13 @@ void si_metrics_reload(struct si_metrics *m, enum si_reload_what what, bool ok);
 /* The end of the validity of the serving certificate in use (Unix time). */
 void si_metrics_certificate(struct si_metrics *m, time_t not_after);
 
+/* Counts one write of the webhook configuration by the reconciler. */
+void si_metrics_webhook_config(struct si_metrics *m, bool ok);
+/* How the namespaces resolve now: by mode, how many carry a mode label that
+ * is not a mode, and how many cannot be selected by name. */
+void si_metrics_namespaces(struct si_metrics *m, const size_t by_mode[4], size_t unknown_label,
+			   size_t no_name_label);
+
 /* What one scheduled scan of the cluster found. */
 struct si_scan_figures {
 	double finished_at;          /* Unix time */

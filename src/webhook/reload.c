@@ -25,6 +25,7 @@ struct si_policy_hold {
 struct si_policy_slot {
 	pthread_mutex_t mu;
 	struct si_policy_hold *current;
+	unsigned long generation;   /* guarded by mu: +1 per swap */
 };
 
 static struct si_policy_hold *hold_new(struct si_policy *p, pthread_mutex_t *mu)
@@ -100,9 +101,18 @@ si_rc si_policy_slot_swap(struct si_policy_slot *s, struct si_policy *p)
 	pthread_mutex_lock(&s->mu);
 	struct si_policy_hold *old = s->current;
 	s->current = h;
+	s->generation++;
 	pthread_mutex_unlock(&s->mu);
 	hold_put(old);
 	return SI_OK;
+}
+
+unsigned long si_policy_slot_generation(struct si_policy_slot *s)
+{
+	pthread_mutex_lock(&s->mu);
+	unsigned long g = s->generation;
+	pthread_mutex_unlock(&s->mu);
+	return g;
 }
 
 /* What a file looks like through its symlinks. */

@@ -26,6 +26,9 @@ void si_policy_slot_release(struct si_policy_hold *hold);
 /* Puts `p` (taken) in force; requests holding the old one finish with it. */
 si_rc si_policy_slot_swap(struct si_policy_slot *s, struct si_policy *p);
 
+/* Changes with every swap: who derives state from the policy compares it. */
+unsigned long si_policy_slot_generation(struct si_policy_slot *s);
+
 struct si_http_server;
 
 struct si_reload_config {

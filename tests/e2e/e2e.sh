@@ -53,19 +53,15 @@ whitelist:
     checks: [hostNetworkSet, runAsRootAllowed, privilegeEscalationAllowed, tagNotSpecified]
     reason: the e2e whitelist entry
 POLICY
-"$bin" serve --listen "127.0.0.1:$port" --tls-cert "$work/certs/tls.crt" \
-	--tls-key "$work/certs/tls.key" --config "$work/policy.yaml" \
-	>"$work/decisions.log" 2>"$work/serve.log" &
-pid=$!
-for _ in $(seq 50); do
-	curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null && break
-	sleep 0.1
-done
-
+# Kubernetes 1.21 and later label every namespace kubernetes.io/metadata.name=
+# its name, which the webhook configuration selects by; on an older API
+# server the test sets it as those versions would.
+minor=$(kubectl version -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["minor"].rstrip("+"))')
+name_label() { [ "$minor" -ge 21 ] || echo "kubernetes.io/metadata.name=$1"; }
 mkns() {   # name mode
 	namespaces+=("$1")
 	kubectl create ns "$1" >/dev/null
-	kubectl label ns "$1" si-e2e-run="$run" security-inspector.io/mode="$2" >/dev/null
+	kubectl label ns "$1" si-e2e-run="$run" security-inspector.io/mode="$2" $(name_label "$1") >/dev/null
 }
 warn_ns=si-e2e-warn-$run enforce_ns=si-e2e-enforce-$run off_ns=si-e2e-off-$run
 typo_ns=si-e2e-typo-$run prod_ns=si-e2e-prod-$run
@@ -92,7 +88,47 @@ for w in vwc["webhooks"]:
 json.dump(vwc, open(dst, "w"), indent=1)
 PY
 out=$(kubectl apply -f "$work/vwc.json" 2>&1)
-check "the shipped ValidatingWebhookConfiguration (6 webhooks) is accepted" test $? -eq 0
+check "the shipped ValidatingWebhookConfiguration (7 webhooks) is accepted" test $? -eq 0
+
+# The server keeps that configuration in step with the policy and the
+# namespaces (--manage-webhook), pointing it at its loopback address.
+"$bin" serve --listen "127.0.0.1:$port" --tls-cert "$work/certs/tls.crt" \
+	--tls-key "$work/certs/tls.key" --config "$work/policy.yaml" \
+	--manage-webhook "$vwc" --webhook-url "https://127.0.0.1:$port" --kubeconfig "$KUBECONFIG" \
+	>"$work/decisions.log" 2>"$work/serve.log" &
+pid=$!
+for _ in $(seq 50); do
+	curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/readyz" >/dev/null && break
+	sleep 0.1
+done
+vwc_json() { kubectl get validatingwebhookconfiguration "$vwc" -o json; }
+# names NAME: the namespaces the webhook NAME selects by name ("In") or
+# leaves out ("NotIn"), one per line, after the operator.
+names() {
+	vwc_json | python3 -c '
+import json, sys
+for w in json.load(sys.stdin)["webhooks"]:
+    if w["name"] == sys.argv[1] + ".security-inspector.io":
+        print(w["failurePolicy"])
+        for e in w.get("namespaceSelector", {}).get("matchExpressions", []):
+            if e["key"] == "kubernetes.io/metadata.name":
+                print(e["operator"]); print("\n".join(e["values"]))' "$1"
+}
+for _ in $(seq 100); do
+	names enforce | grep -qx "$enforce_ns" && break
+	sleep 0.1
+done
+out=$(names enforce)
+check "the server rewrote its configuration: enforce selects the namespace labelled enforce, Fail" \
+	bash -c "head -1 <<<\"\$0\" | grep -qx Fail && grep -qx '$enforce_ns' <<<\"\$0\"" "$out"
+check "... and the namespace the policy enforces although it is labelled off (fails closed too)" \
+	grep -qx "$prod_ns" <<<"$out"
+out=$(names default)
+check "the default webhook (Ignore) leaves out the namespaces of other modes" \
+	bash -c "head -1 <<<\"\$0\" | grep -qx Ignore && grep -qx '$off_ns' <<<\"\$0\" && grep -qx '$enforce_ns' <<<\"\$0\" && ! grep -qx '$typo_ns' <<<\"\$0\"" "$out"
+out=$(vwc_json | python3 -c 'import json,sys; print(" ".join(w["name"].split(".")[0] for w in json.load(sys.stdin)["webhooks"]))')
+check "no webhook for off, one for ClusterRoleBindings and one for Namespace writes" \
+	test "$out" = "enforce default cluster namespaces"
 
 deployment() {   # name namespace [hostNetwork]
 	cat <<YAML
@@ -211,19 +247,71 @@ check "enforce: an annotation on it works too" test $rc -eq 0
 out=$(kubectl delete deploy web -n "$warn_ns" 2>&1); rc=$?
 check "enforce: the non-compliant Deployment can be deleted" test $rc -eq 0
 
+# --- namespaces created and relabelled while the server runs ---------------------------
+# seconds_until CMD...: how long until CMD succeeds (polled every 0.2 s, 20 s at most).
+seconds_until() {
+	local t0=$(date +%s%N)
+	for _ in $(seq 100); do
+		"$@" && { echo $((($(date +%s%N) - t0) / 1000000)) ms; return 0; }
+		sleep 0.2
+	done
+	return 1
+}
+denied() { ! kubectl apply --dry-run=server -f "$1" >/dev/null 2>&1; }
+quiet() { out=$(kubectl apply --dry-run=server -f "$1" 2>&1) && ! grep -q Warning <<<"$out"; }
+late_ns=si-e2e-late-$run
+mkns "$late_ns" enforce
+deployment web "$late_ns" true >"$work/late.yaml"
+took=$(seconds_until denied "$work/late.yaml")
+check "a namespace created and labelled enforce while the server runs is enforced within seconds ($took)" \
+	test -n "$took"
+kubectl label ns "$late_ns" security-inspector.io/mode=off --overwrite >/dev/null
+took=$(seconds_until quiet "$work/late.yaml")
+check "relabelled off, it is left alone within seconds ($took)" test -n "$took"
+prod_late=si-e2e-prod-late-$run
+namespaces+=("$prod_late")
+kubectl create ns "$prod_late" >/dev/null
+kubectl label ns "$prod_late" si-e2e-run="$run" $(name_label "$prod_late") >/dev/null
+deployment web "$prod_late" true >"$work/prod-late.yaml"
+in_enforce() { names enforce | grep -qx "$1"; }
+took=$(seconds_until in_enforce "$prod_late")
+check "a new namespace that a policy rule enforces joins the Fail webhook within seconds ($took)" \
+	test -n "$took"
+out=$(kubectl label ns "$typo_ns" security-inspector.io/mode=Audit --overwrite 2>&1)
+check "labelling a namespace with a value that is not a mode warns whoever does it" \
+	grep -q "^Warning: security-inspector.io/mode=Audit is not a mode (enforce, warn, audit or off): namespace $typo_ns gets mode warn" <<<"$out"
+out=$(kubectl label ns "$prod_ns" security-inspector.io/mode=warn --overwrite --dry-run=server 2>&1)
+check "... and a label that the policy overrides says so (also with --dry-run=server)" \
+	grep -q "^Warning: security-inspector.io/mode=warn has no effect: the policy's namespace rule (line 3) puts namespace $prod_ns in mode enforce" <<<"$out"
+out=$(curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/metrics")
+check "metrics: namespaces with a label that is not a mode are counted" \
+	bash -c "grep -Eq '^security_inspector_namespaces_unknown_mode_label [1-9]' <<<\"\$0\" && grep -Eq '^security_inspector_webhook_configuration_writes_total\{result=\"success\"\} [1-9]' <<<\"\$0\"" "$out"
+check "the server logged the namespace with the unknown label once" \
+	test "$(grep -c "\"namespace\":\"$typo_ns\",\"label\":\"Enforce\"" "$work/serve.log")" -eq 1
+
 # --- the webhook down ----------------------------------------------------------------
+names enforce | grep -qx "$late_ns" && sleep 1   # the last relabel reached the configuration
 kill "$pid" && wait "$pid" 2>/dev/null
 pid=
+# fails_closed|keeps_working WHAT FILE
+fails_closed() {
+	out=$(kubectl apply -f "$2" 2>&1); rc=$?
+	check "webhook down: $1 fails closed (nothing admitted)" \
+		bash -c "[ $rc -ne 0 ] && grep -q 'failed calling webhook' <<<\"\$0\"" "$out"
+}
+keeps_working() {
+	out=$(kubectl apply -f "$2" 2>&1); rc=$?
+	check "webhook down: $1 keeps working" test $rc -eq 0
+}
 deployment down "$enforce_ns" >"$work/down-enforce.yaml"
-out=$(kubectl apply -f "$work/down-enforce.yaml" 2>&1); rc=$?
-check "webhook down: a namespace labelled enforce fails closed (nothing admitted)" \
-	bash -c "[ $rc -ne 0 ] && grep -q 'failed calling webhook' <<<\"\$0\"" "$out"
+fails_closed "a namespace labelled enforce" "$work/down-enforce.yaml"
 deployment down "$off_ns" >"$work/down-off.yaml"
-out=$(kubectl apply -f "$work/down-off.yaml" 2>&1); rc=$?
-check "webhook down: a namespace labelled off keeps working" test $rc -eq 0
+keeps_working "a namespace labelled off" "$work/down-off.yaml"
 deployment down "$typo_ns" >"$work/down-default.yaml"
-out=$(kubectl apply -f "$work/down-default.yaml" 2>&1); rc=$?
-check "webhook down: a namespace in the default mode keeps working" test $rc -eq 0
+keeps_working "a namespace in the default mode" "$work/down-default.yaml"
+fails_closed "a namespace enforced by a policy rule (not by its label)" "$work/prod-late.yaml"
+deployment down "$late_ns" >"$work/down-late.yaml"
+keeps_working "the namespace relabelled from enforce to off" "$work/down-late.yaml"
 sed "s/si-e2e-anon-$run/si-e2e-down-$run/" "$work/crb.yaml" >"$work/down-crb.yaml"
 out=$(kubectl apply --dry-run=server -f "$work/down-crb.yaml" 2>&1); rc=$?
 check "webhook down: ClusterRoleBindings can still be written" test $rc -eq 0
@@ -238,7 +326,6 @@ out=$(kubectl kustomize "$repo/manifests" 2>&1 >"$work/rendered.yaml"); rc=$?
 check "the kustomize manifests render" test $rc -eq 0
 # Kubernetes before 1.21 has no policy/v1: the PodDisruptionBudget is left out
 # of the server-side dry run there (and only there).
-minor=$(kubectl version -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["minor"].rstrip("+"))')
 # The run's own namespace stands in for security-inspector, so that a real
 # installation on the cluster is never touched; it is created for real (the
 # dry run of namespaced objects needs it), the Namespace object left out.
@@ -275,7 +362,7 @@ PY
 	kubectl delete validatingwebhookconfiguration security-inspector >/dev/null 2>&1
 	check "make-secret.sh: runs" test $rc -eq 0
 	check "make-secret.sh: every webhook got the same, non-empty caBundle" \
-		bash -c "[ \$(sort -u $work/bundles | grep -c .) -eq 1 ] && [ \$(grep -c . $work/bundles) -eq 6 ]"
+		bash -c "[ \$(sort -u $work/bundles | grep -c .) -eq 1 ] && [ \$(grep -c . $work/bundles) -eq 7 ]"
 	head -1 "$work/bundles" | base64 -d >"$work/bundle-ca.crt" 2>/dev/null
 	check "make-secret.sh: the Secret's certificate verifies against the caBundle" \
 		bash -c "openssl verify -CAfile $work/bundle-ca.crt $work/served.crt >/dev/null 2>&1"
