@@ -4,6 +4,7 @@
 #ifndef SI_CERTS_H
 #define SI_CERTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -11,8 +12,13 @@
 
 #define SI_CERTS_DEFAULT_DAYS 365
 #define SI_CERTS_MAX_DAYS 3650
-/* Largest PEM input si_certs_check() accepts, per input. */
+/* Largest PEM input si_certs_check() and si_certs_parse_bundle() accept,
+ * per input. */
 #define SI_CERTS_MAX_PEM (1024 * 1024)
+/* Longest validity si_certs_new_ca() and si_certs_new_serving() give. */
+#define SI_CERTS_MAX_SECONDS (SI_CERTS_MAX_DAYS * 86400LL)
+/* Most certificates si_certs_parse_bundle() reads from one bundle. */
+#define SI_CERTS_MAX_BUNDLE 8
 
 struct si_certs_request {
 	const char *service;     /* a DNS-1123 label, e.g. "security-inspector" */
@@ -61,5 +67,57 @@ si_rc si_certs_check(const char *cert_pem, size_t cert_len, const char *key_pem,
 
 /* Frees what `r` holds and empties it. Accepts NULL. */
 void si_certs_result_clear(struct si_certs_result *r);
+
+/* A certificate and its private key (PKCS#8), both PEM, NUL-terminated,
+ * owned by the struct: free with si_cert_pair_clear(). */
+struct si_cert_pair {
+	char *cert, *key;
+	size_t cert_len, key_len;  /* strlen of each */
+};
+
+/* Frees what `p` holds (wiping the key) and empties it. Accepts NULL. */
+void si_cert_pair_clear(struct si_cert_pair *p);
+
+/* Makes in memory an ECDSA P-256 CA "security-inspector-ca" valid from 5
+ * minutes ago (for clocks that run behind) until `seconds` from now. A
+ * validity outside 1..SI_CERTS_MAX_SECONDS is SI_ERR_USAGE. On failure
+ * `out` is left empty. */
+si_rc si_certs_new_ca(long long seconds, struct si_cert_pair *out, struct si_error *err);
+
+/* Makes in memory an ECDSA P-256 serving certificate for the Service
+ * `service` of `namespace` (the names and SANs of si_certs_make), signed by
+ * `ca` (borrowed; its key must match its certificate: else SI_ERR_INVALID),
+ * valid from 5 minutes ago until `seconds` from now but never beyond the
+ * CA's notAfter. A service or namespace that is not a DNS-1123 label, or a
+ * validity outside 1..SI_CERTS_MAX_SECONDS, is SI_ERR_USAGE; a CA that does
+ * not parse is SI_ERR_SYNTAX with err->key "certificate" or "key". On
+ * failure `out` is left empty. */
+si_rc si_certs_new_serving(const char *service, const char *namespace, long long seconds,
+			   const struct si_cert_pair *ca, struct si_cert_pair *out,
+			   struct si_error *err);
+
+/* One certificate of a PEM bundle. */
+struct si_cert_entry {
+	size_t offset, length;     /* its PEM block, BEGIN to END line, in the bundle */
+	time_t not_before, not_after;
+	bool is_ca;                /* basicConstraints CA:TRUE */
+	bool issued_by;            /* names the given issuer and carries its signature */
+	char fingerprint[65];      /* SHA-256 of the DER form, lowercase hex */
+	char serial[65];           /* lowercase hex */
+	char subject_cn[64];       /* "" without a CN; cut when longer */
+};
+
+/* Reads each "CERTIFICATE" PEM block of `pem` (`len` bytes, borrowed; text
+ * between blocks is skipped, as PEM allows) into `out[0..*n)`, which has
+ * room for SI_CERTS_MAX_BUNDLE entries. When `issuer_pem` is not NULL, each
+ * entry's issued_by says whether the first certificate of `issuer_pem`
+ * (`issuer_len` bytes) signed it. No block at all gives *n = 0 and SI_OK.
+ * Input over SI_CERTS_MAX_PEM, or more than SI_CERTS_MAX_BUNDLE blocks, is
+ * SI_ERR_LIMIT; a block that does not parse is SI_ERR_SYNTAX (err->key
+ * "bundle"), an issuer that does not parse SI_ERR_SYNTAX (err->key
+ * "certificate"). On failure *n is 0. */
+si_rc si_certs_parse_bundle(const char *pem, size_t len, const char *issuer_pem,
+			    size_t issuer_len, struct si_cert_entry *out, size_t *n,
+			    struct si_error *err);
 
 #endif

@@ -189,4 +189,33 @@ struct si_access_review {
 si_rc si_kube_review_access(struct si_kube *k, const char *token, const char *verb,
 			    const char *path, struct si_access_review *out, struct si_error *err);
 
+/* Decodes standard or URL-safe base64 of `n` bytes at `in` (padded to a
+ * multiple of 4 characters as Go's StdEncoding writes it, "=" only at the
+ * end; blanks and line breaks skipped) into a new NUL-terminated buffer
+ * `*out` of `*len` bytes (caller frees). False on a bad character, or out
+ * of memory (then `*nomem` is set). */
+bool si_kube_base64_decode(const char *in, size_t n, unsigned char **out, size_t *len,
+			   bool *nomem);
+
+/* Standard padded base64 of `len` bytes, one line (caller frees); NULL
+ * when out of memory. What a Secret's data and a caBundle hold. */
+char *si_kube_base64_encode(const void *data, size_t len);
+
+/* The decoded bytes of the Secret `secret`'s data[key] into `*out`
+ * (NUL-terminated, caller frees) and `*len`; a missing key gives NULL and
+ * 0. More than `max` bytes is SI_ERR_LIMIT, a value that is not a base64
+ * string SI_ERR_TYPE or SI_ERR_SYNTAX, with the key in the message. */
+si_rc si_kube_secret_data(const cJSON *secret, const char *key, size_t max, char **out,
+			  size_t *len, struct si_error *err);
+
+/* Sets the Secret `secret`'s data[key] to `len` bytes of `bytes` (borrowed),
+ * creating data when missing. */
+si_rc si_kube_secret_set_data(cJSON *secret, const char *key, const char *bytes, size_t len,
+			      struct si_error *err);
+
+/* Sets metadata.annotations[key] of `obj` to a copy of `value`, creating
+ * annotations when missing; an object without metadata is SI_ERR_TYPE. */
+si_rc si_kube_set_annotation(cJSON *obj, const char *key, const char *value,
+			     struct si_error *err);
+
 #endif

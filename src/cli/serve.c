@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "certmgr.h"
 #include "commands.h"
 #include "http_server.h"
 #include "log.h"
@@ -23,6 +24,7 @@
 
 static const char serve_usage[] =
 	"Usage: security-inspector serve --tls-cert FILE --tls-key FILE [OPTIONS]\n"
+	"       security-inspector serve --manage-certs SECRET [OPTIONS]\n"
 	"\n"
 	"Serves the validating admission webhook over HTTPS: POST /validate[/MODE],\n"
 	"GET /healthz, /readyz and /metrics; with --inspect-interval, scans the cluster\n"
@@ -42,9 +44,27 @@ static const char serve_usage[] =
 	"      --reload-interval S    look for policy and certificate changes every S seconds\n"
 	"                             (default 2); SIGHUP reloads at once\n"
 	"\n"
+	"Certificates kept in a Secret (instead of --tls-cert and --tls-key):\n"
+	"      --manage-certs SECRET  the Secret (type kubernetes.io/tls, made empty) that\n"
+	"                             holds the CA and the serving certificate; made when\n"
+	"                             missing, renewed before expiry; needs get and update\n"
+	"                             on it. ca.crt is the bundle clients must trust\n"
+	"      --cert-namespace NS    its namespace (default: the pod's, else default)\n"
+	"      --service NAME         the Service named in the certificate (default\n"
+	"                             security-inspector)\n"
+	"      --ca-lifetime D        validity of a new CA (default 365d)\n"
+	"      --cert-lifetime D      validity of a serving certificate (default 90d); each\n"
+	"                             is renewed when a third of its lifetime is left\n"
+	"      --ca-overlap D         a new CA is in ca.crt this long before it signs, and an\n"
+	"                             old one stays this long after (default 2m)\n"
+	"      --cert-check-interval D  look at the Secret every D (default 10s)\n"
+	"      --cert-start-timeout D   at start-up, retry an unreachable API server for D\n"
+	"                             (default 60s)\n"
+	"      --kubeconfig, --context  as below\n"
+	"\n"
 	"Scheduled inspection (off by default):\n"
 	"      --inspect-interval D   scan the cluster every D (30s, 15m, 1h, 1h30m, 1d)\n"
-	"      --kubeconfig FILE      kubeconfig for the scans (default: KUBECONFIG,\n"
+	"      --kubeconfig FILE      kubeconfig for the scans and --manage-certs (default: KUBECONFIG,\n"
 	"                             in-cluster, ~/.kube/config)\n"
 	"      --context NAME         kubeconfig context (default: its current-context)\n"
 	"      --events-namespace NS  namespace of the object the scan's Events are about\n"
@@ -69,10 +89,11 @@ struct serve_options {
 	struct si_inspector_config inspect;   /* interval 0: no scheduled scans */
 	bool no_events;
 	const char *manage_webhook, *webhook_url;
+	struct si_certmgr_config certs;   /* secret NULL: certificates from files */
 };
 
-/* "90", "90s", "15m", "1h30m", "1d": seconds from 1 to 30 days. */
-static bool parse_duration(const char *text, unsigned *out)
+/* "90", "90s", "15m", "1h30m", "1d": seconds from 1 to `max`. */
+static bool parse_duration(const char *text, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long total = 0;
 	const char *p = text;
@@ -93,16 +114,16 @@ static bool parse_duration(const char *text, unsigned *out)
 		case '\0': if (p != text) return false; break;   /* a bare number alone */
 		default: return false;
 		}
-		if (errno || n > 30ull * 86400)
+		if (errno || n > max)
 			return false;
 		total += n * unit;
-		if (total > 30ull * 86400)
+		if (total > max)
 			return false;
 		p = end;
 	}
 	if (total < 1)
 		return false;
-	*out = (unsigned)total;
+	*out = total;
 	return true;
 }
 
@@ -164,11 +185,20 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "report-dir", required_argument, NULL, 'P' },
 		{ "manage-webhook", required_argument, NULL, 'W' },
 		{ "webhook-url", required_argument, NULL, 'U' },
+		{ "manage-certs", required_argument, NULL, 'm' },
+		{ "cert-namespace", required_argument, NULL, 'n' },
+		{ "service", required_argument, NULL, 's' },
+		{ "ca-lifetime", required_argument, NULL, 'a' },
+		{ "cert-lifetime", required_argument, NULL, 'e' },
+		{ "ca-overlap", required_argument, NULL, 'o' },
+		{ "cert-check-interval", required_argument, NULL, 'i' },
+		{ "cert-start-timeout", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long long v = 0;
+	bool given_cert_option = false;
 	int opt;
 
 	snprintf(host, host_size, "0.0.0.0");
@@ -176,6 +206,10 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 					   SI_ADMISSION_MAX_BODY, 30, 10, 1024, NULL, NULL };
 	o->inspect.scan.page_size = 500;
 	o->reload_interval = 2;
+	o->certs = (struct si_certmgr_config){ .service = "security-inspector",
+					       .ca_lifetime = 365 * 86400, .cert_lifetime = 90 * 86400,
+					       .overlap = 120, .check_interval = 10,
+					       .start_timeout = 60 };
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":c:l:h", longopts, NULL)) != -1) {
@@ -199,12 +233,27 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 			si_cli_error("--webhook-url: expected an https:// URL without query, got \"%s\"",
 				     optarg);
 			return SI_EXIT_ERROR;
-		case 'S':
-			if (parse_duration(optarg, &o->inspect.interval))
-				continue;
-			si_cli_error("--inspect-interval: expected a duration from 1s to 30d such as "
-				     "30s, 15m, 1h or 1h30m, got \"%s\"", optarg);
-			return SI_EXIT_ERROR;
+		case 'm': o->certs.secret = optarg; continue;
+		case 'n': o->certs.namespace = optarg; given_cert_option = true; continue;
+		case 's': o->certs.service = optarg; given_cert_option = true; continue;
+		case 'S': case 'a': case 'e': case 'o': case 'i': case 'u':
+			if (!parse_duration(optarg, opt == 'a' || opt == 'e' ? SI_CERTS_MAX_SECONDS
+									     : 30 * 86400, &v)) {
+				si_cli_error("%s: expected a duration from 1s to %s such as 30s, 15m, "
+					     "1h, 1h30m or 90d, got \"%s\"", name,
+					     opt == 'a' || opt == 'e' ? "3650d" : "30d", optarg);
+				return SI_EXIT_ERROR;
+			}
+			switch (opt) {
+			case 'S': o->inspect.interval = (unsigned)v; break;
+			case 'a': o->certs.ca_lifetime = (long long)v; break;
+			case 'e': o->certs.cert_lifetime = (long long)v; break;
+			case 'o': o->certs.overlap = (long long)v; break;
+			case 'i': o->certs.check_interval = (unsigned)v; break;
+			case 'u': o->certs.start_timeout = (unsigned)v; break;
+			}
+			given_cert_option = given_cert_option || opt != 'S';
+			continue;
 		case 'l':
 			if (parse_listen(optarg, host, host_size, &o->http.port))
 				continue;
@@ -254,18 +303,31 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		si_cli_error("--report-dir and the --events options need --inspect-interval");
 		return SI_EXIT_ERROR;
 	}
-	if (!o->inspect.interval && !o->manage_webhook &&
-	    (o->inspect.scan.kubeconfig || o->inspect.scan.context)) {
-		si_cli_error("--kubeconfig and --context need --inspect-interval or --manage-webhook");
-		return SI_EXIT_ERROR;
-	}
 	if (o->webhook_url && !o->manage_webhook) {
 		si_cli_error("--webhook-url needs --manage-webhook");
 		return SI_EXIT_ERROR;
 	}
-	if (!o->cert || !o->key) {
+	if (!o->inspect.interval && !o->certs.secret && !o->manage_webhook &&
+	    (o->inspect.scan.kubeconfig || o->inspect.scan.context)) {
+		si_cli_error("--kubeconfig and --context need --inspect-interval, --manage-certs "
+			     "or --manage-webhook");
+		return SI_EXIT_ERROR;
+	}
+	if (o->certs.secret && (o->cert || o->key)) {
+		si_cli_error("--manage-certs keeps the certificate in a Secret: "
+			     "give it without --tls-cert and --tls-key");
+		return SI_EXIT_ERROR;
+	}
+	if (!o->certs.secret && given_cert_option) {
+		si_cli_error("--cert-namespace, --service, --ca-lifetime, --cert-lifetime, "
+			     "--ca-overlap, --cert-check-interval and --cert-start-timeout "
+			     "need --manage-certs");
+		return SI_EXIT_ERROR;
+	}
+	if (!o->certs.secret && (!o->cert || !o->key)) {
 		si_cli_error("serve needs --tls-cert and --tls-key "
-			     "(make them with: security-inspector certs --out DIR)");
+			     "(make them with: security-inspector certs --out DIR), "
+			     "or --manage-certs SECRET");
 		return SI_EXIT_ERROR;
 	}
 	return SI_EXIT_OK;
@@ -351,6 +413,20 @@ static void log_event(const char *level, const char *msg, const struct serve_opt
 	si_log(level, msg, f);
 }
 
+/* The caBundle the reconciler injects: the managed bundle, base64. */
+static char *managed_bundle(void *ctx)
+{
+	char *pem = si_certmgr_ca_bundle(ctx);
+	char *b64 = pem ? si_kube_base64_encode(pem, strlen(pem)) : NULL;
+	free(pem);
+	return b64;
+}
+
+static unsigned long managed_generation(void *ctx)
+{
+	return si_certmgr_generation(ctx);
+}
+
 int si_cmd_serve(int argc, char **argv)
 {
 	struct serve_options o = { 0 };
@@ -364,7 +440,8 @@ int si_cmd_serve(int argc, char **argv)
 	struct si_inspector *inspector = NULL;
 	struct si_guard *guard = NULL;
 	struct si_reconciler *reconciler = NULL;
-	char events_ns[254], own_ns[254];
+	struct si_certmgr *certmgr = NULL;
+	char events_ns[254], cert_ns[254], own_ns[254];
 	char *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
 	struct si_cert_info cert_info;
@@ -373,11 +450,21 @@ int si_cmd_serve(int argc, char **argv)
 	int rc0 = parse_serve(argc, argv, &o, host, sizeof(host));
 	if (rc0)
 		return rc0 < 0 ? SI_EXIT_OK : rc0;
-	if (!(cert = read_pem(o.cert, &cert_len)) || !(key = read_pem(o.key, &key_len)))
-		goto out;
-	if (si_certs_check(cert, cert_len, key, key_len, &cert_info, &err)) {
-		si_cli_error("%s, %s: %s", o.cert, o.key, err.message);
-		goto out;
+	if (!o.certs.secret) {
+		if (!(cert = read_pem(o.cert, &cert_len)) || !(key = read_pem(o.key, &key_len)))
+			goto out;
+		if (si_certs_check(cert, cert_len, key, key_len, &cert_info, &err)) {
+			si_cli_error("%s, %s: %s", o.cert, o.key, err.message);
+			goto out;
+		}
+	} else {
+		if (!o.certs.namespace)
+			o.certs.namespace = own_namespace(cert_ns, sizeof(cert_ns)) ? cert_ns
+										    : "default";
+		if (si_certmgr_config_check(&o.certs, &err)) {
+			si_cli_error("%s", err.message);
+			goto out;
+		}
 	}
 	if (o.config ? si_policy_load(o.config, &policy, &err) : si_policy_default(&policy, &err)) {
 		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
@@ -389,7 +476,8 @@ int si_cmd_serve(int argc, char **argv)
 		si_cli_error("out of memory");
 		goto out;
 	}
-	si_metrics_certificate(metrics, cert_info.not_after);
+	if (!o.certs.secret)
+		si_metrics_certificate(metrics, cert_info.not_after);
 
 	/* Signals are taken by sigtimedwait below, never by a handler: block
 	 * them before any thread starts, so that every thread inherits it. */
@@ -403,6 +491,16 @@ int si_cmd_serve(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	si_json_arena_init();
+	if (o.certs.secret) {
+		/* Blocks until the Secret holds a serving certificate. */
+		if (si_certmgr_start(&o.certs, o.inspect.scan.kubeconfig, o.inspect.scan.context,
+				     metrics, &certmgr, &err) ||
+		    si_certmgr_serving(certmgr, &cert, &cert_len, &key, &key_len)) {
+			si_cli_error("%s", err.message[0] ? si_error_format(&err, buf, sizeof(buf))
+							   : "out of memory");
+			goto out;
+		}
+	}
 	if (o.inspect.interval) {
 		/* The reports show the cluster: only to callers the API server
 		 * vouches for. */
@@ -421,6 +519,8 @@ int si_cmd_serve(int argc, char **argv)
 			.own_namespace = own_namespace(own_ns, sizeof(own_ns)) ? own_ns
 					 : "security-inspector",
 			.kubeconfig = o.inspect.scan.kubeconfig, .context = o.inspect.scan.context,
+			.ca_bundle = certmgr ? managed_bundle : NULL,
+			.ca_generation = certmgr ? managed_generation : NULL, .ca_ctx = certmgr,
 		};
 		if (si_reconciler_start(&vc, slot, metrics, &reconciler, &err)) {
 			si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
@@ -438,6 +538,8 @@ int si_cmd_serve(int argc, char **argv)
 		si_cli_error("out of memory");
 		goto out;
 	}
+	if (certmgr)
+		si_certmgr_attach(certmgr, server);
 	log_event("info", "serving", &o);
 
 	for (;;) {
@@ -476,6 +578,7 @@ int si_cmd_serve(int argc, char **argv)
 out:
 	si_reloader_free(reloader);
 	si_reconciler_stop(reconciler);
+	si_certmgr_stop(certmgr);   /* before the server it puts certificates in */
 	si_http_server_stop(server);
 	si_inspector_stop(inspector);   /* after the server: it serves the reports */
 	si_guard_free(guard);

@@ -32,67 +32,6 @@ void si_kube_free(struct si_kube *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decodes standard or URL-safe base64 (padding optional, whitespace
- * ignored) into a new buffer the caller frees. Returns false on a bad
- * character or on allocation failure (then `*nomem` is set). */
-/* Standard base64 as Go's StdEncoding (kubectl's) reads it: padded to a
- * multiple of 4 characters, "=" only at the end and at most two; line
- * breaks and blanks are skipped. */
-static bool b64_decode(const char *in, unsigned char **out, size_t *len, bool *nomem)
-{
-	size_t n = strlen(in);
-	unsigned char *buf = malloc(n / 4 * 3 + 3);
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t o = 0, chars = 0, pads = 0;
-
-	*nomem = !buf;
-	if (!buf)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-			continue;
-		chars++;
-		if (c == '=') {
-			pads++;
-			continue;
-		}
-		int v = b64_value(c);
-		if (v < 0 || pads)
-			goto bad;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	if (chars % 4 != 0 || pads > 2)
-		goto bad;
-	*out = buf;
-	*len = o;
-	return true;
-bad:
-	free(buf);
-	return false;
-}
-
 static const cJSON *get(const cJSON *obj, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -149,7 +88,7 @@ static si_rc file_or_data(struct loader *l, const cJSON *obj, const char *file_k
 	bool nomem;
 
 	if (d && d[0]) {
-		if (!b64_decode(d, data, len, &nomem))
+		if (!si_kube_base64_decode(d, strlen(d), data, len, &nomem))
 			return nomem ? si_error_set(l->err, SI_ERR_NOMEM, l->path, 0, "out of memory")
 				     : si_error_set(l->err, SI_ERR_INVALID, l->path, 0,
 						    "%s: not base64", data_key);

@@ -43,6 +43,8 @@ struct si_metrics {
 	atomic_ulong namespaces[N_MODES];
 	atomic_ulong namespaces_unknown;
 	atomic_ulong namespaces_unnamed;
+	atomic_ulong cert_rotations;
+	atomic_ulong cert_check_failures;
 	pthread_mutex_t scan_mu;                       /* guards the rest */
 	unsigned long scans[2];                        /* [complete] */
 	struct si_scan_figures last_scan;
@@ -138,6 +140,14 @@ void si_metrics_namespaces(struct si_metrics *m, const size_t by_mode[4], size_t
 		atomic_store(&m->namespaces[i], by_mode[i]);
 	atomic_store(&m->namespaces_unknown, unknown_label);
 	atomic_store(&m->namespaces_known, true);
+}
+
+void si_metrics_cert_check(struct si_metrics *m, bool rotated, bool ok)
+{
+	if (rotated)
+		atomic_fetch_add(&m->cert_rotations, 1);
+	if (!ok)
+		atomic_fetch_add(&m->cert_check_failures, 1);
 }
 
 void si_metrics_handshake_failed(struct si_metrics *m)
@@ -299,6 +309,16 @@ char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g,
 			"serving certificate in use expires (Unix time).\n"
 			"# TYPE security_inspector_certificate_expiry_timestamp_seconds gauge\n"
 			"security_inspector_certificate_expiry_timestamp_seconds %lld\n", not_after);
+	put(&t, "# HELP security_inspector_certificate_rotations_total New serving certificates "
+		"put in use after start-up, taken from the certificate Secret (--manage-certs).\n"
+		"# TYPE security_inspector_certificate_rotations_total counter\n"
+		"security_inspector_certificate_rotations_total %lu\n"
+		"# HELP security_inspector_certificate_check_failures_total Looks at the "
+		"certificate Secret that failed: API server unreachable, a write refused, a "
+		"Secret that does not parse.\n"
+		"# TYPE security_inspector_certificate_check_failures_total counter\n"
+		"security_inspector_certificate_check_failures_total %lu\n",
+	    atomic_load(&m->cert_rotations), atomic_load(&m->cert_check_failures));
 	put(&t, "# HELP security_inspector_tls_handshake_failures_total Connections closed "
 		"before their TLS handshake completed.\n"
 		"# TYPE security_inspector_tls_handshake_failures_total counter\n"

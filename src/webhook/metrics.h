@@ -33,6 +33,10 @@ void si_metrics_reload(struct si_metrics *m, enum si_reload_what what, bool ok);
 
 /* The end of the validity of the serving certificate in use (Unix time). */
 void si_metrics_certificate(struct si_metrics *m, time_t not_after);
+/* Counts a look at the certificate Secret (--manage-certs): `rotated` when a
+ * new serving certificate was put in use, `ok` false when the look failed
+ * (API server, a refused write, a Secret that does not parse). */
+void si_metrics_cert_check(struct si_metrics *m, bool rotated, bool ok);
 
 /* Counts one write of the webhook configuration by the reconciler. */
 void si_metrics_webhook_config(struct si_metrics *m, bool ok);

@@ -246,6 +246,8 @@ void si_reloader_check(struct si_reloader *r, bool force)
 			reload_policy(r);
 		}
 	}
+	if (!r->cfg.cert_path)
+		return;                    /* kept by the certificate Secret instead */
 	struct stamp cert = stamp_of(r->cfg.cert_path), key = stamp_of(r->cfg.key_path);
 	if (force || !stamp_equal(&cert, &r->cert) || !stamp_equal(&key, &r->key)) {
 		r->cert = cert;

@@ -33,7 +33,7 @@ struct si_http_server;
 
 struct si_reload_config {
 	const char *policy_path;     /* NULL: the embedded policy, never reloaded */
-	const char *cert_path, *key_path;
+	const char *cert_path, *key_path;   /* NULL: not from files */
 };
 
 struct si_reloader;

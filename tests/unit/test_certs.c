@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // si_certs_make and si_certs_check: the files, their modes, the CA bundle,
-// and the answers for mismatched, garbled, expired and not-yet-valid pairs.
+// and the answers for mismatched, garbled, expired and not-yet-valid pairs;
+// the CA and serving certificate made in memory, and reading PEM bundles.
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -531,6 +532,225 @@ static void test_mismatch_is_reported_before_expiry(void **state)
 	assert_non_null(strstr(err.message, "does not match"));
 }
 
+/* ---- in memory: CA, serving certificate, bundles ----------------------- */
+
+static void new_ca_ok(long long seconds, struct si_cert_pair *ca)
+{
+	struct si_error err = { 0 };
+	if (si_certs_new_ca(seconds, ca, &err) != SI_OK)
+		fail_msg("si_certs_new_ca: %s", err.message);
+}
+
+static void new_serving_ok(const struct si_cert_pair *ca, long long seconds,
+			   struct si_cert_pair *tls)
+{
+	struct si_error err = { 0 };
+	if (si_certs_new_serving("web", "prod", seconds, ca, tls, &err) != SI_OK)
+		fail_msg("si_certs_new_serving: %s", err.message);
+}
+
+/* The one entry of `pem`, checked against `issuer` (may be NULL). */
+static struct si_cert_entry only_entry(const char *pem, const struct si_cert_pair *issuer)
+{
+	struct si_cert_entry e[SI_CERTS_MAX_BUNDLE];
+	struct si_error err = { 0 };
+	size_t n = 0;
+	assert_int_equal(si_certs_parse_bundle(pem, strlen(pem), issuer ? issuer->cert : NULL,
+					       issuer ? issuer->cert_len : 0, e, &n, &err), SI_OK);
+	assert_int_equal(n, 1);
+	return e[0];
+}
+
+static void test_new_ca_is_a_ca_valid_for_the_seconds_asked(void **state)
+{
+	struct si_cert_pair ca;
+	struct si_cert_info info;
+	struct si_error err = { 0 };
+	time_t now = time(NULL);
+
+	new_ca_ok(3600, &ca);
+	assert_int_equal(si_certs_check(ca.cert, ca.cert_len, ca.key, ca.key_len, &info, &err), SI_OK);
+	assert_string_equal(info.subject_cn, "security-inspector-ca");
+	struct si_cert_entry e = only_entry(ca.cert, &ca);
+	assert_true(e.is_ca);
+	assert_true(e.issued_by);   /* self-signed */
+	assert_in_range(e.not_after, now + 3600 - 2, now + 3600 + 2);
+	assert_in_range(e.not_before, now - 300 - 2, now - 300 + 2);
+	assert_non_null(strstr(ca.key, "-----BEGIN PRIVATE KEY-----"));
+	assert_int_equal(strlen(ca.cert), ca.cert_len);
+	assert_int_equal(strlen(ca.key), ca.key_len);
+	si_cert_pair_clear(&ca);
+}
+
+static void test_one_second_ca_expires_after_a_second(void **state)
+{
+	struct si_cert_pair ca;
+	struct si_error err = { 0 };
+
+	new_ca_ok(1, &ca);
+	assert_int_equal(si_certs_check(ca.cert, ca.cert_len, ca.key, ca.key_len, NULL, &err), SI_OK);
+	sleep(2);
+	assert_int_equal(si_certs_check(ca.cert, ca.cert_len, ca.key, ca.key_len, NULL, &err),
+			 SI_ERR_INVALID);
+	assert_non_null(strstr(err.message, "expired"));
+	si_cert_pair_clear(&ca);
+}
+
+static void test_serving_is_issued_by_its_ca_with_the_service_names(void **state)
+{
+	struct si_cert_pair ca, other, tls;
+	struct si_cert_info info;
+	struct si_error err = { 0 };
+	time_t now = time(NULL);
+
+	new_ca_ok(3600, &ca);
+	new_ca_ok(3600, &other);
+	new_serving_ok(&ca, 24, &tls);
+	assert_int_equal(si_certs_check(tls.cert, tls.cert_len, tls.key, tls.key_len, &info, &err),
+			 SI_OK);
+	assert_string_equal(info.subject_cn, "web.prod.svc");
+	assert_string_equal(info.dns_names,
+			    "web,web.prod,web.prod.svc,web.prod.svc.cluster.local,localhost");
+	struct si_cert_entry e = only_entry(tls.cert, &ca);
+	assert_true(e.issued_by);
+	assert_false(e.is_ca);
+	assert_in_range(e.not_after, now + 24 - 2, now + 24 + 2);
+	assert_false(only_entry(tls.cert, &other).issued_by);
+	si_cert_pair_clear(&tls);
+	si_cert_pair_clear(&other);
+	si_cert_pair_clear(&ca);
+}
+
+static void test_serving_never_outlives_its_ca(void **state)
+{
+	struct si_cert_pair ca, tls;
+
+	new_ca_ok(10, &ca);
+	new_serving_ok(&ca, 90 * DAY, &tls);
+	assert_int_equal(only_entry(tls.cert, NULL).not_after, only_entry(ca.cert, NULL).not_after);
+	si_cert_pair_clear(&tls);
+	si_cert_pair_clear(&ca);
+}
+
+static void test_serving_with_a_key_of_another_ca_is_invalid(void **state)
+{
+	struct si_cert_pair a, b, tls;
+	struct si_error err = { 0 };
+
+	new_ca_ok(60, &a);
+	new_ca_ok(60, &b);
+	struct si_cert_pair mixed = { a.cert, b.key, a.cert_len, b.key_len };
+	assert_int_equal(si_certs_new_serving("web", "prod", 60, &mixed, &tls, &err), SI_ERR_INVALID);
+	assert_null(tls.cert);
+	assert_null(tls.key);
+	assert_string_equal(err.key, "key");
+	si_cert_pair_clear(&b);
+	si_cert_pair_clear(&a);
+}
+
+static void test_serving_bad_names_and_validities_are_usage_errors(void **state)
+{
+	struct si_cert_pair ca, tls;
+	struct si_error err = { 0 };
+
+	new_ca_ok(60, &ca);
+	assert_int_equal(si_certs_new_serving("Web", "prod", 60, &ca, &tls, &err), SI_ERR_USAGE);
+	assert_int_equal(si_certs_new_serving("web", "a.b", 60, &ca, &tls, &err), SI_ERR_USAGE);
+	assert_int_equal(si_certs_new_serving("web", "prod", 0, &ca, &tls, &err), SI_ERR_USAGE);
+	assert_int_equal(si_certs_new_serving("web", "prod", SI_CERTS_MAX_SECONDS + 1, &ca, &tls,
+					      &err), SI_ERR_USAGE);
+	assert_int_equal(si_certs_new_ca(0, &tls, &err), SI_ERR_USAGE);
+	assert_int_equal(si_certs_new_ca(-5, &tls, &err), SI_ERR_USAGE);
+	struct si_cert_pair garbled = { "not pem", ca.key, 7, ca.key_len };
+	assert_int_equal(si_certs_new_serving("web", "prod", 60, &garbled, &tls, &err),
+			 SI_ERR_SYNTAX);
+	assert_string_equal(err.key, "certificate");
+	si_cert_pair_clear(&ca);
+	si_cert_pair_clear(NULL);
+}
+
+static void test_bundle_entries_keep_their_order_and_pem_spans(void **state)
+{
+	struct si_cert_pair a, b;
+	struct si_cert_entry e[SI_CERTS_MAX_BUNDLE];
+	struct si_error err = { 0 };
+	char bundle[8192];
+	size_t n = 0;
+
+	new_ca_ok(120, &a);
+	new_ca_ok(60, &b);
+	snprintf(bundle, sizeof(bundle), "# newest first\n%sbetween\n%s", b.cert, a.cert);
+	assert_int_equal(si_certs_parse_bundle(bundle, strlen(bundle), a.cert, a.cert_len, e, &n,
+					       &err), SI_OK);
+	assert_int_equal(n, 2);
+	assert_false(e[0].issued_by);
+	assert_true(e[1].issued_by);
+	assert_true(e[0].not_after < e[1].not_after);
+	assert_string_not_equal(e[0].fingerprint, e[1].fingerprint);
+	assert_int_equal(strlen(e[0].fingerprint), 64);
+	assert_int_equal(e[0].length, b.cert_len - 1);   /* without the final newline */
+	assert_memory_equal(bundle + e[0].offset, b.cert, e[0].length);
+	assert_memory_equal(bundle + e[1].offset, a.cert, e[1].length);
+	si_cert_pair_clear(&b);
+	si_cert_pair_clear(&a);
+}
+
+static void test_bundle_without_blocks_is_empty(void **state)
+{
+	struct si_cert_entry e[SI_CERTS_MAX_BUNDLE];
+	struct si_error err = { 0 };
+	size_t n = 7;
+	assert_int_equal(si_certs_parse_bundle("", 0, NULL, 0, e, &n, &err), SI_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(si_certs_parse_bundle(NULL, 0, NULL, 0, e, &n, &err), SI_OK);
+	assert_int_equal(n, 0);
+}
+
+static void test_bundle_over_eight_certificates_is_refused(void **state)
+{
+	struct si_cert_pair ca;
+	struct si_cert_entry e[SI_CERTS_MAX_BUNDLE];
+	struct si_error err = { 0 };
+	size_t n = 0, used = 0;
+	char *bundle;
+
+	new_ca_ok(60, &ca);
+	bundle = malloc((SI_CERTS_MAX_BUNDLE + 1) * ca.cert_len + 1);
+	assert_non_null(bundle);
+	for (int i = 0; i < SI_CERTS_MAX_BUNDLE; i++, used += ca.cert_len)
+		memcpy(bundle + used, ca.cert, ca.cert_len);
+	assert_int_equal(si_certs_parse_bundle(bundle, used, NULL, 0, e, &n, &err), SI_OK);
+	assert_int_equal(n, SI_CERTS_MAX_BUNDLE);
+	memcpy(bundle + used, ca.cert, ca.cert_len);
+	used += ca.cert_len;
+	assert_int_equal(si_certs_parse_bundle(bundle, used, NULL, 0, e, &n, &err), SI_ERR_LIMIT);
+	assert_int_equal(n, 0);
+	assert_int_equal(si_certs_parse_bundle(bundle, SI_CERTS_MAX_PEM + 1, NULL, 0, e, &n, &err),
+			 SI_ERR_LIMIT);
+	free(bundle);
+	si_cert_pair_clear(&ca);
+}
+
+static void test_bundle_with_a_garbled_or_unended_block_is_a_syntax_error(void **state)
+{
+	static const char garbled[] =
+		"-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n";
+	static const char unended[] = "-----BEGIN CERTIFICATE-----\nMIIB\n";
+	struct si_cert_entry e[SI_CERTS_MAX_BUNDLE];
+	struct si_error err = { 0 };
+	size_t n = 0;
+
+	assert_int_equal(si_certs_parse_bundle(garbled, strlen(garbled), NULL, 0, e, &n, &err),
+			 SI_ERR_SYNTAX);
+	assert_string_equal(err.key, "bundle");
+	assert_int_equal(si_certs_parse_bundle(unended, strlen(unended), NULL, 0, e, &n, &err),
+			 SI_ERR_SYNTAX);
+	assert_non_null(strstr(err.message, "END"));
+	assert_int_equal(si_certs_parse_bundle(unended, strlen(unended), "x", 1, e, &n, &err),
+			 SI_ERR_SYNTAX);
+	assert_string_equal(err.key, "certificate");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)
@@ -557,6 +777,16 @@ int main(void)
 		T(test_expired_certificate_is_invalid_with_its_date),
 		T(test_certificate_not_yet_valid_is_invalid_with_its_date),
 		T(test_mismatch_is_reported_before_expiry),
+		cmocka_unit_test(test_new_ca_is_a_ca_valid_for_the_seconds_asked),
+		cmocka_unit_test(test_one_second_ca_expires_after_a_second),
+		cmocka_unit_test(test_serving_is_issued_by_its_ca_with_the_service_names),
+		cmocka_unit_test(test_serving_never_outlives_its_ca),
+		cmocka_unit_test(test_serving_with_a_key_of_another_ca_is_invalid),
+		cmocka_unit_test(test_serving_bad_names_and_validities_are_usage_errors),
+		cmocka_unit_test(test_bundle_entries_keep_their_order_and_pem_spans),
+		cmocka_unit_test(test_bundle_without_blocks_is_empty),
+		cmocka_unit_test(test_bundle_over_eight_certificates_is_refused),
+		cmocka_unit_test(test_bundle_with_a_garbled_or_unended_block_is_a_syntax_error),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

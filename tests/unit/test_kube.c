@@ -703,11 +703,59 @@ static void test_default_is_home_kube_config(void **state)
 	expect_default(NULL);
 }
 
+/* ---- Secret data ------------------------------------------------------ */
+
+static void test_secret_data_round_trips_through_base64(void **state)
+{
+	static const char pem[] = "-----BEGIN CERTIFICATE-----\nAB\n-----END CERTIFICATE-----\n";
+	cJSON *secret = cJSON_Parse("{\"data\":{\"tls.key\":\"\"}}");
+	struct si_error err = { 0 };
+	char *out = NULL;
+	size_t len = 9;
+
+	assert_non_null(secret);
+	for (size_t n = 0; n <= 5; n++) {   /* every padding: none, "=" and "==" */
+		assert_int_equal(si_kube_secret_set_data(secret, "tls.crt", pem, n, &err), SI_OK);
+		assert_int_equal(si_kube_secret_data(secret, "tls.crt", 64, &out, &len, &err), SI_OK);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, pem, n);
+		assert_int_equal(out[n], '\0');
+		free(out);
+	}
+	assert_int_equal(si_kube_secret_set_data(secret, "tls.crt", pem, strlen(pem), &err), SI_OK);
+	assert_int_equal(si_kube_secret_data(secret, "tls.crt", 64, &out, &len, &err), SI_OK);
+	assert_string_equal(out, pem);
+	free(out);
+	assert_int_equal(si_kube_secret_data(secret, "tls.crt", 8, &out, &len, &err), SI_ERR_LIMIT);
+	assert_int_equal(si_kube_secret_data(secret, "tls.key", 8, &out, &len, &err), SI_OK);
+	assert_int_equal(len, 0);
+	free(out);
+	assert_int_equal(si_kube_secret_data(secret, "ca.crt", 8, &out, &len, &err), SI_OK);
+	assert_null(out);
+	cJSON_Delete(secret);
+}
+
+static void test_secret_data_that_is_not_base64_is_a_syntax_error(void **state)
+{
+	cJSON *secret = cJSON_Parse("{\"data\":{\"a\":\"a$==\",\"b\":3}}");
+	struct si_error err = { 0 };
+	char *out = NULL;
+	size_t len;
+
+	assert_int_equal(si_kube_secret_data(secret, "a", 64, &out, &len, &err), SI_ERR_SYNTAX);
+	assert_non_null(strstr(err.message, "data.a"));
+	assert_int_equal(si_kube_secret_data(secret, "b", 64, &out, &len, &err), SI_ERR_TYPE);
+	assert_null(out);
+	cJSON_Delete(secret);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test(f)
 #define E(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_secret_data_round_trips_through_base64),
+		cmocka_unit_test(test_secret_data_that_is_not_base64_is_a_syntax_error),
 		T(test_current_context_is_used_when_none_is_given),
 		T(test_explicit_context_wins_over_current_context),
 		T(test_trailing_slashes_are_removed_from_the_server),
