@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `security-inspector serve`: check the certificate, load the policy, start
 // the HTTPS server, then wait for signals: SIGHUP and file changes reload,
-// SIGTERM drains the requests in flight and exits 0.
+// SIGTERM gives up the leadership, drains the requests in flight and exits
+// 0.
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -13,12 +14,17 @@
 
 #include "commands.h"
 #include "http_server.h"
+#include "leader.h"
 #include "log.h"
 #include "reload.h"
 #include "security-inspector/certs.h"
 
 #define MAX_PEM_BYTES (1u << 20)
 #define DRAIN_SECONDS 30
+/* client-go's defaults for leader election, in seconds. */
+#define LEASE_DURATION 15
+#define RENEW_DEADLINE 10
+#define RETRY_PERIOD 2
 
 static const char serve_usage[] =
 	"Usage: security-inspector serve --tls-cert FILE --tls-key FILE [OPTIONS]\n"
@@ -52,7 +58,19 @@ static const char serve_usage[] =
 	"                             security-inspector; outside: none, the Namespace)\n"
 	"      --no-events            post no Events\n"
 	"      --report-dir DIR       where the latest reports are written (default: a new\n"
-	"                             folder under TMPDIR or /tmp, removed at exit)\n";
+	"                             folder under TMPDIR or /tmp, removed at exit)\n"
+	"\n"
+	"Leader election between replicas (off by default):\n"
+	"      --leader-elect         hold a coordination.k8s.io Lease: only its holder scans\n"
+	"                             and posts Events; the other replicas forward /report and\n"
+	"                             /report.json to it (uses --kubeconfig and --context)\n"
+	"      --lease-name NAME      the Lease (default security-inspector)\n"
+	"      --lease-namespace NS   its namespace (default: POD_NAMESPACE or the service\n"
+	"                             account's, else default)\n"
+	"      --report-url URL       where the others reach this replica when it leads\n"
+	"                             (default: https://$POD_IP:PORT in a pod, else the\n"
+	"                             --listen address or 127.0.0.1); the identity is\n"
+	"                             POD_NAME (or the host name) and a random suffix\n";
 
 struct serve_options {
 	const char *config, *cert, *key;
@@ -60,6 +78,8 @@ struct serve_options {
 	unsigned reload_interval;
 	struct si_inspector_config inspect;   /* interval 0: no scheduled scans */
 	bool no_events;
+	bool leader_elect;
+	const char *lease_name, *lease_namespace, *report_url;
 };
 
 /* "90", "90s", "15m", "1h30m", "1d": seconds from 1 to 30 days. */
@@ -133,6 +153,23 @@ static bool parse_listen(const char *text, char *buf, size_t size, unsigned *por
 	return true;
 }
 
+/* A DNS-1123 label (`dots` false) or subdomain of at most `max`
+ * characters, as Kubernetes names objects. */
+static bool is_dns_name(const char *s, size_t max, bool dots)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+		bool inner = ch == '-' || (dots && ch == '.');
+		if (!alnum && !(inner && i > 0 && i + 1 < n))
+			return false;
+	}
+	return true;
+}
+
 static int parse_serve(int argc, char **argv, struct serve_options *o, char *host, size_t host_size)
 {
 	static const struct option longopts[] = {
@@ -153,6 +190,10 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "events-deployment", required_argument, NULL, 'D' },
 		{ "no-events", no_argument, NULL, 'E' },
 		{ "report-dir", required_argument, NULL, 'P' },
+		{ "leader-elect", no_argument, NULL, 'L' },
+		{ "lease-name", required_argument, NULL, 'A' },
+		{ "lease-namespace", required_argument, NULL, 'Z' },
+		{ "report-url", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -162,7 +203,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 
 	snprintf(host, host_size, "0.0.0.0");
 	o->http = (struct si_http_config){ host, 8443, cores > 0 ? (unsigned)cores : 1,
-					   SI_ADMISSION_MAX_BODY, 30, 10, 1024, NULL, NULL };
+					   SI_ADMISSION_MAX_BODY, 30, 10, 1024, NULL, NULL, NULL };
 	o->inspect.scan.page_size = 500;
 	o->reload_interval = 2;
 	optind = 1;
@@ -180,6 +221,31 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'D': o->inspect.events_deployment = optarg; continue;
 		case 'E': o->no_events = true; continue;
 		case 'P': o->inspect.report_dir = optarg; continue;
+		case 'L': o->leader_elect = true; continue;
+		case 'A':
+			if (is_dns_name(optarg, 253, true)) {
+				o->lease_name = optarg;
+				continue;
+			}
+			si_cli_error("--lease-name: expected a DNS-1123 subdomain (lowercase letters, "
+				     "digits, '-' and '.', at most 253), got \"%s\"", optarg);
+			return SI_EXIT_ERROR;
+		case 'Z':
+			if (is_dns_name(optarg, 63, false)) {
+				o->lease_namespace = optarg;
+				continue;
+			}
+			si_cli_error("--lease-namespace: expected a DNS-1123 label (lowercase letters, "
+				     "digits and '-', at most 63), got \"%s\"", optarg);
+			return SI_EXIT_ERROR;
+		case 'U':
+			if (si_kube_peer_base_valid(optarg) && strlen(optarg) < SI_LEADER_MAX_URL) {
+				o->report_url = optarg;
+				continue;
+			}
+			si_cli_error("--report-url: expected https://HOST:PORT (no path), got \"%s\"",
+				     optarg);
+			return SI_EXIT_ERROR;
 		case 'S':
 			if (parse_duration(optarg, &o->inspect.interval))
 				continue;
@@ -230,11 +296,18 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		si_cli_error("serve: unexpected argument \"%s\"", argv[optind]);
 		return SI_EXIT_ERROR;
 	}
-	if (!o->inspect.interval && (o->inspect.scan.kubeconfig || o->inspect.scan.context ||
-				     o->inspect.events_namespace || o->inspect.report_dir ||
+	if (!o->inspect.interval && !o->leader_elect &&
+	    (o->inspect.scan.kubeconfig || o->inspect.scan.context)) {
+		si_cli_error("--kubeconfig and --context need --inspect-interval or --leader-elect");
+		return SI_EXIT_ERROR;
+	}
+	if (!o->inspect.interval && (o->inspect.events_namespace || o->inspect.report_dir ||
 				     o->inspect.events_deployment || o->no_events)) {
-		si_cli_error("--kubeconfig, --context, --report-dir and the --events options "
-			     "need --inspect-interval");
+		si_cli_error("--report-dir and the --events options need --inspect-interval");
+		return SI_EXIT_ERROR;
+	}
+	if (!o->leader_elect && (o->lease_name || o->lease_namespace || o->report_url)) {
+		si_cli_error("--lease-name, --lease-namespace and --report-url need --leader-elect");
 		return SI_EXIT_ERROR;
 	}
 	if (!o->cert || !o->key) {
@@ -302,6 +375,45 @@ static void events_defaults(struct serve_options *o, char *ns, size_t size)
 		c->events_deployment = "security-inspector";
 }
 
+/* Starts the election: the Lease and this replica's report address from
+ * the options, else from the pod (POD_NAMESPACE, POD_IP) or the listen
+ * address. */
+static si_rc start_election(const struct serve_options *o, struct si_metrics *metrics,
+			    struct si_leader **out, struct si_error *err)
+{
+	char identity[SI_LEADER_MAX_IDENTITY], ns[254], url[SI_LEADER_MAX_URL];
+	const char *pod_ip = getenv("POD_IP");
+	const char *host = pod_ip && pod_ip[0] ? pod_ip : o->http.host;
+
+	if (!pod_ip || !pod_ip[0]) {
+		if (strcmp(host, "0.0.0.0") == 0)
+			host = "127.0.0.1";
+		else if (strcmp(host, "::") == 0)
+			host = "::1";
+	}
+	snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%u" : "https://%s:%u", host,
+		 o->http.port);
+	if (o->report_url)
+		snprintf(url, sizeof(url), "%s", o->report_url);
+	if (!si_kube_peer_base_valid(url))
+		return si_error_set(err, SI_ERR_USAGE, NULL, 0,
+				    "the report address \"%s\" is not https://HOST:PORT "
+				    "(POD_IP; or set --report-url)", url);
+	si_leader_default_identity(identity, sizeof(identity));
+	struct si_leader_config lc = {
+		.namespace = o->lease_namespace ? o->lease_namespace
+			     : own_namespace(ns, sizeof(ns)) ? ns : "default",
+		.name = o->lease_name ? o->lease_name : "security-inspector",
+		.identity = identity,
+		.report_url = url,
+		.lease_duration = LEASE_DURATION,
+		.renew_deadline = RENEW_DEADLINE,
+		.retry_period = RETRY_PERIOD,
+	};
+	return si_leader_start(&lc, o->inspect.scan.kubeconfig, o->inspect.scan.context, metrics,
+			       out, err);
+}
+
 static void log_event(const char *level, const char *msg, const struct serve_options *o)
 {
 	cJSON *f = NULL;
@@ -313,6 +425,8 @@ static void log_event(const char *level, const char *msg, const struct serve_opt
 		cJSON_AddNumberToObject(f, "threads", o->http.threads);
 		cJSON_AddNumberToObject(f, "maxBody", (double)o->http.max_body);
 		cJSON_AddStringToObject(f, "policy", o->config ? "file" : "embedded");
+		if (o->http.leader)
+			cJSON_AddStringToObject(f, "identity", si_leader_identity(o->http.leader));
 		if (o->inspect.interval) {
 			cJSON_AddNumberToObject(f, "inspectIntervalSeconds", o->inspect.interval);
 			if (o->inspect.events_namespace)
@@ -337,6 +451,7 @@ int si_cmd_serve(int argc, char **argv)
 	struct si_reloader *reloader = NULL;
 	struct si_inspector *inspector = NULL;
 	struct si_guard *guard = NULL;
+	struct si_leader *leader = NULL;
 	char events_ns[254];
 	char *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
@@ -376,6 +491,13 @@ int si_cmd_serve(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	si_json_arena_init();
+	if (o.leader_elect) {
+		if (start_election(&o, metrics, &leader, &err)) {
+			si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
+			goto out;
+		}
+		o.http.leader = o.inspect.leader = leader;
+	}
 	if (o.inspect.interval) {
 		/* The reports show the cluster: only to callers the API server
 		 * vouches for. */
@@ -412,6 +534,9 @@ int si_cmd_serve(int argc, char **argv)
 			si_reloader_check(reloader, false);
 	}
 
+	/* Another replica takes over as soon as it can: stop acting (a scan
+	 * under way is cancelled) and release the Lease before draining. */
+	si_leader_stop(leader);
 	/* Drain: accept nothing new, let the requests in flight finish. */
 	log_event("info", "draining", NULL);
 	si_http_server_drain(server);
@@ -435,10 +560,12 @@ int si_cmd_serve(int argc, char **argv)
 	log_event("info", "stopped", NULL);
 	code = SI_EXIT_OK;
 out:
+	si_leader_stop(leader);         /* no more news for the inspector */
 	si_reloader_free(reloader);
 	si_http_server_stop(server);
 	si_inspector_stop(inspector);   /* after the server: it serves the reports */
 	si_guard_free(guard);
+	si_leader_free(leader);         /* after the server and the inspector: they ask it */
 	si_metrics_free(metrics);
 	si_policy_slot_free(slot);
 	free(cert);
