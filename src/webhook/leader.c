@@ -300,6 +300,7 @@ static enum outcome create(struct si_leader *l)
 
 	micro_now(now, sizeof(now));
 	si_lease_record_next(&none, l->identity, l->lease_duration, now, l->url, &r);
+	r.transitions = 0;   /* as client-go: a new Lease has had no transition */
 	cJSON *lease = cJSON_CreateObject();
 	cJSON *meta = lease ? object_at(lease, "metadata") : NULL;
 	if (!meta || !cJSON_AddStringToObject(lease, "apiVersion", "coordination.k8s.io/v1") ||
