@@ -11,11 +11,10 @@ set -uo pipefail
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-bad() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what" "${out:-}"; fi; }
-finish() { echo "1..$n"; exit $((failed > 0)); }
+TAP_N=0 TAP_FAILED=0
+. "$here/../tap.sh"   # pass, fail
+# check DESC COMMAND... : with $out as the diagnostics of a failure.
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what" "${out:-}"; fi; }
 
 if [ -z "${KUBECONFIG:-}" ] || ! kubectl get ns default >/dev/null 2>&1; then
 	echo "1..0 # SKIP no cluster: point KUBECONFIG at a test cluster"
@@ -229,4 +228,5 @@ check "... and the other leads within seconds ($took s <= 6)" \
 id_new=$(identity $follower)
 holder=$(kubectl -n "$ns" get lease "$lease" -o jsonpath='{.spec.holderIdentity}')
 check "the Lease names it" test "$holder" = "$id_new"
-finish
+echo "1..$TAP_N"
+exit $((TAP_FAILED > 0))
