@@ -166,6 +166,48 @@ si_rc si_kube_watch(struct si_kube *k, const char *path, const char *resource_ve
 		    unsigned timeout_seconds, si_kube_event_fn fn, void *ctx, long *status,
 		    struct si_error *err);
 
+/* A GET or HEAD to another replica of this server (not to the API server).
+ * A replica's pod address is in no serving certificate, and the replicas
+ * share one: the peer is trusted when its public key is one of
+ * `pinned_keys`, with neither a CA nor its name checked. Whoever can write
+ * the address in the Lease cannot read the caller's token without the
+ * serving key. */
+struct si_peer_request {
+	const char *base;              /* "https://HOST:PORT": no path, user or query */
+	const char *path;              /* "/report.json" */
+	const char *const *query;      /* decoded name, value, name, value, ..., NULL; */
+				       /* escaped here; may be NULL */
+	bool head;                     /* HEAD instead of GET */
+	const char *const *headers;    /* "Name: value" lines to send, NULL-terminated; */
+				       /* may be NULL */
+	const char *pinned_keys;       /* "sha256//BASE64[;sha256//BASE64]" */
+	long connect_timeout, timeout; /* seconds; `timeout` bounds the whole transfer */
+	size_t max_body;               /* a longer body is SI_ERR_LIMIT */
+	const atomic_bool *cancel;     /* borrowed, may be NULL: stops the transfer */
+};
+
+/* The answer of a peer, as far as it is relayed. */
+struct si_peer_answer {
+	long status;
+	char content_type[128];        /* "" when absent (or too long) */
+	char www_authenticate[256];
+	char retry_after[32];
+	size_t body_len;               /* bytes written to the file descriptor */
+	bool timed_out;                /* no whole answer within `timeout` */
+};
+
+/* Whether `base` is "https://HOST[:PORT]": nothing after the authority,
+ * no user part, no space or control character. */
+bool si_kube_peer_base_valid(const char *base);
+
+/* Sends `req` and writes the body of the answer to `fd` (borrowed, left
+ * open). Any HTTP status is SI_OK with `out` filled; SI_ERR_IO when no
+ * whole answer came (refused, timed out, a key not pinned, cancelled, `fd`
+ * not writable), SI_ERR_LIMIT past max_body, SI_ERR_USAGE for a base that
+ * is not "https://HOST[:PORT]". */
+si_rc si_kube_peer_get(const struct si_peer_request *req, int fd, struct si_peer_answer *out,
+		       struct si_error *err);
+
 /* What the API server says of a bearer token and a request made with it. */
 enum si_access {
 	SI_ACCESS_ALLOWED,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `security-inspector serve`: check the certificate, load the policy, start
 // the HTTPS server, then wait for signals: SIGHUP and file changes reload,
-// SIGTERM drains the requests in flight and exits 0.
+// SIGTERM gives up the leadership, drains the requests in flight and exits
+// 0.
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include "certmgr.h"
 #include "commands.h"
 #include "http_server.h"
+#include "leader.h"
 #include "log.h"
 #include "reconciler.h"
 #include "reload.h"
@@ -21,6 +23,10 @@
 
 #define MAX_PEM_BYTES (1u << 20)
 #define DRAIN_SECONDS 30
+/* client-go's defaults for leader election, in seconds. */
+#define LEASE_DURATION 15
+#define RENEW_DEADLINE 10
+#define RETRY_PERIOD 2
 
 static const char serve_usage[] =
 	"Usage: security-inspector serve --tls-cert FILE --tls-key FILE [OPTIONS]\n"
@@ -61,11 +67,15 @@ static const char serve_usage[] =
 	"      --cert-start-timeout D   at start-up, retry an unreachable API server for D\n"
 	"                             (default 60s)\n"
 	"      --kubeconfig, --context  as below\n"
-	"\n"
+	"\n";
+
+/* The options that reach the API server (a string of its own: C compilers
+ * need only take 4095 characters in one). */
+static const char serve_usage_cluster[] =
 	"Scheduled inspection (off by default):\n"
 	"      --inspect-interval D   scan the cluster every D (30s, 15m, 1h, 1h30m, 1d)\n"
-	"      --kubeconfig FILE      kubeconfig for the scans and --manage-certs (default: KUBECONFIG,\n"
-	"                             in-cluster, ~/.kube/config)\n"
+	"      --kubeconfig FILE      kubeconfig for whatever reaches the API server\n"
+	"                             (default: KUBECONFIG, in-cluster, ~/.kube/config)\n"
 	"      --context NAME         kubeconfig context (default: its current-context)\n"
 	"      --events-namespace NS  namespace of the object the scan's Events are about\n"
 	"                             (default: the pod's own in a cluster, else default)\n"
@@ -80,7 +90,26 @@ static const char serve_usage[] =
 	"                             with the policy and the namespaces' mode labels\n"
 	"      --webhook-url URL      point its webhooks at URL (e.g. https://127.0.0.1:8443)\n"
 	"                             instead of its service reference: for a server run\n"
-	"                             outside the cluster\n";
+	"                             outside the cluster\n"
+	"\n"
+	"Leader election between replicas (off by default):\n"
+	"      --leader-elect         hold a coordination.k8s.io Lease: only its holder scans,\n"
+	"                             posts Events, writes the webhook configuration and\n"
+	"                             rotates certificates; the other replicas forward\n"
+	"                             /report and /report.json to it\n"
+	"      --lease-name NAME      the Lease (default security-inspector)\n"
+	"      --lease-namespace NS   its namespace (default: POD_NAMESPACE or the service\n"
+	"                             account's, else default)\n"
+	"      --report-url URL       where the others reach this replica when it leads\n"
+	"                             (default: https://$POD_IP:PORT in a pod, else the\n"
+	"                             --listen address or 127.0.0.1); the identity is\n"
+	"                             POD_NAME (or the host name) and a random suffix\n";
+
+static void usage(FILE *f)
+{
+	fputs(serve_usage, f);
+	fputs(serve_usage_cluster, f);
+}
 
 struct serve_options {
 	const char *config, *cert, *key;
@@ -90,6 +119,8 @@ struct serve_options {
 	bool no_events;
 	const char *manage_webhook, *webhook_url;
 	struct si_certmgr_config certs;   /* secret NULL: certificates from files */
+	bool leader_elect;
+	const char *lease_name, *lease_namespace, *report_url;
 };
 
 /* "90", "90s", "15m", "1h30m", "1d": seconds from 1 to `max`. */
@@ -163,6 +194,23 @@ static bool parse_listen(const char *text, char *buf, size_t size, unsigned *por
 	return true;
 }
 
+/* A DNS-1123 label (`dots` false) or subdomain of at most `max`
+ * characters, as Kubernetes names objects. */
+static bool is_dns_name(const char *s, size_t max, bool dots)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+		bool inner = ch == '-' || (dots && ch == '.');
+		if (!alnum && !(inner && i > 0 && i + 1 < n))
+			return false;
+	}
+	return true;
+}
+
 static int parse_serve(int argc, char **argv, struct serve_options *o, char *host, size_t host_size)
 {
 	static const struct option longopts[] = {
@@ -184,7 +232,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "no-events", no_argument, NULL, 'E' },
 		{ "report-dir", required_argument, NULL, 'P' },
 		{ "manage-webhook", required_argument, NULL, 'W' },
-		{ "webhook-url", required_argument, NULL, 'U' },
+		{ "webhook-url", required_argument, NULL, 'Y' },
 		{ "manage-certs", required_argument, NULL, 'm' },
 		{ "cert-namespace", required_argument, NULL, 'n' },
 		{ "service", required_argument, NULL, 's' },
@@ -193,6 +241,10 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "ca-overlap", required_argument, NULL, 'o' },
 		{ "cert-check-interval", required_argument, NULL, 'i' },
 		{ "cert-start-timeout", required_argument, NULL, 'u' },
+		{ "leader-elect", no_argument, NULL, 'L' },
+		{ "lease-name", required_argument, NULL, 'A' },
+		{ "lease-namespace", required_argument, NULL, 'Z' },
+		{ "report-url", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -203,7 +255,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 
 	snprintf(host, host_size, "0.0.0.0");
 	o->http = (struct si_http_config){ host, 8443, cores > 0 ? (unsigned)cores : 1,
-					   SI_ADMISSION_MAX_BODY, 30, 10, 1024, NULL, NULL };
+					   SI_ADMISSION_MAX_BODY, 30, 10, 1024, NULL, NULL, NULL };
 	o->inspect.scan.page_size = 500;
 	o->reload_interval = 2;
 	o->certs = (struct si_certmgr_config){ .service = "security-inspector",
@@ -218,7 +270,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'c': o->config = optarg; continue;
 		case 'C': o->cert = optarg; continue;
 		case 'K': o->key = optarg; continue;
-		case 'h': fputs(serve_usage, stdout); return -1;
+		case 'h': usage(stdout); return -1;
 		case 'G': o->inspect.scan.kubeconfig = optarg; continue;
 		case 'X': o->inspect.scan.context = optarg; continue;
 		case 'N': o->inspect.events_namespace = optarg; continue;
@@ -226,12 +278,38 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'E': o->no_events = true; continue;
 		case 'P': o->inspect.report_dir = optarg; continue;
 		case 'W': o->manage_webhook = optarg; continue;
-		case 'U':
+		case 'Y':
 			if (strncmp(optarg, "https://", 8) == 0 && strlen(optarg) < 1024 &&
 			    !strpbrk(optarg, " \t\r\n?#"))
 				{ o->webhook_url = optarg; continue; }
 			si_cli_error("--webhook-url: expected an https:// URL without query, got \"%s\"",
 				     optarg);
+			return SI_EXIT_ERROR;
+		case 'L': o->leader_elect = true; continue;
+		case 'A':
+			if (is_dns_name(optarg, 253, true)) {
+				o->lease_name = optarg;
+				continue;
+			}
+			si_cli_error("--lease-name: expected a DNS-1123 subdomain (lowercase letters, "
+				     "digits, '-' and '.', at most 253), got \"%s\"", optarg);
+			return SI_EXIT_ERROR;
+		case 'Z':
+			if (is_dns_name(optarg, 63, false)) {
+				o->lease_namespace = optarg;
+				continue;
+			}
+			si_cli_error("--lease-namespace: expected a DNS-1123 label (lowercase letters, "
+				     "digits and '-', at most 63), got \"%s\"", optarg);
+			return SI_EXIT_ERROR;
+		case 'U':
+			if (si_kube_peer_base_valid(optarg) && strlen(optarg) < SI_LEADER_MAX_URL) {
+				o->report_url = optarg;
+				continue;
+			}
+			si_cli_error("--report-url: expected https://HOST:PORT (no path), got \"%s\"",
+				     optarg);
+			return SI_EXIT_ERROR;
 			return SI_EXIT_ERROR;
 		case 'm': o->certs.secret = optarg; continue;
 		case 'n': o->certs.namespace = optarg; given_cert_option = true; continue;
@@ -264,7 +342,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 			return SI_EXIT_ERROR;
 		case '?':
 			si_cli_error("unknown option \"%s\"", name);
-			fputs(serve_usage, stderr);
+			usage(stderr);
 			return SI_EXIT_ERROR;
 		}
 		static const struct {
@@ -303,14 +381,18 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		si_cli_error("--report-dir and the --events options need --inspect-interval");
 		return SI_EXIT_ERROR;
 	}
+	if (!o->leader_elect && (o->lease_name || o->lease_namespace || o->report_url)) {
+		si_cli_error("--lease-name, --lease-namespace and --report-url need --leader-elect");
+		return SI_EXIT_ERROR;
+	}
 	if (o->webhook_url && !o->manage_webhook) {
 		si_cli_error("--webhook-url needs --manage-webhook");
 		return SI_EXIT_ERROR;
 	}
-	if (!o->inspect.interval && !o->certs.secret && !o->manage_webhook &&
+	if (!o->inspect.interval && !o->certs.secret && !o->manage_webhook && !o->leader_elect &&
 	    (o->inspect.scan.kubeconfig || o->inspect.scan.context)) {
-		si_cli_error("--kubeconfig and --context need --inspect-interval, --manage-certs "
-			     "or --manage-webhook");
+		si_cli_error("--kubeconfig and --context need --inspect-interval, --manage-certs, "
+			     "--manage-webhook or --leader-elect");
 		return SI_EXIT_ERROR;
 	}
 	if (o->certs.secret && (o->cert || o->key)) {
@@ -390,6 +472,45 @@ static void events_defaults(struct serve_options *o, char *ns, size_t size)
 		c->events_deployment = "security-inspector";
 }
 
+/* Starts the election: the Lease and this replica's report address from
+ * the options, else from the pod (POD_NAMESPACE, POD_IP) or the listen
+ * address. */
+static si_rc start_election(const struct serve_options *o, struct si_metrics *metrics,
+			    struct si_leader **out, struct si_error *err)
+{
+	char identity[SI_LEADER_MAX_IDENTITY], ns[254], url[SI_LEADER_MAX_URL];
+	const char *pod_ip = getenv("POD_IP");
+	const char *host = pod_ip && pod_ip[0] ? pod_ip : o->http.host;
+
+	if (!pod_ip || !pod_ip[0]) {
+		if (strcmp(host, "0.0.0.0") == 0)
+			host = "127.0.0.1";
+		else if (strcmp(host, "::") == 0)
+			host = "::1";
+	}
+	snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%u" : "https://%s:%u", host,
+		 o->http.port);
+	if (o->report_url)
+		snprintf(url, sizeof(url), "%s", o->report_url);
+	if (!si_kube_peer_base_valid(url))
+		return si_error_set(err, SI_ERR_USAGE, NULL, 0,
+				    "the report address \"%s\" is not https://HOST:PORT "
+				    "(POD_IP; or set --report-url)", url);
+	si_leader_default_identity(identity, sizeof(identity));
+	struct si_leader_config lc = {
+		.namespace = o->lease_namespace ? o->lease_namespace
+			     : own_namespace(ns, sizeof(ns)) ? ns : "default",
+		.name = o->lease_name ? o->lease_name : "security-inspector",
+		.identity = identity,
+		.report_url = url,
+		.lease_duration = LEASE_DURATION,
+		.renew_deadline = RENEW_DEADLINE,
+		.retry_period = RETRY_PERIOD,
+	};
+	return si_leader_start(&lc, o->inspect.scan.kubeconfig, o->inspect.scan.context, metrics,
+			       out, err);
+}
+
 static void log_event(const char *level, const char *msg, const struct serve_options *o)
 {
 	cJSON *f = NULL;
@@ -401,6 +522,8 @@ static void log_event(const char *level, const char *msg, const struct serve_opt
 		cJSON_AddNumberToObject(f, "threads", o->http.threads);
 		cJSON_AddNumberToObject(f, "maxBody", (double)o->http.max_body);
 		cJSON_AddStringToObject(f, "policy", o->config ? "file" : "embedded");
+		if (o->http.leader)
+			cJSON_AddStringToObject(f, "identity", si_leader_identity(o->http.leader));
 		if (o->inspect.interval) {
 			cJSON_AddNumberToObject(f, "inspectIntervalSeconds", o->inspect.interval);
 			if (o->inspect.events_namespace)
@@ -411,6 +534,12 @@ static void log_event(const char *level, const char *msg, const struct serve_opt
 		}
 	}
 	si_log(level, msg, f);
+}
+
+/* Whether this replica may write the shared state: it leads. */
+static bool leads(void *ctx)
+{
+	return si_leader_is_leader(ctx);
 }
 
 /* The caBundle the reconciler injects: the managed bundle, base64. */
@@ -442,6 +571,7 @@ int si_cmd_serve(int argc, char **argv)
 	struct si_reconciler *reconciler = NULL;
 	struct si_certmgr *certmgr = NULL;
 	char events_ns[254], cert_ns[254], own_ns[254];
+	struct si_leader *leader = NULL;
 	char *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
 	struct si_cert_info cert_info;
@@ -491,8 +621,20 @@ int si_cmd_serve(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	si_json_arena_init();
+	if (o.leader_elect) {
+		if (start_election(&o, metrics, &leader, &err)) {
+			si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
+			goto out;
+		}
+		o.http.leader = o.inspect.leader = leader;
+	}
 	if (o.certs.secret) {
-		/* Blocks until the Secret holds a serving certificate. */
+		/* Blocks until the Secret holds a serving certificate. Only the
+		 * leader renews and rotates. */
+		if (leader) {
+			o.certs.may_write = leads;
+			o.certs.may_write_ctx = leader;
+		}
 		if (si_certmgr_start(&o.certs, o.inspect.scan.kubeconfig, o.inspect.scan.context,
 				     metrics, &certmgr, &err) ||
 		    si_certmgr_serving(certmgr, &cert, &cert_len, &key, &key_len)) {
@@ -521,6 +663,7 @@ int si_cmd_serve(int argc, char **argv)
 			.kubeconfig = o.inspect.scan.kubeconfig, .context = o.inspect.scan.context,
 			.ca_bundle = certmgr ? managed_bundle : NULL,
 			.ca_generation = certmgr ? managed_generation : NULL, .ca_ctx = certmgr,
+			.may_write = leader ? leads : NULL, .may_write_ctx = leader,
 		};
 		if (si_reconciler_start(&vc, slot, metrics, &reconciler, &err)) {
 			si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
@@ -553,6 +696,9 @@ int si_cmd_serve(int argc, char **argv)
 			si_reloader_check(reloader, false);
 	}
 
+	/* Another replica takes over as soon as it can: stop acting (a scan
+	 * under way is cancelled) and release the Lease before draining. */
+	si_leader_stop(leader);
 	/* Drain: accept nothing new, let the requests in flight finish. */
 	log_event("info", "draining", NULL);
 	si_http_server_drain(server);
@@ -576,12 +722,14 @@ int si_cmd_serve(int argc, char **argv)
 	log_event("info", "stopped", NULL);
 	code = SI_EXIT_OK;
 out:
+	si_leader_stop(leader);         /* no more news for the inspector */
 	si_reloader_free(reloader);
 	si_reconciler_stop(reconciler);
 	si_certmgr_stop(certmgr);   /* before the server it puts certificates in */
 	si_http_server_stop(server);
 	si_inspector_stop(inspector);   /* after the server: it serves the reports */
 	si_guard_free(guard);
+	si_leader_free(leader);         /* after the server and the inspector: they ask it */
 	si_metrics_free(metrics);
 	si_policy_slot_free(slot);
 	free(cert);

@@ -11,6 +11,7 @@
 
 #include "security-inspector/document.h"
 #include "security-inspector/kube.h"
+#include "transfer.h"
 
 #define MAX_TOKEN_BYTES (64u << 10)
 #define MAX_URL 4096
@@ -325,13 +326,12 @@ static si_rc deliver(struct list_state *s, cJSON *page, char **cont, struct si_e
 	return SI_OK;
 }
 
-/* Stops a transfer when the owner of `k` cancels. */
-static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-		       curl_off_t ulnow)
+int si_kube_progress_cancel(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			    curl_off_t ulnow)
 {
-	const struct si_kube *k = ctx;
+	const atomic_bool *cancel = ctx;
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return k->cancel && atomic_load(k->cancel);
+	return atomic_load(cancel);
 }
 
 /* One request to `url` on `h`: GET, or `method` (POST when NULL) of `body`
@@ -389,9 +389,9 @@ static si_rc perform(struct si_kube *k, CURL *h, const char *path, const char *u
 	if (!c)
 		c = curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
 	if (!c && k->cancel)
-		c = curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		c = curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, si_kube_progress_cancel);
 	if (!c && k->cancel)
-		c = curl_easy_setopt(h, CURLOPT_XFERINFODATA, k);
+		c = curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)k->cancel);
 	if (!c && k->cancel)
 		c = curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	if (!c && body)

@@ -25,6 +25,7 @@
 #include "admission.h"
 #include "http_server.h"
 #include "log.h"
+#include "proxy.h"
 
 #define MAX_CHAIN 8
 /* TLS 1.3, and TLS 1.2 with ECDHE and AEAD ciphers only (as Mozilla's
@@ -73,6 +74,8 @@ struct creds {
 	gnutls_pcert_st pcerts[MAX_CHAIN];
 	unsigned n;
 	gnutls_privkey_t key;
+	char pin[64];                /* "sha256//..." of the certificate's public key; */
+				     /* "" when it cannot be had */
 	struct creds *retired;
 };
 
@@ -91,7 +94,8 @@ struct si_http_server {
 	atomic_llong handshakes_logged_at;
 	atomic_bool draining;
 	atomic_bool closing;             /* no new request is taken */
-	atomic_long suspended;           /* connections waiting for the guard */
+	atomic_long suspended;           /* connections waiting for the guard or the leader */
+	struct si_proxy *proxy;          /* with a leader: forwards report requests */
 	pthread_mutex_t conns_mu;        /* the list of connections */
 	struct conn *conns;
 	pthread_t watchdog;
@@ -114,6 +118,10 @@ struct request {
 	atomic_int verdict;
 	bool suspended;
 	struct MHD_Connection *conn;
+	/* A report request forwarded to the leader, and its answer (set
+	 * before the connection resumes). */
+	bool forwarded;
+	struct si_proxy_answer answer;
 	/* A review. */
 	char *body;
 	size_t len, cap;
@@ -142,6 +150,25 @@ static void creds_free(struct creds *c)
 	}
 }
 
+/* The pin of the certificate's public key, as curl takes it: "sha256//"
+ * and the base64 of the SHA-256 of its DER SubjectPublicKeyInfo. */
+static void key_pin(const gnutls_pcert_st *pc, char *buf, size_t size)
+{
+	unsigned char id[32];
+	size_t len = sizeof(id);
+	gnutls_datum_t b64 = { NULL, 0 };
+
+	buf[0] = '\0';
+	if (gnutls_pubkey_get_key_id(pc->pubkey, GNUTLS_KEYID_USE_SHA256, id, &len) < 0 ||
+	    len != sizeof(id))
+		return;
+	gnutls_datum_t raw = { id, (unsigned)len };
+	if (gnutls_base64_encode2(&raw, &b64) < 0)
+		return;
+	snprintf(buf, size, "sha256//%.*s", (int)b64.size, b64.data);
+	gnutls_free(b64.data);
+}
+
 static si_rc creds_load(const char *cert_pem, size_t cert_len, const char *key_pem,
 			    size_t key_len, struct creds **out, struct si_error *err)
 {
@@ -167,6 +194,7 @@ static si_rc creds_load(const char *cert_pem, size_t cert_len, const char *key_p
 		return si_error_set(err, SI_ERR_SYNTAX, NULL, 0, "private key: %s",
 				    gnutls_strerror(rc));
 	}
+	key_pin(&c->pcerts[0], c->pin, sizeof(c->pin));
 	*out = c;
 	return SI_OK;
 }
@@ -374,6 +402,21 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 			     "GET /healthz, /readyz, /metrics, /report and /report.json");
 }
 
+/* A request's state, counted in flight; NULL when the server takes no new
+ * request or out of memory. Counted before the gate is looked at
+ * (si_http_server_close waits for the count after closing it): either the
+ * request is refused here, or the server waits for its answer. */
+static struct request *new_request(struct si_http_server *s)
+{
+	struct request *r = NULL;
+	atomic_fetch_add(&s->in_flight, 1);
+	if (atomic_load(&s->closing) || !(r = calloc(1, sizeof(*r)))) {
+		atomic_fetch_sub(&s->in_flight, 1);
+		return NULL;
+	}
+	return r;
+}
+
 /* The first callback of POST /validate[/MODE]: checks what the headers say
  * before any of the body is read. */
 static enum MHD_Result start_validate(struct si_http_server *s, struct MHD_Connection *c,
@@ -413,14 +456,8 @@ static enum MHD_Result start_validate(struct si_http_server *s, struct MHD_Conne
 			return respond_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE,
 					     "the body is over the server's --max-body limit");
 	}
-	/* Counted before the gate is looked at (si_http_server_close waits
-	 * for the count after closing it): either the request is refused
-	 * here, or the server waits for its answer. */
-	atomic_fetch_add(&s->in_flight, 1);
-	if (atomic_load(&s->closing) || !(r = calloc(1, sizeof(*r)))) {
-		atomic_fetch_sub(&s->in_flight, 1);
+	if (!(r = new_request(s)))
 		return MHD_NO;
-	}
 	r->cap = declared ? (size_t)declared : 16384;
 	if (!(r->body = malloc(r->cap + 1))) {
 		free(r);
@@ -525,12 +562,9 @@ static void on_verdict(void *ctx, enum si_guard_verdict v)
 static enum MHD_Result start_guarded(struct si_http_server *s, struct MHD_Connection *c,
 				     const char *url, void **req_cls)
 {
-	struct request *r;
-	atomic_fetch_add(&s->in_flight, 1);
-	if (atomic_load(&s->closing) || !(r = calloc(1, sizeof(*r)))) {
-		atomic_fetch_sub(&s->in_flight, 1);
+	struct request *r = new_request(s);
+	if (!r)
 		return MHD_NO;
-	}
 	r->guarded = true;
 	r->conn = c;
 	*req_cls = r;
@@ -549,6 +583,152 @@ static enum MHD_Result start_guarded(struct si_http_server *s, struct MHD_Connec
 			on_verdict(r, SI_GUARD_UNAVAILABLE);
 	}
 	return MHD_YES;
+}
+
+/* The leader's answer to a forwarded request: the connection goes on. */
+static void on_forwarded(void *ctx, struct si_proxy_answer *a)
+{
+	struct request *r = ctx;
+	r->answer = *a;
+	MHD_resume_connection(r->conn);
+}
+
+/* The query of a request, as name, value pairs for the leader. */
+#define MAX_QUERY 32
+struct query {
+	const char *list[2 * MAX_QUERY + 1];
+	size_t n;
+	bool too_many;
+};
+
+static enum MHD_Result add_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct query *q = cls;
+	(void)kind;
+	if (q->n + 2 >= sizeof(q->list) / sizeof(q->list[0])) {
+		q->too_many = true;
+		return MHD_NO;
+	}
+	q->list[q->n++] = key;
+	q->list[q->n++] = value ? value : "";
+	return MHD_YES;
+}
+
+/* The pins the leader's key must match: this replica's certificate (the
+ * replicas share one), and the one it replaced, for the time a new Secret
+ * takes to reach every replica. */
+static void leader_pins(struct si_http_server *s, char *buf, size_t size)
+{
+	struct creds *c = atomic_load(&s->creds);
+	const struct creds *old = c->retired;
+	snprintf(buf, size, "%s%s%s", c->pin, old && old->pin[0] ? ";" : "",
+		 old ? old->pin : "");
+}
+
+/* The first callback of a report request on a replica that does not
+ * lead: forwarded to the leader with the caller's Authorization (the
+ * leader checks it), the connection suspended meanwhile. Refusals are
+ * answered on the next call, as guarded requests are. */
+static enum MHD_Result start_forwarded(struct si_http_server *s, struct MHD_Connection *c,
+				       const char *url, const char *method, void **req_cls)
+{
+	char base[SI_LEADER_MAX_URL], pins[2 * sizeof(((struct creds *)0)->pin) + 1];
+	struct query q = { .n = 0 };
+	struct request *r;
+	char *auth_line = NULL;
+
+	if (!(r = new_request(s)))
+		return MHD_NO;
+	r->forwarded = true;
+	r->conn = c;
+	r->answer.fd = -1;
+	*req_cls = r;
+	struct si_proxy_answer *a = &r->answer;
+	leader_pins(s, pins, sizeof(pins));
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_argument, &q);
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, SI_PROXY_HEADER)) {
+		/* Forwarded by a replica that took this one for the leader. */
+		a->error_status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(a->error, sizeof(a->error),
+			 "this replica does not lead (any more): retry");
+	} else if (!si_leader_report_url(s->cfg.leader, base, sizeof(base))) {
+		a->error_status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(a->error, sizeof(a->error),
+			 "no replica leads now (leader election under way), so no report can be "
+			 "served: retry");
+	} else if (q.too_many) {
+		a->error_status = MHD_HTTP_BAD_REQUEST;
+		snprintf(a->error, sizeof(a->error), "over %d query parameters", MAX_QUERY);
+	} else if (!pins[0]) {
+		a->error_status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(a->error, sizeof(a->error),
+			 "cannot check the leader: no public key of the serving certificate");
+	} else if (auth && !(auth_line = malloc(strlen(auth) + 16))) {
+		a->error_status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(a->error, sizeof(a->error), "out of memory");
+	} else {
+		const char *headers[3] = { SI_PROXY_HEADER ": 1", NULL, NULL };
+		if (auth_line) {
+			snprintf(auth_line, strlen(auth) + 16, "Authorization: %s", auth);
+			headers[1] = auth_line;
+		}
+		struct si_peer_request req = {
+			.base = base, .path = url, .query = q.list, .head = strcmp(method, "HEAD") == 0,
+			.headers = headers, .pinned_keys = pins,
+		};
+		r->suspended = true;
+		atomic_fetch_add(&s->suspended, 1);
+		MHD_suspend_connection(c);
+		if (!si_proxy_submit(s->proxy, &req, on_forwarded, r)) {
+			struct si_proxy_answer busy = { .fd = -1, .error_status = 503 };
+			snprintf(busy.error, sizeof(busy.error),
+				 "too many report requests forwarded to the leader: retry");
+			on_forwarded(r, &busy);
+		}
+	}
+	if (auth_line) {
+		explicit_bzero(auth_line, strlen(auth_line));
+		free(auth_line);
+	}
+	return MHD_YES;
+}
+
+/* Relays the leader's answer, or says why there is none. */
+static enum MHD_Result respond_forwarded(struct si_http_server *s, struct MHD_Connection *c,
+					 struct request *r)
+{
+	struct si_proxy_answer *a = &r->answer;
+	if (a->fd < 0)
+		return respond_error_with(s, c, a->error_status, a->error,
+					  a->error_status == MHD_HTTP_SERVICE_UNAVAILABLE
+					  ? "Retry-After" : NULL, "2");
+	long status = a->peer.status;
+	if (status < 100 || status > 599)
+		return respond_error(s, c, MHD_HTTP_BAD_GATEWAY,
+				     "the leader gave no valid HTTP status");
+	struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)a->size, a->fd);
+	if (!resp)
+		return MHD_NO;
+	a->fd = -1;   /* the response closes it */
+	if (a->peer.content_type[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->peer.content_type);
+	if (a->peer.www_authenticate[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					a->peer.www_authenticate);
+	if (a->peer.retry_after[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, a->peer.retry_after);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (atomic_load(&s->draining))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (status != MHD_HTTP_OK)
+		si_metrics_http_error(s->metrics, (int)status);
+	enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return ok;
 }
 
 /* Whether the connection is in the reserve and `url` is not one of the
@@ -723,17 +903,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 						MHD_HTTP_HEADER_TRANSFER_ENCODING))
 			return serve_get(s, c, url, method);
 		if (s->cfg.inspector && is_report(url))
-			return start_guarded(s, c, url, req_cls);
+			return si_leader_is_leader(s->cfg.leader)
+			       ? start_guarded(s, c, url, req_cls)
+			       : start_forwarded(s, c, url, method, req_cls);
 		*req_cls = &answer_next;
 		return MHD_YES;
 	}
 	if (r == &answer_next)
 		return serve_get(s, c, url, method);
-	if (r->guarded) {
+	if (r->guarded || r->forwarded) {
 		if (r->suspended) {
 			r->suspended = false;
 			atomic_fetch_sub(&s->suspended, 1);
 		}
+		if (r->forwarded)
+			return respond_forwarded(s, c, r);
 		int v = atomic_load(&r->verdict);
 		return v == SI_GUARD_ALLOW ? serve_get(s, c, url, method)
 					   : refuse(s, c, (enum si_guard_verdict)v, url);
@@ -768,7 +952,9 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	}
 	if (!r || r == &answer_next)
 		return;
-	if (r->guarded) {
+	if (r->guarded || r->forwarded) {
+		if (r->forwarded && r->answer.fd >= 0)
+			close(r->answer.fd);
 		free(r);
 		*req_cls = NULL;
 		atomic_fetch_sub(&s->in_flight, 1);
@@ -874,6 +1060,11 @@ si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pe
 	pthread_condattr_destroy(&ca);
 	if ((rc = creds_load(cert_pem, cert_len, key_pem, key_len, &c, err)))
 		goto fail;
+	/* Forwarded requests take the time any request may take. */
+	if (cfg->leader && cfg->inspector &&
+	    (rc = si_proxy_new(cfg->request_timeout < 5 ? (long)cfg->request_timeout : 5,
+			       (long)cfg->request_timeout, &s->proxy, err)))
+		goto fail;
 	atomic_store(&s->creds, c);
 	the_server = s;
 	if ((rc = open_listener(cfg, &s->listen_fd, err)))
@@ -951,11 +1142,13 @@ void si_http_server_stop(struct si_http_server *s)
 {
 	if (!s)
 		return;
-	/* Connections waiting for the guard are answered 503 and go on:
-	 * libmicrohttpd must not be stopped with one still suspended. */
+	/* Connections waiting for the guard or the leader are answered and
+	 * go on: libmicrohttpd must not be stopped with one still suspended. */
 	si_guard_close(s->cfg.guard);
+	si_proxy_close(s->proxy);
 	for (int i = 0; i < 1000 && atomic_load(&s->suspended) > 0; i++)
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	si_proxy_free(s->proxy);
 	if (s->watchdog_started) {
 		pthread_mutex_lock(&s->watch_mu);
 		s->watch_stop = true;

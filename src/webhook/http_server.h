@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The HTTPS server: the only libmicrohttpd user. TLS 1.2+, a thread pool,
  * keep-alive, timeouts and limits, and the routes /validate[/MODE],
- * /healthz, /readyz, /metrics, /report and /report.json. */
+ * /healthz, /readyz, /metrics, /report and /report.json (forwarded to the
+ * leader by a replica that does not lead). */
 #ifndef SI_HTTP_SERVER_H
 #define SI_HTTP_SERVER_H
 
@@ -10,6 +11,7 @@
 
 #include "guard.h"
 #include "inspector.h"
+#include "leader.h"
 #include "metrics.h"
 #include "reload.h"
 #include "security-inspector/document.h"
@@ -26,6 +28,8 @@ struct si_http_config {
 	struct si_inspector *inspector;   /* borrowed; NULL: no /report */
 	struct si_guard *guard;           /* borrowed; checks the callers of /report: */
 					  /* needed with `inspector` */
+	struct si_leader *leader;         /* borrowed; NULL: no election. While another */
+					  /* replica leads, its reports are forwarded */
 };
 
 struct si_http_server;

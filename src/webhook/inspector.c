@@ -2,6 +2,7 @@
 // Scheduled scans of the cluster in a thread of their own: the latest
 // reports, the scan metrics and the Events about each scan.
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -44,6 +45,8 @@ struct si_inspector {
 	atomic_bool cancel;           /* read by the API client during a scan */
 	bool ready[2];                /* under mu: a report of that format exists */
 	char host[256];
+	const char *instance;         /* reportingInstance of the Events: the */
+				      /* election's identity, else `host` */
 };
 
 int si_inspector_report(struct si_inspector *in, enum si_report_format f, size_t *size)
@@ -213,7 +216,7 @@ static void post_event(struct si_inspector *in, struct si_kube *k, const cJSON *
 		  cJSON_AddStringToObject(e, "lastTimestamp", when) &&
 		  cJSON_AddNumberToObject(e, "count", 1) &&
 		  cJSON_AddStringToObject(e, "reportingComponent", COMPONENT) &&
-		  cJSON_AddStringToObject(e, "reportingInstance", in->host);
+		  cJSON_AddStringToObject(e, "reportingInstance", in->instance);
 	if (inv && !(e && cJSON_GetObjectItemCaseSensitive(e, "involvedObject") == inv))
 		cJSON_Delete(inv);
 	if (!ok)
@@ -246,7 +249,14 @@ static void count_failures(const struct si_audit *a, struct si_scan_figures *f)
 	}
 }
 
-static void scan_once(struct si_inspector *in)
+/* Whether the scan of `term` may go on acting: this replica still leads
+ * in that term, and the server is not stopping. */
+static bool still_leads(struct si_inspector *in, unsigned long term)
+{
+	return !atomic_load(&in->cancel) && si_leader_in_term(in->cfg.leader, term);
+}
+
+static void scan_once(struct si_inspector *in, unsigned long term)
 {
 	struct timespec t0;
 	struct si_kube k = { 0 };
@@ -269,7 +279,7 @@ static void scan_once(struct si_inspector *in)
 			events = involved != NULL;
 		}
 	}
-	if (events)
+	if (events && still_leads(in, term))
 		post_event(in, &k, involved, "Normal", "SecurityInspectorConfigAuditStart",
 			   "Start to running config audit");
 	si_log("info", "scan started", NULL);
@@ -279,8 +289,10 @@ static void scan_once(struct si_inspector *in)
 	struct si_cluster_options o = in->cfg.scan;
 	o.cancel = &in->cancel;
 	si_rc rc = si_cluster_scan(&a, &o, note, in, &st);
-	if (atomic_load(&in->cancel)) {
-		si_log("info", "scan cancelled: the server is stopping", NULL);
+	if (!still_leads(in, term)) {
+		si_log("info", si_leader_in_term(in->cfg.leader, term)
+			       ? "scan cancelled: the server is stopping"
+			       : "scan cancelled: this replica no longer leads", NULL);
 		goto out;
 	}
 	if (rc || si_audit_finish(&a)) {
@@ -310,10 +322,10 @@ static void scan_once(struct si_inspector *in)
 	cJSON_AddNumberToObject(f, "seconds", fig.duration);
 	si_log("info", "scan finished", f);
 
-	if (events) {
+	if (events && still_leads(in, term)) {
 		post_event(in, &k, involved, "Normal", "SecurityInspectorConfigAuditFinished",
 			   "Finished running once config audit");
-		if (a.summary.danger_failed) {
+		if (a.summary.danger_failed && still_leads(in, term)) {
 			char msg[128];
 			snprintf(msg, sizeof(msg),
 				 "%zu high risks have been found after running config audit",
@@ -329,10 +341,50 @@ out:
 	si_kube_free(&k);
 }
 
+/* When the scan after one that started at `now` (monotonic) is due: an
+ * interval later alone; with a leader, at the next multiple of the
+ * interval on the wall clock, the same on every replica, and at least half
+ * an interval away. */
+static struct timespec next_scan(const struct si_inspector *in, struct timespec now)
+{
+	double step = (double)in->cfg.interval;
+	if (in->cfg.leader) {
+		struct timespec wall;
+		clock_gettime(CLOCK_REALTIME, &wall);
+		double w = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
+		double tick = ((double)(long long)(w / in->cfg.interval) + 1) * in->cfg.interval;
+		if (tick - w < step / 2)
+			tick += in->cfg.interval;
+		step = tick - w;
+	}
+	time_t whole = (time_t)step;
+	now.tv_sec += whole;
+	now.tv_nsec += (long)((step - (double)whole) * 1e9);
+	if (now.tv_nsec >= 1000000000L) {
+		now.tv_sec++;
+		now.tv_nsec -= 1000000000L;
+	}
+	return now;
+}
+
+/* Told by the election: a scan of a term that ended is cancelled; a new
+ * term may start one. */
+static void on_leader(void *ctx, bool leading, unsigned long term)
+{
+	struct si_inspector *in = ctx;
+	(void)term;
+	pthread_mutex_lock(&in->mu);
+	if (!leading)
+		atomic_store(&in->cancel, true);
+	pthread_cond_signal(&in->wake);
+	pthread_mutex_unlock(&in->mu);
+}
+
 static void *run(void *arg)
 {
 	struct si_inspector *in = arg;
 	struct timespec next;
+	unsigned long tried = ULONG_MAX;   /* the last term with a scan started */
 
 	/* When CPU is short, admission requests go first. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), SCAN_NICE);
@@ -342,17 +394,27 @@ static void *run(void *arg)
 	while (!in->stop) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec < next.tv_sec ||
-		    (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec)) {
+		unsigned long term = si_leader_term(in->cfg.leader);
+		if (!si_leader_in_term(in->cfg.leader, term)) {
+			/* Not leading: woken when that changes. */
+			struct timespec t = { now.tv_sec + 1, now.tv_nsec };
+			pthread_cond_timedwait(&in->wake, &in->mu, &t);
+			continue;
+		}
+		bool first = term != tried && !in->ready[SI_REPORT_JSON];
+		if (!first && (now.tv_sec < next.tv_sec ||
+			       (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec))) {
 			pthread_cond_timedwait(&in->wake, &in->mu, &next);
 			continue;
 		}
+		tried = term;
+		/* Under mu, after `stop` was read: si_inspector_stop() sets
+		 * both under mu, and the election tells of a lost term under
+		 * mu too, so neither is undone here. */
+		atomic_store(&in->cancel, false);
 		pthread_mutex_unlock(&in->mu);
-		/* The next scan starts an interval after this one started (or
-		 * at once when this one took longer). */
-		next.tv_sec = now.tv_sec + (time_t)in->cfg.interval;
-		next.tv_nsec = now.tv_nsec;
-		scan_once(in);
+		next = next_scan(in, now);
+		scan_once(in, term);
 #ifdef __GLIBC__
 		/* The scan's memory goes back to the system until the next. */
 		malloc_trim(0);
@@ -406,6 +468,7 @@ si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy
 	in->metrics = metrics;
 	if (gethostname(in->host, sizeof(in->host) - 1) != 0)
 		snprintf(in->host, sizeof(in->host), "%s", COMPONENT);
+	in->instance = cfg->leader ? si_leader_identity(cfg->leader) : in->host;
 	pthread_mutex_init(&in->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -420,6 +483,11 @@ si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy
 		free(in);
 		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot start the scan thread");
 	}
+	if (cfg->leader && !si_leader_watch(cfg->leader, on_leader, in)) {
+		si_inspector_stop(in);
+		return si_error_set(err, SI_ERR_LIMIT, NULL, 0,
+				    "the leader election takes no more watchers");
+	}
 	*out = in;
 	return SI_OK;
 }
@@ -428,8 +496,8 @@ void si_inspector_stop(struct si_inspector *in)
 {
 	if (!in)
 		return;
-	atomic_store(&in->cancel, true);
 	pthread_mutex_lock(&in->mu);
+	atomic_store(&in->cancel, true);
 	in->stop = true;
 	pthread_cond_signal(&in->wake);
 	pthread_mutex_unlock(&in->mu);

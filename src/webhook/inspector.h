@@ -3,12 +3,14 @@
  * the cluster every interval, one scan at a time, never in the way of
  * admission requests; writes the latest JSON and HTML reports to files for
  * GET /report.json and GET /report, records the scan's figures in the
- * metrics and posts Kubernetes Events about it. */
+ * metrics and posts Kubernetes Events about it. With leader election, only
+ * the leader scans: a scan ends with its leader's term. */
 #ifndef SI_INSPECTOR_H
 #define SI_INSPECTOR_H
 
 #include <stddef.h>
 
+#include "leader.h"
 #include "metrics.h"
 #include "reload.h"
 #include "security-inspector/error.h"
@@ -25,18 +27,27 @@ struct si_inspector_config {
 	/* Where the reports are written (replaced by rename); NULL: a folder
 	 * of its own under TMPDIR (or /tmp), removed at stop. */
 	const char *report_dir;
+	/* Borrowed, may be NULL (this replica scans alone). Otherwise scans
+	 * start at the multiples of `interval` since the Unix epoch, the same
+	 * instants on every replica, and only on the leader: one that becomes
+	 * leader without a report scans at once, else at the next such
+	 * instant. A scan whose term ends is cancelled and posts nothing
+	 * more. */
+	struct si_leader *leader;
 };
 
 struct si_inspector;
 
-/* Starts the scan thread; the first scan starts at once. Borrowed arguments
- * (strings of `cfg` included) must outlive the inspector. */
+/* Starts the scan thread; the first scan starts at once (with a leader:
+ * once this replica leads). Borrowed arguments (strings of `cfg` and its
+ * leader included) must outlive the inspector. */
 si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy_slot *slot,
 			 struct si_metrics *metrics, struct si_inspector **out,
 			 struct si_error *err);
 
 /* Cancels a scan in progress, waits for the thread and frees everything.
- * Accepts NULL. */
+ * With a leader, stop the election first (si_leader_stop()): it tells the
+ * inspector of changes until then. Accepts NULL. */
 void si_inspector_stop(struct si_inspector *in);
 
 enum si_report_format { SI_REPORT_JSON, SI_REPORT_HTML };

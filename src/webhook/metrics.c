@@ -22,7 +22,7 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 				  0.25, 0.5, 1 };
 #define N_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
-static const int http_codes[] = { 400, 404, 405, 413, 415, 500, 503 };
+static const int http_codes[] = { 400, 404, 405, 413, 415, 500, 502, 503, 504 };
 #define N_CODES (sizeof(http_codes) / sizeof(http_codes[0]))
 
 struct si_metrics {
@@ -45,6 +45,8 @@ struct si_metrics {
 	atomic_ulong namespaces_unnamed;
 	atomic_ulong cert_rotations;
 	atomic_ulong cert_check_failures;
+	atomic_int leading;                            /* -1: no election, else 0 or 1 */
+	atomic_ulong leader_changes;
 	pthread_mutex_t scan_mu;                       /* guards the rest */
 	unsigned long scans[2];                        /* [complete] */
 	struct si_scan_figures last_scan;
@@ -53,8 +55,10 @@ struct si_metrics {
 struct si_metrics *si_metrics_new(void)
 {
 	struct si_metrics *m = calloc(1, sizeof(struct si_metrics));
-	if (m)
+	if (m) {
 		pthread_mutex_init(&m->scan_mu, NULL);
+		atomic_init(&m->leading, -1);
+	}
 	return m;
 }
 
@@ -153,6 +157,13 @@ void si_metrics_cert_check(struct si_metrics *m, bool rotated, bool ok)
 void si_metrics_handshake_failed(struct si_metrics *m)
 {
 	atomic_fetch_add(&m->handshake_failures, 1);
+}
+
+void si_metrics_leader(struct si_metrics *m, bool leading)
+{
+	int was = atomic_exchange(&m->leading, leading ? 1 : 0);
+	if (was >= 0 && was != (leading ? 1 : 0))
+		atomic_fetch_add(&m->leader_changes, 1);
 }
 
 struct text {
@@ -352,6 +363,17 @@ char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g,
 			"security_inspector_namespaces_without_name_label %lu\n",
 		    atomic_load(&m->namespaces_unnamed));
 	}
+	int leading = atomic_load(&m->leading);
+	if (leading >= 0)
+		put(&t, "# HELP security_inspector_leader Whether this replica leads (leader "
+			"election): it scans and serves the reports.\n"
+			"# TYPE security_inspector_leader gauge\n"
+			"security_inspector_leader %d\n"
+			"# HELP security_inspector_leader_transitions_total Times this replica "
+			"became leader or stopped leading.\n"
+			"# TYPE security_inspector_leader_transitions_total counter\n"
+			"security_inspector_leader_transitions_total %lu\n",
+		    leading, atomic_load(&m->leader_changes));
 	render_scan(m, &t);
 	if (t.nomem) {
 		free(t.buf);

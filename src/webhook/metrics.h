@@ -19,7 +19,8 @@ void si_metrics_free(struct si_metrics *m);
 /* Counts one answered AdmissionReview and its latency. */
 void si_metrics_admission(struct si_metrics *m, const struct si_admission_answer *a,
 			  double seconds);
-/* Counts an HTTP answer other than 200 (400, 404, 405, 413, 415, 500, 503). */
+/* Counts an HTTP answer other than 200 (400, 404, 405, 413, 415, 500, 502,
+ * 503, 504). */
 void si_metrics_http_error(struct si_metrics *m, int status);
 /* Counts a connection closed as soon as accepted (the server is full). */
 void si_metrics_connection_refused(struct si_metrics *m);
@@ -44,6 +45,10 @@ void si_metrics_webhook_config(struct si_metrics *m, bool ok);
  * is not a mode, and how many cannot be selected by name. */
 void si_metrics_namespaces(struct si_metrics *m, const size_t by_mode[4], size_t unknown_label,
 			   size_t no_name_label);
+
+/* Leader election: whether this replica leads now. The first call shows
+ * the gauge (absent without an election); each change is counted. */
+void si_metrics_leader(struct si_metrics *m, bool leading);
 
 /* What one scheduled scan of the cluster found. */
 struct si_scan_figures {
