@@ -223,7 +223,7 @@ PY
 		sed -e "s/^  name: security-inspector-report-reader$/  name: $reader_role/" <<<"$reader_yaml" | kubectl create -f - &&
 		kubectl create clusterrolebinding "$clusterrole" --clusterrole="$clusterrole" --user="$user" &&
 		kubectl create clusterrolebinding "si-cl-delegator-$run" --clusterrole="$delegator" --user="$user" &&
-		kubectl -n "$ns" create rolebinding si-cl-events --role=security-inspector-events --user="$user"; } 2>&1)
+		kubectl -n "$ns" create rolebinding si-cl-events --role=security-inspector --user="$user"; } 2>&1)
 	check "the manifests' ClusterRole, events Role and $delegator bound to $user" test $? -eq 0
 	# Who reads the report: a ServiceAccount bound to the manifests' reader
 	# ClusterRole, with a token from kubectl create token (as the README
