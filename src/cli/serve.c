@@ -211,6 +211,19 @@ static bool is_dns_name(const char *s, size_t max, bool dots)
 	return true;
 }
 
+/* "--name" of the long option `opt` (for messages: argv holds the value
+ * there when it was given as a separate argument). */
+static const char *option_name(const struct option *opts, int opt)
+{
+	static char buf[64];
+	for (; opts->name; opts++)
+		if (opts->val == opt) {
+			snprintf(buf, sizeof(buf), "--%s", opts->name);
+			return buf;
+		}
+	return "an option";
+}
+
 static int parse_serve(int argc, char **argv, struct serve_options *o, char *host, size_t host_size)
 {
 	static const struct option longopts[] = {
@@ -318,7 +331,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 			if (!parse_duration(optarg, opt == 'a' || opt == 'e' ? SI_CERTS_MAX_SECONDS
 									     : 30 * 86400, &v)) {
 				si_cli_error("%s: expected a duration from 1s to %s such as 30s, 15m, "
-					     "1h, 1h30m or 90d, got \"%s\"", name,
+					     "1h, 1h30m or 90d, got \"%s\"", option_name(longopts, opt),
 					     opt == 'a' || opt == 'e' ? "3650d" : "30d", optarg);
 				return SI_EXIT_ERROR;
 			}

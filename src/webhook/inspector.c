@@ -186,14 +186,17 @@ static void post_event(struct si_inspector *in, struct si_kube *k, const cJSON *
 	char when[32], name[300], path[300];
 	struct tm tm;
 	struct si_error err = { 0 };
-	const char *ns = in->cfg.events_namespace;
+	/* Events about a cluster-scoped object (a Namespace) belong in the
+	 * namespace default, as client-go records them: the API server
+	 * refuses them elsewhere. */
+	const char *ns = in->cfg.events_deployment ? in->cfg.events_namespace : "default";
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	/* Named as client-go names them: the object's name and the time. */
 	snprintf(name, sizeof(name), "%s.%llx",
-		 in->cfg.events_deployment ? in->cfg.events_deployment : ns,
+		 in->cfg.events_deployment ? in->cfg.events_deployment : in->cfg.events_namespace,
 		 (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec);
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/events", ns);
 

@@ -233,6 +233,24 @@ ok "HighRiskFound counts the report's failed danger results ($high)" \
 	grep -q "\"message\": \"$high high risks have been found" "$SCRATCH/stub.log"
 stop_pid "$SERVER_PID"
 
+# Events about another Namespace (a cluster-scoped object) still go to the
+# namespace default, where the API server accepts them.
+: >"$SCRATCH/stub.log"
+start_server stub "${TLS[@]}" --inspect-interval 1s --kubeconfig "$SCRATCH/stub.kubeconfig" \
+	--events-namespace team-x ||
+	{ echo "Bail out! serve did not start"; exit 1; }
+wait_until 20 grep -q 'SecurityInspectorConfigAuditStart' "$SCRATCH/stub.log"
+py_tap "$SCRATCH/stub.log" <<'PY'
+posts = [json.loads(l) for l in open(sys.argv[1])]
+posts = [r for r in posts if r["method"] == "POST" and r["path"].endswith("/events")]
+ok(posts and all(r["path"] == "/api/v1/namespaces/default/events" for r in posts),
+   "Events about the Namespace team-x are posted in the namespace default", [r["path"] for r in posts])
+inv = posts[0]["body"]["involvedObject"] if posts else {}
+eq([inv.get("kind"), inv.get("name"), inv.get("namespace")], ["Namespace", "team-x", None],
+   "... about the Namespace team-x")
+PY
+stop_pid "$SERVER_PID"
+
 # --- an API server that never answers --------------------------------------------------
 
 cat >"$SCRATCH/mute.py" <<'PY'
