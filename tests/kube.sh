@@ -26,3 +26,10 @@ delete_namespaces() {
 	done
 	return 0
 }
+
+# stop_all PID... : stops the processes and waits for each.
+stop_all() {
+	local p
+	for p in "$@"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	return 0
+}

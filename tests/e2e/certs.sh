@@ -22,10 +22,9 @@ ns=si-e2e-certs-$(date +%s)-$$
 secret=si-tls
 work=$(mktemp -d)
 pids=()
-. "$here/../kube.sh"   # delete_namespaces
+. "$here/../kube.sh"   # delete_namespaces, stop_all
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	stop_all "${pids[@]}"
 	delete_namespaces "$ns"
 	rm -rf "$work"
 }

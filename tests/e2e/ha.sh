@@ -26,10 +26,9 @@ app=si-e2e-ha-app-$run      # a namespace labelled enforce
 vwc=si-e2e-ha-$run
 work=$(mktemp -d)
 pids=()
-. "$here/../kube.sh"   # delete_namespaces
+. "$here/../kube.sh"   # delete_namespaces, stop_all
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	stop_all "${pids[@]}"
 	kubectl delete validatingwebhookconfiguration "$vwc" --ignore-not-found >/dev/null 2>&1
 	delete_namespaces "$ns" "$app"
 	rm -rf "$work"
