@@ -1,273 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Results -> one self-contained HTML page: overview, a chart per category, a
-// filterable workload table and per-workload details with the manifest YAML.
-// Every string from a manifest or a policy goes through put_esc().
+// filterable workload table and per-workload details with the manifest YAML,
+// styled and scripted by report.css and report.js (report_assets.h). Every
+// string from a manifest or a policy goes through put_esc().
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "security-inspector/report.h"
+#include "report_assets.h"
 
 /* Charts share one width in SVG units; the page scales them. */
 #define CHART_W 560
-
-static const char *const page_css[] = {
-	":root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#eef1f4;--bg:#f6f8fa;",
-	"  --pass:#1a7f37;--fail:#cf222e;--warn:#bf8700;--wl:#8c959f;--accent:#0969da}",
-	"*{box-sizing:border-box}",
-	"body{margin:0;font:14px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',"
-	"Arial,sans-serif;color:var(--fg);background:var(--bg)}",
-	".wrap{max-width:1240px;margin:0 auto;padding:0 24px}",
-	"header.top{background:#1f2328;color:#fff;padding:22px 0}",
-	"header.top .wrap{display:flex;align-items:center;justify-content:space-between;gap:16px;"
-	"flex-wrap:wrap}",
-	"header.top h1{margin:0;font-size:22px;font-weight:600;letter-spacing:-.01em}",
-	"header.top .sub{color:#b6bec8;font-size:13px;margin-top:2px}",
-	"nav{background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0;z-index:5}",
-	"nav a{display:inline-block;padding:10px 14px;color:var(--fg);text-decoration:none;"
-	"font-weight:500;border-bottom:2px solid transparent}",
-	"nav a:hover{color:var(--accent);border-bottom-color:var(--accent)}",
-	"main section{margin:28px 0 36px}",
-	"h2{font-size:19px;margin:0 0 14px;font-weight:600}",
-	"h3{font-size:15px;margin:0;font-weight:600}",
-	".card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 18px}",
-	".notice{background:#fff8c5;border:1px solid #d4a72c66;border-radius:8px;padding:10px 14px;"
-	"margin-bottom:14px}",
-	".kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:12px}",
-	".kpi .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.05em;"
-	"font-weight:600}",
-	".kpi .value{font-size:30px;font-weight:600;line-height:1.25;font-variant-numeric:tabular-nums}",
-	".kpi .note{color:var(--muted);font-size:12.5px}",
-	".kpi.score{grid-column:span 2;display:flex;align-items:center;gap:18px}",
-	".kpi.passed .value{color:var(--pass)}.kpi.failed .value{color:var(--fail)}",
-	".kpi.whitelisted .value{color:#57606a}",
-	".ring .track{fill:none;stroke:var(--soft);stroke-width:12}",
-	".ring .arc{fill:none;stroke-width:12;stroke-linecap:round}",
-	".ring text{font-size:30px;font-weight:600;fill:var(--fg)}",
-	".health{display:inline-block;padding:2px 12px;border-radius:999px;font-weight:600;"
-	"font-size:13px;color:#fff;text-transform:capitalize}",
-	".h-healthy{background:var(--pass)}.h-warning{background:var(--warn)}"
-	".h-danger{background:var(--fail)}",
-	".s-healthy{stroke:var(--pass)}.s-warning{stroke:var(--warn)}.s-danger{stroke:var(--fail)}",
-	".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(440px,100%),1fr));gap:12px;"
-	"margin-top:12px}",
-	".card h3{margin-bottom:2px}.card .sub{color:var(--muted);font-size:12.5px;margin-bottom:10px}",
-	"svg.chart{display:block;width:100%;height:auto;overflow:visible}",
-	"svg.chart text{font-size:12px;fill:var(--fg)}svg.chart text.val{fill:var(--muted)}",
-	"svg.chart .track{fill:var(--soft)}",
-	".c-pass{fill:var(--pass)}.c-fail{fill:var(--fail)}.c-warn{fill:var(--warn)}"
-	".c-wl{fill:var(--wl)}.c-kind{fill:var(--accent)}",
-	".donut{display:flex;align-items:center;gap:24px;flex-wrap:wrap}",
-	".donut circle{fill:none;stroke-width:18}",
-	".donut .total{font-size:22px;font-weight:600;fill:var(--fg)}"
-	".donut .unit{font-size:11px;fill:var(--muted)}",
-	".donut .track{stroke:var(--soft)}",
-	".d-pass{stroke:var(--pass)}.d-fail{stroke:var(--fail)}.d-warn{stroke:var(--warn)}"
-	".d-wl{stroke:var(--wl)}",
-	".legend{list-style:none;margin:0;padding:0;font-size:13px}",
-	".legend li{display:flex;align-items:center;gap:8px;margin:3px 0}",
-	".legend .n{margin-left:auto;padding-left:16px;font-variant-numeric:tabular-nums;"
-	"color:var(--muted)}",
-	".sw{display:inline-block;width:10px;height:10px;border-radius:2px}",
-	".sw.c-pass{background:var(--pass)}.sw.c-fail{background:var(--fail)}"
-	".sw.c-warn{background:var(--warn)}.sw.c-wl{background:var(--wl)}",
-	".legend.inline{display:flex;gap:16px;margin-top:8px;color:var(--muted)}",
-	".filters{display:flex;flex-wrap:wrap;gap:10px 16px;align-items:flex-end;margin-bottom:12px}",
-	".filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);"
-	"font-weight:600;gap:3px}",
-	".filters .grow{flex:1;min-width:220px}",
-	".filters select,.filters input{font:inherit;color:var(--fg);padding:6px 8px;"
-	"border:1px solid var(--line);border-radius:6px;background:#fff;min-width:150px}",
-	".filters input:focus,.filters select:focus{outline:2px solid var(--accent);"
-	"outline-offset:-1px}",
-	"#f-count{margin-left:auto;color:var(--muted);font-size:13px;padding-bottom:7px}",
-	".table-wrap{background:#fff;border:1px solid var(--line);border-radius:8px;overflow:auto;"
-	"max-height:70vh}",
-	"table{border-collapse:collapse;width:100%}",
-	"th,td{text-align:left;padding:7px 12px;border-bottom:1px solid var(--soft);"
-	"vertical-align:top;overflow-wrap:anywhere}",
-	"thead th{position:sticky;top:0;background:#f6f8fa;border-bottom:1px solid var(--line);"
-	"font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);z-index:1}",
-	"thead th{white-space:nowrap;overflow-wrap:normal}",
-	"th button{font:inherit;color:inherit;background:none;border:0;padding:0;cursor:pointer;"
-	"text-transform:inherit;letter-spacing:inherit;font-weight:600}",
-	"th button::after{content:'\\2195';opacity:.35;margin-left:4px}",
-	"th[aria-sort=ascending] button::after{content:'\\2191';opacity:1}",
-	"th[aria-sort=descending] button::after{content:'\\2193';opacity:1}",
-	"#wl-table tbody tr:hover{background:#f6f8fa}",
-	"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}",
-	"td.src,span.src{color:var(--muted);font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"
-	"monospace;font-size:12px}",
-	"td .bad{color:var(--fail);font-weight:600}",
-	"a{color:var(--accent)}a:not(:hover){text-decoration:none}",
-	".pill{display:inline-block;padding:0 8px;border-radius:999px;font-size:12px;font-weight:600;"
-	"line-height:20px;white-space:nowrap}",
-	".p-passed{background:#dafbe1;color:#116329}.p-failed{background:#ffebe9;color:#a40e26}",
-	".p-whitelisted{background:#eaeef2;color:#424a53}",
-	".p-danger{background:#ffebe9;color:#a40e26}.p-warning{background:#fff8c5;color:#7d4e00}",
-	"#wl-empty{padding:18px;color:var(--muted);text-align:center}",
-	".hint{color:var(--muted);margin:-6px 0 12px}",
-	"h3.skipped{margin:24px 0 8px}",
-	"details.wl{background:#fff;border:1px solid var(--line);border-radius:8px;margin:6px 0}",
-	/* Thousands of closed workloads: lay out only those near the screen. */
-	"details.wl:not([open]){content-visibility:auto;contain-intrinsic-size:auto 40px}",
-	"details.wl>summary{cursor:pointer;padding:9px 14px;display:flex;align-items:center;gap:10px;"
-	"flex-wrap:wrap;list-style-position:outside}",
-	"details.wl>summary::before{content:'\\25B8';color:var(--muted);width:10px}",
-	"details.wl[open]>summary::before{content:'\\25BE'}",
-	"details.wl>summary::-webkit-details-marker{display:none}",
-	"details.wl>summary{list-style:none}",
-	"details.wl[open]>summary{border-bottom:1px solid var(--line)}",
-	"summary .kind{color:var(--muted);font-size:12.5px;min-width:128px}",
-	"summary .counts{margin-left:auto;color:var(--muted);font-size:12.5px}",
-	".wl-body{padding:10px 14px 14px}",
-	"table.res{font-size:13px;border:1px solid var(--soft)}",
-	"table.res th{background:#f6f8fa;font-size:11.5px;text-transform:uppercase;"
-	"letter-spacing:.04em;color:var(--muted)}",
-	"table.res tr.grp th{background:#fff;text-transform:none;letter-spacing:0;font-size:13px;"
-	"color:var(--fg);padding-top:12px;border-bottom:1px solid var(--line)}",
-	"table.res tr.grp th .role{color:var(--muted);font-weight:400;margin-right:4px}",
-	"table.res td:first-child{width:96px}table.res td:nth-child(3){width:84px}",
-	"table.res td.rk,table.res td.fx{color:#424a53;width:26%}",
-	"table.res tr[data-status=passed] td.rk,table.res tr[data-status=passed] td.fx"
-	"{color:var(--muted)}",
-	"table.res code,table.items code{font-size:11.5px;color:var(--muted)}",
-	"td.sev-danger{color:var(--fail);font-weight:600}td.sev-warning{color:#9a6700;font-weight:600}",
-	"table.res tr[data-status=failed] td:first-child{box-shadow:inset 3px 0 var(--fail)}",
-	"table.res tr[data-status=whitelisted] td:first-child{box-shadow:inset 3px 0 var(--wl)}",
-	".finding{color:#424a53}.reason{color:#424a53;font-style:italic}",
-	"details.yaml{margin-top:12px}",
-	"details.yaml>summary{cursor:pointer;color:var(--accent);font-weight:500}",
-	"pre{margin:8px 0 0;padding:12px 14px;background:#f6f8fa;border:1px solid var(--soft);"
-	"border-radius:6px;overflow:auto;max-height:480px;font:12px/1.5 ui-monospace,SFMono-Regular,"
-	"Menlo,Consolas,monospace}",
-	"table.items{font-size:13px}table.items td:nth-child(2){white-space:nowrap}",
-	".table-wrap.static{max-height:none}",
-	"table.items th{background:#f6f8fa;font-size:12px;text-transform:uppercase;"
-	"letter-spacing:.04em;color:var(--muted)}",
-	"footer{color:var(--muted);font-size:12px;padding:8px 0 32px}",
-	"@media print{",
-	"  body{background:#fff;font-size:11px}",
-	"  nav,.filters,.hint,noscript,th button::after{display:none!important}",
-	"  header.top{background:#fff;color:var(--fg);border-bottom:2px solid var(--fg)}",
-	"  header.top .sub{color:var(--muted)}",
-	"  .card,details.wl,.table-wrap{break-inside:avoid;box-shadow:none}",
-	"  .table-wrap,pre{max-height:none;overflow:visible}",
-	"  pre{white-space:pre-wrap}",
-	"  thead th{position:static}",
-	"  tr{break-inside:avoid}",
-	"  details.wl>summary::before{content:none}",
-	"  details.wl,details.wl:not([open]){break-inside:auto;content-visibility:visible}",
-	"  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}",
-	"}",
-	/* Its own rule: a browser that does not know the selector drops only it. */
-	"@media print{details::details-content{content-visibility:visible;display:block}}",
-	NULL,
-};
-
-/* Filters, sorting and details, over data-* attributes and textContent only:
- * nothing from a manifest is ever parsed as markup. */
-static const char *const page_js[] = {
-	"(function () {",
-	"  'use strict';",
-	"  var byId = function (id) { return document.getElementById(id); };",
-	"  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };",
-	"  var ref = {};",
-	"  each(document.querySelectorAll('#items tbody tr[data-item]'), function (t) {",
-	"    ref[t.dataset.item] = [t.querySelector('.rk').textContent,",
-	"                           t.querySelector('.fx').textContent];",
-	"  });",
-	"  /* Risk and fix are written once, under Items, and copied into a",
-	"     workload's rows when it is opened: the page stays small. */",
-	"  function fill(d) {",
-	"    if (d.dataset.filled) return;",
-	"    d.dataset.filled = '1';",
-	"    each(d.querySelectorAll('tr[data-item]'), function (t) {",
-	"      var it = ref[t.dataset.item];",
-	"      if (!it) return;",
-	"      t.querySelector('.rk').textContent = it[0];",
-	"      t.querySelector('.fx').textContent = it[1];",
-	"    });",
-	"  }",
-	"  document.addEventListener('toggle', function (e) {",
-	"    var d = e.target;",
-	"    if (d.open && d.classList && d.classList.contains('wl')) fill(d);",
-	"  }, true);",
-	"  function openWorkload(id) {",
-	"    var d = /^w-[0-9]+$/.test(id) ? byId(id) : null;",
-	"    if (d) { fill(d); d.open = true; }",
-	"  }",
-	"  if (location.hash) openWorkload(location.hash.slice(1));",
-	"  var opened = [];",
-	"  window.addEventListener('beforeprint', function () {",
-	"    each(document.querySelectorAll('details'), function (d) {",
-	"      if (d.classList.contains('wl')) fill(d);",
-	"      if (!d.open) { d.open = true; opened.push(d); }",
-	"    });",
-	"  });",
-	"  window.addEventListener('afterprint', function () {",
-	"    opened.forEach(function (d) { d.open = false; });",
-	"    opened = [];",
-	"  });",
-	"",
-	"  var body = byId('wl-body');",
-	"  if (!body) return;",
-	"  var rows = Array.prototype.slice.call(body.rows);",
-	"  var details = {};",
-	"  each(document.querySelectorAll('details.wl'), function (d) { details[d.dataset.i] = d; });",
-	"  var text = rows.map(function (r) {",
-	"    var d = r.dataset;",
-	"    return (d.kind + '\\n' + d.ns + '\\n' + d.name + '\\n' + d.source).toLowerCase();",
-	"  });",
-	"  var fStatus = byId('f-status'), fNs = byId('f-ns'), fKind = byId('f-kind'),",
-	"      fText = byId('f-text');",
-	"  function filter() {",
-	"    var st = fStatus.value, q = fText.value.trim().toLowerCase(), shown = 0;",
-	"    var ns = fNs.selectedIndex > 0 ? fNs.value : null;",
-	"    var kind = fKind.selectedIndex > 0 ? fKind.value : null;",
-	"    for (var k = 0; k < rows.length; k++) {",
-	"      var d = rows[k].dataset;",
-	"      var ok = (!st || d.status === st) && (ns === null || d.ns === ns) &&",
-	"               (kind === null || d.kind === kind) && (!q || text[k].indexOf(q) >= 0);",
-	"      rows[k].hidden = !ok;",
-	"      if (details[d.i]) details[d.i].hidden = !ok;",
-	"      if (ok) shown++;",
-	"    }",
-	"    byId('f-count').textContent = shown + ' of ' + rows.length + ' workloads';",
-	"    byId('wl-empty').hidden = shown > 0;",
-	"  }",
-	"  [fStatus, fNs, fKind].forEach(function (e) { e.addEventListener('change', filter); });",
-	"  fText.addEventListener('input', filter);",
-	"",
-	"  var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });",
-	"  var heads = Array.prototype.slice.call(document.querySelectorAll('#wl-table th[data-key]'));",
-	"  var sortKey = '', dir = 1;",
-	"  heads.forEach(function (th) {",
-	"    th.querySelector('button').addEventListener('click', function () {",
-	"      var key = th.dataset.key, num = th.classList.contains('num');",
-	"      dir = key === sortKey ? -dir : 1;",
-	"      sortKey = key;",
-	"      var order = rows.map(function (r, k) { return k; });",
-	"      order.sort(function (x, y) {",
-	"        var a = rows[x].dataset[key], b = rows[y].dataset[key];",
-	"        var c = num ? Number(a) - Number(b) : collator.compare(a, b);",
-	"        return c ? c * dir : x - y;",
-	"      });",
-	"      var frag = document.createDocumentFragment();",
-	"      order.forEach(function (k) { frag.appendChild(rows[k]); });",
-	"      body.appendChild(frag);",
-	"      heads.forEach(function (h) {",
-	"        h.setAttribute('aria-sort', h !== th ? 'none' : dir > 0 ? 'ascending' : 'descending');",
-	"      });",
-	"    });",
-	"  });",
-	"  body.addEventListener('click', function (e) {",
-	"    var a = e.target.closest ? e.target.closest('a.wl-link') : null;",
-	"    if (a) openWorkload(a.getAttribute('href').slice(1));",
-	"  });",
-	"})();",
-	NULL,
-};
 
 /* The one escaper: element text and double-quoted attribute values alike. */
 static void put_esc(FILE *out, const char *s)
@@ -304,14 +48,6 @@ static void put_attr(FILE *out, const char *name, const char *value)
 	fputc('"', out);
 }
 
-static void put_lines(FILE *out, const char *const *lines)
-{
-	for (; *lines; lines++) {
-		fputs(*lines, out);
-		fputc('\n', out);
-	}
-}
-
 static double percent(size_t part, size_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
@@ -346,7 +82,7 @@ static void page_head(FILE *out)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<meta name=\"referrer\" content=\"no-referrer\">\n"
 	      "<title>Security audit report</title>\n<style>\n", out);
-	put_lines(out, page_css);
+	fwrite(si_report_css, 1, si_report_css_len, out);
 	fputs("</style>\n</head>\n<body>\n", out);
 }
 
@@ -868,7 +604,7 @@ si_rc si_report_html(const struct si_audit *a, const struct si_report_options *o
 	item_reference(out);
 	fputs("</main>\n<footer class=\"wrap\">Audit report of security-inspector "
 	      "(security-inspector.io/v1).</footer>\n<script>\n", out);
-	put_lines(out, page_js);
+	fwrite(si_report_js, 1, si_report_js_len, out);
 	fputs("</script>\n</body>\n</html>\n", out);
 	return ferror(out) ? si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report")
 			   : SI_OK;
