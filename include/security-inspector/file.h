@@ -17,7 +17,7 @@
  * On failure *out is NULL, *len is 0 and `err` names the file:
  * SI_ERR_IO when it cannot be opened or read (with the system's reason) or is
  * a directory, SI_ERR_LIMIT when it holds more than `max` bytes (with the
- * limit), SI_ERR_NOMEM. */
+ * limit), SI_ERR_NOMEM. `err` may be NULL. */
 si_rc si_read_file(const char *path, size_t max, char **out, size_t *len,
 		   struct si_error *err);
 

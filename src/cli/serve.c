@@ -449,13 +449,15 @@ static bool own_namespace(char *buf, size_t size)
 		snprintf(buf, size, "%s", env);
 		return true;
 	}
-	FILE *f = fopen("/var/run/secrets/kubernetes.io/serviceaccount/namespace", "r");
-	if (!f)
+	char *text = NULL;
+	size_t len = 0;
+	if (si_read_file("/var/run/secrets/kubernetes.io/serviceaccount/namespace", size - 1,
+			 &text, &len, NULL))
 		return false;
-	bool ok = fgets(buf, (int)size, f) != NULL;
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return ok && buf[0];
+	text[strcspn(text, "\r\n")] = '\0';
+	snprintf(buf, size, "%s", text);
+	free(text);
+	return buf[0];
 }
 
 /* Which object the scan's Events are about, when not given: in a cluster,
