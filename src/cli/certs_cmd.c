@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "security-inspector/certs.h"
+#include "security-inspector/file.h"
 
 #define DEFAULT_NAME "security-inspector"
 
@@ -124,40 +125,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return SI_EXIT_OK;
 }
 
-/* Reads the file at `path`, at most SI_CERTS_MAX_PEM bytes; caller frees
- * `*data`. */
-static si_rc read_bounded(const char *path, char **data, size_t *len, struct si_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	si_rc rc = SI_OK;
-
-	*data = NULL;
-	*len = 0;
-	if (!f) {
-		rc = si_error_set(err, SI_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	if (!(*data = malloc(SI_CERTS_MAX_PEM + 1))) {
-		rc = si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
-		goto out;
-	}
-	*len = fread(*data, 1, SI_CERTS_MAX_PEM + 1, f);
-	if (ferror(f))
-		rc = si_error_set(err, SI_ERR_IO, path, 0, "cannot read");
-	else if (*len > SI_CERTS_MAX_PEM)
-		rc = si_error_set(err, SI_ERR_LIMIT, path, 0, "over the %d-byte limit",
-				  SI_CERTS_MAX_PEM);
-out:
-	if (f)
-		fclose(f);
-	if (rc) {
-		free(*data);
-		*data = NULL;
-		*len = 0;
-	}
-	return rc;
-}
-
 static int check_pair(const char *cert_path, const char *key_path)
 {
 	char *cert = NULL, *key = NULL;
@@ -167,8 +134,8 @@ static int check_pair(const char *cert_path, const char *key_path)
 	char buf[1024];
 	int code = SI_EXIT_ERROR;
 
-	if (read_bounded(cert_path, &cert, &cert_len, &err) ||
-	    read_bounded(key_path, &key, &key_len, &err)) {
+	if (si_read_file(cert_path, SI_CERTS_MAX_PEM, &cert, &cert_len, &err) ||
+	    si_read_file(key_path, SI_CERTS_MAX_PEM, &key, &key_len, &err)) {
 		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
 		goto out;
 	}

@@ -8,6 +8,7 @@
 
 #include "admission.h"
 #include "commands.h"
+#include "security-inspector/file.h"
 
 static const char review_usage[] =
 	"Usage: security-inspector review [--config FILE] [--mode MODE] FILE|-\n"
@@ -64,18 +65,17 @@ int si_cmd_review(int argc, char **argv)
 	struct si_limits lim = si_limits_default;
 	lim.max_input_bytes = SI_ADMISSION_MAX_BODY;
 	lim.max_nodes = SI_ADMISSION_MAX_VALUES;
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	char *body = malloc(lim.max_input_bytes + 1);
+	char *body = NULL;
 	size_t len = 0;
+	si_rc rc = si_read_file(path, lim.max_input_bytes, &body, &len, &err);
 
-	if (!f || !body) {
-		si_cli_error("%s: cannot read", path);
-		goto out;
-	}
-	len = fread(body, 1, lim.max_input_bytes + 1, f);
-	if (len > lim.max_input_bytes) {
+	if (rc == SI_ERR_LIMIT) {
 		si_cli_error("%s: over the %u-byte (3.5 MiB) body limit of the webhook", path,
 			     SI_ADMISSION_MAX_BODY);
+		goto out;
+	}
+	if (rc) {
+		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
 		goto out;
 	}
 	if (config ? si_policy_load(config, &policy, &err) : si_policy_default(&policy, &err)) {
@@ -92,7 +92,5 @@ out:
 	si_admission_answer_clear(&a);
 	si_policy_free(policy);
 	free(body);
-	if (f && f != stdin)
-		fclose(f);
 	return code;
 }

@@ -20,8 +20,8 @@
 #include "reconciler.h"
 #include "reload.h"
 #include "security-inspector/certs.h"
+#include "security-inspector/file.h"
 
-#define MAX_PEM_BYTES (1u << 20)
 #define DRAIN_SECONDS 30
 /* client-go's defaults for leader election, in seconds. */
 #define LEASE_DURATION 15
@@ -428,23 +428,15 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 	return SI_EXIT_OK;
 }
 
+/* The PEM file at `path`, at most 1 MiB; caller frees. NULL (said on
+ * stderr) when it cannot be read. */
 static char *read_pem(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = f ? malloc(MAX_PEM_BYTES + 1) : NULL;
-	if (!f) {
-		si_cli_error("%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	*len = buf ? fread(buf, 1, MAX_PEM_BYTES + 1, f) : 0;
-	if (buf && (ferror(f) || *len > MAX_PEM_BYTES)) {
-		si_cli_error("%s: cannot read, or over 1 MiB", path);
-		free(buf);
-		buf = NULL;
-	}
-	if (buf)
-		buf[*len] = '\0';
-	fclose(f);
+	char *buf = NULL;
+	struct si_error err = { 0 };
+	char msg[1024];
+	if (si_read_file(path, SI_CERTS_MAX_PEM, &buf, len, &err))
+		si_cli_error("%s", si_error_format(&err, msg, sizeof(msg)));
 	return buf;
 }
 
@@ -457,13 +449,15 @@ static bool own_namespace(char *buf, size_t size)
 		snprintf(buf, size, "%s", env);
 		return true;
 	}
-	FILE *f = fopen("/var/run/secrets/kubernetes.io/serviceaccount/namespace", "r");
-	if (!f)
+	char *text = NULL;
+	size_t len = 0;
+	if (si_read_file("/var/run/secrets/kubernetes.io/serviceaccount/namespace", size - 1,
+			 &text, &len, NULL))
 		return false;
-	bool ok = fgets(buf, (int)size, f) != NULL;
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return ok && buf[0];
+	text[strcspn(text, "\r\n")] = '\0';
+	snprintf(buf, size, "%s", text);
+	free(text);
+	return buf[0];
 }
 
 /* Which object the scan's Events are about, when not given: in a cluster,

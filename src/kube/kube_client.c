@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "security-inspector/document.h"
+#include "security-inspector/file.h"
 #include "security-inspector/kube.h"
 #include "transfer.h"
 
@@ -74,21 +75,11 @@ static si_rc refresh_token(struct si_kube *k, struct si_error *err)
 	if (k->token && st.st_mtim.tv_sec == k->token_mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == k->token_mtime.tv_nsec)
 		return SI_OK;
-	FILE *f = fopen(k->token_file, "r");
-	if (!f)
-		return si_error_set(err, SI_ERR_IO, k->token_file, 0, "cannot read the token file");
-	char *t = malloc(MAX_TOKEN_BYTES + 1);
-	if (!t) {
-		fclose(f);
-		return si_error_set(err, SI_ERR_NOMEM, k->token_file, 0, "out of memory");
-	}
-	size_t n = fread(t, 1, MAX_TOKEN_BYTES + 1, f);
-	fclose(f);
-	if (n > MAX_TOKEN_BYTES) {
-		free(t);
-		return si_error_set(err, SI_ERR_LIMIT, k->token_file, 0,
-				    "token over %u bytes", MAX_TOKEN_BYTES);
-	}
+	char *t = NULL;
+	size_t n = 0;
+	si_rc rc = si_read_file(k->token_file, MAX_TOKEN_BYTES, &t, &n, err);
+	if (rc)
+		return rc;
 	while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == '\r' || t[n - 1] == ' '))
 		n--;
 	t[n] = '\0';

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "document_internal.h"
+#include "security-inspector/file.h"
 
 const struct si_limits si_limits_default = {
 	.max_input_bytes = 64u << 20,
@@ -230,57 +231,17 @@ si_rc si_input_from_json(const char *path, cJSON *root, struct si_input **out,
 si_rc si_input_read(const char *path, const struct si_limits *lim,
 			struct si_input **out, struct si_error *err)
 {
-	bool is_stdin = strcmp(path, "-") == 0;
-	const char *name = is_stdin ? "<stdin>" : path;
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	si_rc rc = SI_OK;
+	size_t len = 0;
+	si_rc rc;
 
 	*out = NULL;
-	if (!f)
-		return si_error_set(err, SI_ERR_IO, name, 0, "cannot open: %s", strerror(errno));
-	for (;;) {
-		if (len == cap) {
-			if (cap > lim->max_input_bytes) {
-				rc = si_error_set(err, SI_ERR_LIMIT, name, 0,
-						  "input is over the %zu-byte limit",
-						  lim->max_input_bytes);
-				goto out;
-			}
-			size_t c = cap ? cap * 2 : 65536;
-			char *b = realloc(buf, c + 1);
-			if (!b) {
-				rc = si_error_set(err, SI_ERR_NOMEM, name, 0, "out of memory");
-				goto out;
-			}
-			buf = b;
-			cap = c;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		rc = si_error_set(err, SI_ERR_IO, name, 0, "read error: %s", strerror(errno));
-		goto out;
-	}
-	if (len > lim->max_input_bytes) {
-		rc = si_error_set(err, SI_ERR_LIMIT, name, 0, "input is over the %zu-byte limit",
-				  lim->max_input_bytes);
-		goto out;
-	}
-	buf[len] = '\0';
-	rc = si_input_parse(name, buf, len, lim, out, err);
-out:
+	if ((rc = si_read_file(path, lim->max_input_bytes, &buf, &len, err)) == SI_OK)
+		rc = si_input_parse(strcmp(path, "-") == 0 ? "<stdin>" : path, buf, len, lim,
+				    out, err);
 	free(buf);
-	if (!is_stdin)
-		fclose(f);
 	return rc;
 }
-
-
 
 void si_input_free(struct si_input *in)
 {

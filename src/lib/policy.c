@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "security-inspector/document.h"
+#include "security-inspector/file.h"
 #include "security-inspector/glob.h"
 #include "security-inspector/policy.h"
 
@@ -394,27 +395,14 @@ fail:
 
 si_rc si_policy_load(const char *path, struct si_policy **out, struct si_error *err)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
+	size_t len = 0;
 	si_rc rc;
 
 	*out = NULL;
-	if (!f)
-		return si_error_set(err, SI_ERR_IO, path, 0, "cannot open policy file");
-	if (!(buf = malloc(MAX_POLICY_BYTES + 1))) {
-		fclose(f);
-		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
-	}
-	size_t len = fread(buf, 1, MAX_POLICY_BYTES + 1, f);
-	if (ferror(f))
-		rc = si_error_set(err, SI_ERR_IO, path, 0, "cannot read policy file");
-	else if (len > MAX_POLICY_BYTES)
-		rc = si_error_set(err, SI_ERR_LIMIT, path, 0,
-				  "policy file is over the %u-byte limit", MAX_POLICY_BYTES);
-	else
+	if ((rc = si_read_file(path, MAX_POLICY_BYTES, &buf, &len, err)) == SI_OK)
 		rc = si_policy_parse(path, buf, len, out, err);
 	free(buf);
-	fclose(f);
 	return rc;
 }
 

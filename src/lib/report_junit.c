@@ -5,31 +5,7 @@
 #include <string.h>
 
 #include "security-inspector/report.h"
-
-/* Length of the well-formed UTF-8 sequence at `s` and its code point in
- * `*cp`; 0 when there is none (stray continuation byte, overlong form,
- * surrogate, beyond U+10FFFF, truncated). */
-static size_t utf8_decode(const unsigned char *s, unsigned long *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-	if (n == 0 || s[0] > 0xf4)
-		return 0;
-	unsigned long c = s[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	static const unsigned long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
+#include "security-inspector/utf8.h"
 
 /* Writes `s` (from a manifest, a policy or an error, so anything) as XML 1.0
  * character data: in an attribute value (`attr`, double-quoted) or element
@@ -41,9 +17,10 @@ static size_t utf8_decode(const unsigned char *s, unsigned long *cp)
 static void xml(FILE *out, const char *s, bool attr)
 {
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	for (size_t i = 0, n; u[i]; i += n ? n : 1) {
-		unsigned long c = 0;
-		n = utf8_decode(u + i, &c);
+	size_t len = strlen((const char *)u);
+	for (size_t i = 0, n; i < len; i += n ? n : 1) {
+		uint32_t c = 0;
+		n = si_utf8_next(u + i, len - i, &c);
 		if (n == 0)
 			continue;
 		switch (c) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "security-inspector/report.h"
+#include "security-inspector/utf8.h"
 
 #ifndef SI_VERSION
 #define SI_VERSION "0.1.0"
@@ -31,42 +32,23 @@ static cJSON *put(struct tree *t, cJSON *parent, const char *key, cJSON *v)
 	return NULL;
 }
 
-/* Length of the well-formed UTF-8 sequence at `s`, 0 when there is none
- * (stray continuation byte, overlong form, surrogate, beyond U+10FFFF,
- * truncated). */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-	if (n == 0 || s[0] > 0xf4)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-		return 0;
-	return n;
-}
-
 /* A JSON string of `s`. JSON inputs may carry bytes that are not UTF-8
  * (cJSON passes them through); each such byte becomes U+FFFD so that the
  * log stays valid JSON. Control characters are escaped by cJSON. */
 static cJSON *string(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	size_t bad = 0, len = 0;
-	for (size_t n; u[len]; len += n ? n : 1)
-		if ((n = utf8_len(u + len)) == 0)
+	size_t bad = 0, len = strlen((const char *)u);
+	for (size_t i = 0, n; i < len; i += n ? n : 1)
+		if ((n = si_utf8_next(u + i, len - i, NULL)) == 0)
 			bad++;
 	if (!bad)
 		return cJSON_CreateString((const char *)u);
 	char *clean = malloc(len + 2 * bad + 1), *o = clean;
 	if (!clean)
 		return NULL;
-	for (size_t i = 0, n; u[i]; i += n ? n : 1) {
-		if ((n = utf8_len(u + i)) == 0) {
+	for (size_t i = 0, n; i < len; i += n ? n : 1) {
+		if ((n = si_utf8_next(u + i, len - i, NULL)) == 0) {
 			memcpy(o, "\xef\xbf\xbd", 3);
 			o += 3;
 		} else {

@@ -13,8 +13,7 @@
 #include "log.h"
 #include "reload.h"
 #include "security-inspector/certs.h"
-
-#define MAX_PEM_BYTES (1u << 20)
+#include "security-inspector/file.h"
 
 struct si_policy_hold {
 	struct si_policy *policy;
@@ -194,41 +193,24 @@ static void reload_policy(struct si_reloader *r)
 		   rc ? si_error_format(&err, buf, sizeof(buf)) : NULL);
 }
 
-/* Reads a whole small file; caller frees. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = f ? malloc(MAX_PEM_BYTES + 1) : NULL;
-	*len = 0;
-	if (buf) {
-		*len = fread(buf, 1, MAX_PEM_BYTES + 1, f);
-		if (ferror(f) || *len > MAX_PEM_BYTES) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[*len] = '\0';
-		}
-	}
-	if (f)
-		fclose(f);
-	return buf;
-}
-
 static void reload_certificate(struct si_reloader *r)
 {
 	size_t cert_len, key_len;
-	char *cert = slurp(r->cfg.cert_path, &cert_len), *key = slurp(r->cfg.key_path, &key_len);
+	char *cert = NULL, *key = NULL;
 	struct si_error err = { 0 };
 	char buf[1024];
 	struct si_cert_info info;
 	si_rc rc;
 
-	if (!cert || !key)
-		rc = si_error_set(&err, SI_ERR_IO, cert ? r->cfg.key_path : r->cfg.cert_path, 0,
-				  "cannot read (or over 1 MiB)");
-	else if ((rc = si_certs_check(cert, cert_len, key, key_len, &info, &err)) == SI_OK &&
-		 (rc = si_http_server_set_certificate(r->server, cert, cert_len, key, key_len,
-						      &err)) == SI_OK)
+	rc = si_read_file(r->cfg.cert_path, SI_CERTS_MAX_PEM, &cert, &cert_len, &err);
+	if (rc == SI_OK)
+		rc = si_read_file(r->cfg.key_path, SI_CERTS_MAX_PEM, &key, &key_len, &err);
+	if (rc == SI_OK)
+		rc = si_certs_check(cert, cert_len, key, key_len, &info, &err);
+	if (rc == SI_OK)
+		rc = si_http_server_set_certificate(r->server, cert, cert_len, key, key_len,
+						    &err);
+	if (rc == SI_OK)
 		si_metrics_certificate(r->metrics, info.not_after);
 	si_metrics_reload(r->metrics, SI_RELOAD_CERTIFICATE, rc == SI_OK);
 	log_reload("certificate", r->cfg.cert_path, rc == SI_OK,

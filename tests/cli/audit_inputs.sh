@@ -203,6 +203,21 @@ eq(sorted(e.get("source") for e in d.get("errors", [])),
 ok(all(e.get("message") for e in d.get("errors", [])), "broken folder: every error has a message")
 PY
 
+si audit utf8/surrogate.yaml
+exits_with 2 "YAML string holding a surrogate (CESU-8 ED A0 80): exit 2"
+contains "$ERR" "utf8/surrogate.yaml:6" "surrogate: stderr names file:line"
+contains "$ERR" "not valid UTF-8" "surrogate: stderr says the text is not UTF-8"
+
+si audit utf8/above-u10ffff.yaml
+exits_with 2 "YAML string holding a code point above U+10FFFF: exit 2"
+contains "$ERR" "utf8/above-u10ffff.yaml:9" "above U+10FFFF: stderr names file:line"
+contains "$ERR" "not valid UTF-8" "above U+10FFFF: stderr says the text is not UTF-8"
+
+si --stdin utf8/surrogate.yaml audit -
+exits_with 2 "surrogate on stdin: exit 2"
+contains "$ERR" "stdin" "surrogate on stdin: stderr names stdin"
+contains "$ERR" ":6:" "surrogate on stdin: stderr names the line"
+
 si audit billion-laughs.yaml
 exits_with 2 "YAML billion laughs: exit 2"
 if [ "$ELAPSED_MS" -lt 5000 ]; then

@@ -885,6 +885,42 @@ static void test_input_read_over_max_input_bytes_is_limit(void **state)
 
 /* ---- syntax errors ------------------------------------------------------ */
 
+static void test_yaml_text_not_utf8_is_syntax_error_with_file_and_line(void **state)
+{
+	(void)state;
+	struct si_error err;
+	const struct { const char *text; int line; } cases[] = {
+		{ "kind: Pod\nname: \"\xed\xa0\x80\"\n", 2 },          /* surrogate U+D800 */
+		{ "kind: Pod\n\nname: x\xf4\x90\x80\x80\n", 3 },       /* U+110000 */
+		{ "kind: Pod\nname: \xc0\xaf\n", 2 },                   /* overlong '/' */
+		{ "kind: Pod\nname: x\xe2\x82", 2 },                     /* cut at the end */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse_fail("text.yaml", cases[i].text, NULL, &err), SI_ERR_SYNTAX);
+		assert_string_equal(err.file, "text.yaml");
+		if (err.line != cases[i].line || !strstr(err.message, "not valid UTF-8"))
+			fail_msg("case %zu: line %d, expected %d (%s)", i, err.line,
+				 cases[i].line, err.message);
+	}
+}
+
+static void test_yaml_emit_refuses_a_string_holding_a_surrogate(void **state)
+{
+	(void)state;
+	struct si_error err = { 0 };
+	char *text = (char *)&text;   /* must be reset to NULL */
+	size_t len;
+	cJSON *v = cJSON_CreateString("half a pair: \xed\xa0\x80");
+	assert_non_null(v);
+	assert_int_equal(si_yaml_emit(v, &text, &len, &err), SI_ERR_INVALID);
+	assert_null(text);
+	assert_non_null(strstr(err.message, "not valid UTF-8"));
+	cJSON_SetValuestring(v, "U+10FFFF is fine: \xf4\x8f\xbf\xbf");
+	assert_int_equal(si_yaml_emit(v, &text, &len, &err), SI_OK);
+	free(text);
+	cJSON_Delete(v);
+}
+
 static void test_malformed_yaml_is_syntax_error_with_file_and_line(void **state)
 {
 	struct si_error err;
@@ -1665,6 +1701,8 @@ int main(void)
 		cmocka_unit_test(test_paths_collect_of_a_file_is_that_file),
 		cmocka_unit_test(test_paths_collect_of_an_empty_folder_is_empty),
 		cmocka_unit_test(test_paths_collect_missing_path_is_io_error),
+		cmocka_unit_test(test_yaml_text_not_utf8_is_syntax_error_with_file_and_line),
+		cmocka_unit_test(test_yaml_emit_refuses_a_string_holding_a_surrogate),
 		OVERSIZED_BODY_TESTS,
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
