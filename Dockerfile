@@ -15,6 +15,8 @@ RUN mkdir -p /out/usr/bin /out/tmp && chmod 1777 /out/tmp \
  && ldd /build/src/cli/security-inspector | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' \
     | xargs -I{} cp --parents -L {} /out \
  && /out/usr/bin/security-inspector version
+# The tz database, for --inspect-schedule 'CRON_TZ=Area/City ...'.
+RUN if [ -d /usr/share/zoneinfo ]; then cp -a --parents /usr/share/zoneinfo /out; fi
 
 # Runtime stage: no shell, no package manager, a numeric non-root user.
 FROM scratch

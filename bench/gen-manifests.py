@@ -95,4 +95,5 @@ def main():
         json.dump({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
                    "items": items}, f, indent=4)
 
-main()
+if __name__ == "__main__":
+    main()

@@ -9,14 +9,17 @@
 #                   TokenReviews and SubjectAccessReviews are answered: the
 #                   token "reader-token" is the user "reader" (groups
 #                   "readers", "system:authenticated"), who may get every
-#                   non-resource URL under /report; "nobody-token" is the user
-#                   "nobody", who may get nothing; other tokens are invalid.
+#                   non-resource URL under /report and create (POST)
+#                   /report/inspect; "nobody-token" is the user "nobody", who
+#                   may do nothing; other tokens are invalid. With the
+#                   environment variable STUB_SLOW_LIST=S, the Deployment list
+#                   takes S seconds (a scan that lasts).
 #   flaky           the Deployment list's continue token expires once (410
 #                   Gone), then the StatefulSet list breaks off in the middle
 #                   of its body (the server went away mid-scan).
 #   stub_apiserver.py PORT_FILE [LOG_FILE] [--flaky]
 #                   (writes the port it listens on, then serves)
-import http.server, json, os, sys
+import http.server, json, os, sys, time
 
 FLAKY = "--flaky" in sys.argv
 args = [a for a in sys.argv[1:] if a != "--flaky"]
@@ -24,6 +27,7 @@ PORT_FILE, LOG_FILE = args[0], (args[1] if len(args) > 1 else None)
 LISTS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs",
          "replicationcontrollers", "pods", "rolebindings", "clusterrolebindings")
 expired = False
+SLOW_LIST = float(os.environ.get("STUB_SLOW_LIST", "0"))
 USERS = {
     "reader-token": {"username": "reader", "uid": "u-1",
                      "groups": ["readers", "system:authenticated"], "extra": {"team": ["a"]}},
@@ -101,6 +105,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if resource not in LISTS:
             return self.not_found()
         if resource == "deployments":
+            time.sleep(SLOW_LIST)
             return self.send(200, {"kind": "DeploymentList", "apiVersion": "apps/v1", "metadata": {},
                                    "items": [deployment("priv", "stub", privileged=True)]})
         self.send(200, {"kind": "List", "apiVersion": "v1", "metadata": {}, "items": []})
@@ -113,9 +118,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                               {"authenticated": False, "error": "invalid bearer token"})
         else:
             url = spec.get("nonResourceAttributes", {}).get("path", "")
+            verb = spec.get("nonResourceAttributes", {}).get("verb")
             allowed = (spec.get("user") == "reader" and "readers" in spec.get("groups", []) and
-                       spec["nonResourceAttributes"].get("verb") == "get" and
-                       url.startswith("/report"))
+                       ((verb == "get" and url.startswith("/report")) or
+                        (verb == "create" and url == "/report/inspect")))
             body["status"] = {"allowed": allowed,
                               "reason": "RBAC: allowed by ClusterRoleBinding readers" if allowed else ""}
         self.send(201, body)

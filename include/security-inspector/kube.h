@@ -178,6 +178,7 @@ struct si_peer_request {
 	const char *const *query;      /* decoded name, value, name, value, ..., NULL; */
 				       /* escaped here; may be NULL */
 	bool head;                     /* HEAD instead of GET */
+	bool post;                     /* POST with an empty body instead of GET */
 	const char *const *headers;    /* "Name: value" lines to send, NULL-terminated; */
 				       /* may be NULL */
 	const char *pinned_keys;       /* "sha256//BASE64[;sha256//BASE64]" */

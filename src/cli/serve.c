@@ -33,8 +33,9 @@ static const char serve_usage[] =
 	"       security-inspector serve --manage-certs SECRET [OPTIONS]\n"
 	"\n"
 	"Serves the validating admission webhook over HTTPS: POST /validate[/MODE],\n"
-	"GET /healthz, /readyz and /metrics; with --inspect-interval, scans the cluster\n"
-	"in the background and serves the latest report at GET /report and /report.json.\n"
+	"GET /healthz, /readyz and /metrics; with --inspect-interval or --inspect-schedule,\n"
+	"scans the cluster in the background and serves the latest report at GET /report\n"
+	"and /report.json (POST /report/inspect starts a scan at once).\n"
 	"\n"
 	"  -c, --config FILE          policy file (default: the embedded policy)\n"
 	"  -l, --listen ADDR:PORT     address to listen on (default 0.0.0.0:8443;\n"
@@ -74,6 +75,9 @@ static const char serve_usage[] =
 static const char serve_usage_cluster[] =
 	"Scheduled inspection (off by default):\n"
 	"      --inspect-interval D   scan the cluster every D (30s, 15m, 1h, 1h30m, 1d)\n"
+	"      --inspect-schedule EXPR  scan at the times of a cron expression (minute hour\n"
+	"                             day-of-month month day-of-week), in UTC unless it\n"
+	"                             starts with CRON_TZ=Area/City: '0 2 * * *'\n"
 	"      --kubeconfig FILE      kubeconfig for whatever reaches the API server\n"
 	"                             (default: KUBECONFIG, in-cluster, ~/.kube/config)\n"
 	"      --context NAME         kubeconfig context (default: its current-context)\n"
@@ -115,13 +119,20 @@ struct serve_options {
 	const char *config, *cert, *key;
 	struct si_http_config http;
 	unsigned reload_interval;
-	struct si_inspector_config inspect;   /* interval 0: no scheduled scans */
+	struct si_inspector_config inspect;   /* interval 0 and no schedule: no scans */
+	struct si_cron cron;                  /* inspect.schedule points here when given */
 	bool no_events;
 	const char *manage_webhook, *webhook_url;
 	struct si_certmgr_config certs;   /* secret NULL: certificates from files */
 	bool leader_elect;
 	const char *lease_name, *lease_namespace, *report_url;
 };
+
+/* Whether scans are scheduled, by interval or by cron expression. */
+static bool inspects(const struct serve_options *o)
+{
+	return o->inspect.interval || o->inspect.schedule;
+}
 
 /* "90", "90s", "15m", "1h30m", "1d": seconds from 1 to `max`. */
 static bool parse_duration(const char *text, unsigned long long max, unsigned long long *out)
@@ -238,6 +249,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "max-connections", required_argument, NULL, 'M' },
 		{ "reload-interval", required_argument, NULL, 'H' },
 		{ "inspect-interval", required_argument, NULL, 'S' },
+		{ "inspect-schedule", required_argument, NULL, 'Q' },
 		{ "kubeconfig", required_argument, NULL, 'G' },
 		{ "context", required_argument, NULL, 'X' },
 		{ "events-namespace", required_argument, NULL, 'N' },
@@ -264,6 +276,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long long v = 0;
 	bool given_cert_option = false;
+	struct si_error err = { 0 };
 	int opt;
 
 	snprintf(host, host_size, "0.0.0.0");
@@ -290,6 +303,14 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'D': o->inspect.events_deployment = optarg; continue;
 		case 'E': o->no_events = true; continue;
 		case 'P': o->inspect.report_dir = optarg; continue;
+		case 'Q':
+			if (si_cron_parse(optarg, &o->cron, &err) == SI_OK) {
+				o->inspect.schedule = &o->cron;
+				continue;
+			}
+			si_cli_error("--inspect-schedule: %s, in \"%s\" (e.g. '0 2 * * *' or "
+				     "'CRON_TZ=Europe/Paris 30 1 * * 1-5')", err.message, optarg);
+			return SI_EXIT_ERROR;
 		case 'W': o->manage_webhook = optarg; continue;
 		case 'Y':
 			if (strncmp(optarg, "https://", 8) == 0 && strlen(optarg) < 1024 &&
@@ -389,9 +410,15 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		si_cli_error("serve: unexpected argument \"%s\"", argv[optind]);
 		return SI_EXIT_ERROR;
 	}
-	if (!o->inspect.interval && (o->inspect.events_namespace || o->inspect.report_dir ||
-				     o->inspect.events_deployment || o->no_events)) {
-		si_cli_error("--report-dir and the --events options need --inspect-interval");
+	if (o->inspect.interval && o->inspect.schedule) {
+		si_cli_error("--inspect-interval and --inspect-schedule exclude each other: "
+			     "give one");
+		return SI_EXIT_ERROR;
+	}
+	if (!inspects(o) && (o->inspect.events_namespace || o->inspect.report_dir ||
+			     o->inspect.events_deployment || o->no_events)) {
+		si_cli_error("--report-dir and the --events options need --inspect-interval "
+			     "or --inspect-schedule");
 		return SI_EXIT_ERROR;
 	}
 	if (!o->leader_elect && (o->lease_name || o->lease_namespace || o->report_url)) {
@@ -402,10 +429,10 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		si_cli_error("--webhook-url needs --manage-webhook");
 		return SI_EXIT_ERROR;
 	}
-	if (!o->inspect.interval && !o->certs.secret && !o->manage_webhook && !o->leader_elect &&
+	if (!inspects(o) && !o->certs.secret && !o->manage_webhook && !o->leader_elect &&
 	    (o->inspect.scan.kubeconfig || o->inspect.scan.context)) {
-		si_cli_error("--kubeconfig and --context need --inspect-interval, --manage-certs, "
-			     "--manage-webhook or --leader-elect");
+		si_cli_error("--kubeconfig and --context need --inspect-interval, "
+			     "--inspect-schedule, --manage-certs, --manage-webhook or --leader-elect");
 		return SI_EXIT_ERROR;
 	}
 	if (o->certs.secret && (o->cert || o->key)) {
@@ -531,8 +558,20 @@ static void log_event(const char *level, const char *msg, const struct serve_opt
 		cJSON_AddStringToObject(f, "policy", o->config ? "file" : "embedded");
 		if (o->http.leader)
 			cJSON_AddStringToObject(f, "identity", si_leader_identity(o->http.leader));
-		if (o->inspect.interval) {
+		if (o->inspect.interval)
 			cJSON_AddNumberToObject(f, "inspectIntervalSeconds", o->inspect.interval);
+		if (o->inspect.schedule) {
+			char when[32];
+			struct tm tm;
+			time_t next = si_cron_next(o->inspect.schedule, time(NULL));
+			cJSON_AddStringToObject(f, "inspectSchedule", o->inspect.schedule->text);
+			cJSON_AddStringToObject(f, "inspectTimeZone",
+						o->cron.zone.name[0] ? o->cron.zone.name : "UTC");
+			if (next != (time_t)-1 && gmtime_r(&next, &tm) &&
+			    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+				cJSON_AddStringToObject(f, "nextScheduledScan", when);
+		}
+		if (inspects(o)) {
 			if (o->inspect.events_namespace)
 				cJSON_AddStringToObject(f, "eventsAbout",
 							o->inspect.events_deployment
@@ -650,7 +689,7 @@ int si_cmd_serve(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (o.inspect.interval) {
+	if (inspects(&o)) {
 		/* The reports show the cluster: only to callers the API server
 		 * vouches for. */
 		events_defaults(&o, events_ns, sizeof(events_ns));

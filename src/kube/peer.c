@@ -161,6 +161,11 @@ si_rc si_kube_peer_get(const struct si_peer_request *req, int fd, struct si_peer
 		c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	if (!c)
 		c = curl_easy_setopt(h, CURLOPT_NOBODY, req->head ? 1L : 0L);
+	/* After NOBODY, which sets the method back to GET. */
+	if (!c && req->post)
+		c = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+	if (!c && req->post)
+		c = curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
 	if (!c)
 		c = curl_easy_setopt(h, CURLOPT_USERAGENT, "security-inspector");
 	if (!c)

@@ -27,6 +27,7 @@
 struct job {
 	struct job *next;
 	char *token;
+	const char *verb;            /* a string constant */
 	char *path;
 	si_guard_done_fn done;
 	void *ctx;
@@ -57,24 +58,27 @@ static time_t now_s(void)
 	return t.tv_sec;
 }
 
-static bool make_key(const char *token, const char *path, unsigned char key[32])
+static bool make_key(const char *token, const char *verb, const char *path,
+		     unsigned char key[32])
 {
-	size_t pl = strlen(path), tl = strlen(token);
-	char *buf = malloc(pl + 1 + tl);
+	size_t vl = strlen(verb), pl = strlen(path), tl = strlen(token);
+	char *buf = malloc(vl + 1 + pl + 1 + tl);
 	if (!buf)
 		return false;
-	memcpy(buf, path, pl + 1);
-	memcpy(buf + pl + 1, token, tl);
-	bool ok = gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, pl + 1 + tl, key) == 0;
+	memcpy(buf, verb, vl + 1);
+	memcpy(buf + vl + 1, path, pl + 1);
+	memcpy(buf + vl + 1 + pl + 1, token, tl);
+	bool ok = gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, vl + 1 + pl + 1 + tl, key) == 0;
+	explicit_bzero(buf, vl + 1 + pl + 1 + tl);
 	free(buf);
 	return ok;
 }
 
-bool si_guard_cached(struct si_guard *g, const char *token, const char *path,
+bool si_guard_cached(struct si_guard *g, const char *token, const char *verb, const char *path,
 		     enum si_guard_verdict *v)
 {
 	unsigned char key[32];
-	if (!make_key(token, path, key))
+	if (!make_key(token, verb, path, key))
 		return false;
 	bool found = false;
 	time_t now = now_s();
@@ -91,11 +95,11 @@ bool si_guard_cached(struct si_guard *g, const char *token, const char *path,
 }
 
 /* Keeps a verdict, in place of the one that expires first. */
-static void remember(struct si_guard *g, const char *token, const char *path,
-		     enum si_guard_verdict v)
+static void remember(struct si_guard *g, const char *token, const char *verb,
+		     const char *path, enum si_guard_verdict v)
 {
 	unsigned char key[32];
-	if (v == SI_GUARD_UNAVAILABLE || !make_key(token, path, key))
+	if (v == SI_GUARD_UNAVAILABLE || !make_key(token, verb, path, key))
 		return;
 	time_t now = now_s();
 	pthread_mutex_lock(&g->mu);
@@ -133,7 +137,7 @@ static enum si_guard_verdict check(struct si_guard *g, const struct job *j)
 	struct si_error err = { 0 };
 	char buf[1024];
 
-	if (si_kube_review_access(&g->kube, j->token, "get", j->path, &r, &err)) {
+	if (si_kube_review_access(&g->kube, j->token, j->verb, j->path, &r, &err)) {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "path", j->path);
 		cJSON_AddStringToObject(f, "error", si_error_format(&err, buf, sizeof(buf)));
@@ -143,13 +147,16 @@ static enum si_guard_verdict check(struct si_guard *g, const struct job *j)
 	if (r.access == SI_ACCESS_ALLOWED)
 		return SI_GUARD_ALLOW;
 	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "verb", j->verb);
 	cJSON_AddStringToObject(f, "path", j->path);
 	if (r.user[0])
 		cJSON_AddStringToObject(f, "user", r.user);
 	if (r.reason[0])
 		cJSON_AddStringToObject(f, "reason", r.reason);
+	bool get = strcmp(j->verb, "get") == 0;
 	si_log("info", r.access == SI_ACCESS_FORBIDDEN
-		       ? "report request refused: the user may not get it"
+		       ? get ? "report request refused: the user may not get it"
+			     : "report request refused: the user may not create it"
 		       : "report request refused: the bearer token is not valid", f);
 	return r.access == SI_ACCESS_FORBIDDEN ? SI_GUARD_FORBIDDEN : SI_GUARD_UNAUTHENTICATED;
 }
@@ -171,7 +178,7 @@ static void *run(void *arg)
 		bool closed = g->closed;
 		pthread_mutex_unlock(&g->mu);
 		enum si_guard_verdict v = closed ? SI_GUARD_UNAVAILABLE : check(g, j);
-		remember(g, j->token, j->path, v);
+		remember(g, j->token, j->verb, j->path, v);
 		j->done(j->ctx, v);
 		job_free(j);
 		pthread_mutex_lock(&g->mu);
@@ -211,7 +218,7 @@ si_rc si_guard_start(const char *kubeconfig, const char *context, struct si_guar
 	return SI_OK;
 }
 
-bool si_guard_submit(struct si_guard *g, const char *token, const char *path,
+bool si_guard_submit(struct si_guard *g, const char *token, const char *verb, const char *path,
 		     si_guard_done_fn done, void *ctx)
 {
 	struct job *j = calloc(1, sizeof(*j));
@@ -219,6 +226,7 @@ bool si_guard_submit(struct si_guard *g, const char *token, const char *path,
 		job_free(j);
 		return false;
 	}
+	j->verb = verb;
 	j->done = done;
 	j->ctx = ctx;
 	pthread_mutex_lock(&g->mu);

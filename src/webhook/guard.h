@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The guard of the routes that show the cluster (the reports): a bearer
  * token is checked by the API server (TokenReview, then a
- * SubjectAccessReview for `get` on the route's path) in a thread of the
+ * SubjectAccessReview for a verb, `get` or `create`, on the route's path) in a thread of the
  * guard's own, so that no server thread ever waits on the API server, and
  * verdicts are kept a short while. */
 #ifndef SI_GUARD_H
@@ -33,13 +33,16 @@ typedef void (*si_guard_done_fn)(void *ctx, enum si_guard_verdict v);
 si_rc si_guard_start(const char *kubeconfig, const char *context, struct si_guard **out,
 		     struct si_error *err);
 
-/* A verdict for (`token`, `path`) already known: true with `*v` set. */
-bool si_guard_cached(struct si_guard *g, const char *token, const char *path,
+/* A verdict for (`token`, `verb`, `path`) already known: true with `*v`
+ * set. */
+bool si_guard_cached(struct si_guard *g, const char *token, const char *verb, const char *path,
 		     enum si_guard_verdict *v);
 
-/* Queues a check; `done` gets the verdict. False when the queue is full or
- * the guard is closed: `done` is then never called. */
-bool si_guard_submit(struct si_guard *g, const char *token, const char *path,
+/* Queues a check of whether `token`'s user may `verb` (a string constant,
+ * borrowed: "get", or "create" for a POST) the non-resource URL `path`
+ * (copied); `done` gets the verdict. False when the queue is full or the
+ * guard is closed: `done` is then never called. */
+bool si_guard_submit(struct si_guard *g, const char *token, const char *verb, const char *path,
 		     si_guard_done_fn done, void *ctx);
 
 /* Takes no more checks and answers those queued or under way with

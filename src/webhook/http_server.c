@@ -263,7 +263,7 @@ static enum MHD_Result respond_with(struct si_http_server *s, struct MHD_Connect
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (name)
 		MHD_add_response_header(r, name, value);
-	if (status != MHD_HTTP_OK)
+	if (status >= 400)
 		si_metrics_http_error(s->metrics, status);
 	/* While draining, keep-alive clients are told to go elsewhere. */
 	if (atomic_load(&s->draining))
@@ -344,7 +344,38 @@ static enum MHD_Result serve_report(struct si_http_server *s, struct MHD_Connect
 	return ok;
 }
 
-/* The answer to a guarded GET that the guard did not allow. */
+/* The route that starts a scan at once. */
+#define INSPECT_PATH "/report/inspect"
+
+static bool is_inspect(const char *url)
+{
+	return strcmp(url, INSPECT_PATH) == 0;
+}
+
+/* POST /report/inspect, allowed by the guard: 202 when a scan starts, 409
+ * while one runs (one at a time). */
+static enum MHD_Result inspect_now(struct si_http_server *s, struct MHD_Connection *c)
+{
+	static const char started[] = "{\"scan\":\"started\"}\n";
+	char text[192], when[32];
+	struct tm tm;
+	time_t since;
+
+	if (si_inspector_inspect_now(s->cfg.inspector, &since)) {
+		si_log("info", "scan asked for: starting", NULL);
+		return respond(s, c, MHD_HTTP_ACCEPTED, "application/json", (char *)started,
+			       sizeof(started) - 1, false);
+	}
+	gmtime_r(&since, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	int n = snprintf(text, sizeof(text), "{\"error\":\"a scan is already running (since %s): "
+			 "retry when it has finished\",\"scan\":\"running\",\"since\":\"%s\"}\n",
+			 when, when);
+	return respond_with(s, c, MHD_HTTP_CONFLICT, "application/json", text, (size_t)n,
+			    MHD_RESPMEM_MUST_COPY, NULL, NULL);
+}
+
+/* The answer to a guarded request that the guard did not allow. */
 static enum MHD_Result refuse(struct si_http_server *s, struct MHD_Connection *c,
 			      enum si_guard_verdict v, const char *url)
 {
@@ -357,8 +388,13 @@ static enum MHD_Result refuse(struct si_http_server *s, struct MHD_Connection *c
 					  MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					  "Bearer realm=\"security-inspector\"");
 	case SI_GUARD_FORBIDDEN:
-		snprintf(msg, sizeof(msg), "forbidden: the token's user may not get %s (bind the "
-			 "ClusterRole security-inspector-report-reader)", url);
+		if (is_inspect(url))
+			snprintf(msg, sizeof(msg), "forbidden: the token's user may not create "
+				 "(POST) %s (bind the ClusterRole security-inspector-inspect-now)",
+				 url);
+		else
+			snprintf(msg, sizeof(msg), "forbidden: the token's user may not get %s "
+				 "(bind the ClusterRole security-inspector-report-reader)", url);
 		return respond_error(s, c, MHD_HTTP_FORBIDDEN, msg);
 	default:
 		return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -373,6 +409,10 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	bool report = strcmp(url, "/report") == 0, report_json = strcmp(url, "/report.json") == 0;
+	if (s->cfg.inspector && is_inspect(url))
+		return respond_with(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+				    (char *)"method not allowed\n", 19, MHD_RESPMEM_PERSISTENT,
+				    MHD_HTTP_HEADER_ALLOW, "POST");
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
 	    strcmp(url, "/metrics") == 0 || report || report_json) {
 		if (!get)
@@ -556,11 +596,11 @@ static void on_verdict(void *ctx, enum si_guard_verdict v)
 	MHD_resume_connection(r->conn);
 }
 
-/* The first callback of a GET of a guarded route: the verdict from the
- * cache, or the connection waits (suspended, holding no thread) for the
- * guard's. */
+/* The first callback of a request to a guarded route, whose user must
+ * have the right to `verb` it: the verdict from the cache, or the
+ * connection waits (suspended, holding no thread) for the guard's. */
 static enum MHD_Result start_guarded(struct si_http_server *s, struct MHD_Connection *c,
-				     const char *url, void **req_cls)
+				     const char *verb, const char *url, void **req_cls)
 {
 	struct request *r = new_request(s);
 	if (!r)
@@ -572,14 +612,14 @@ static enum MHD_Result start_guarded(struct si_http_server *s, struct MHD_Connec
 	enum si_guard_verdict v;
 	if (!token) {
 		atomic_store(&r->verdict, SI_GUARD_UNAUTHENTICATED);
-	} else if (si_guard_cached(s->cfg.guard, token, url, &v)) {
+	} else if (si_guard_cached(s->cfg.guard, token, verb, url, &v)) {
 		atomic_store(&r->verdict, (int)v);
 	} else {
 		atomic_store(&r->verdict, -1);
 		r->suspended = true;
 		atomic_fetch_add(&s->suspended, 1);
 		MHD_suspend_connection(c);
-		if (!si_guard_submit(s->cfg.guard, token, url, on_verdict, r))
+		if (!si_guard_submit(s->cfg.guard, token, verb, url, on_verdict, r))
 			on_verdict(r, SI_GUARD_UNAVAILABLE);
 	}
 	return MHD_YES;
@@ -677,6 +717,7 @@ static enum MHD_Result start_forwarded(struct si_http_server *s, struct MHD_Conn
 		}
 		struct si_peer_request req = {
 			.base = base, .path = url, .query = q.list, .head = strcmp(method, "HEAD") == 0,
+			.post = strcmp(method, "POST") == 0,
 			.headers = headers, .pinned_keys = pins,
 		};
 		r->suspended = true;
@@ -694,6 +735,23 @@ static enum MHD_Result start_forwarded(struct si_http_server *s, struct MHD_Conn
 		free(auth_line);
 	}
 	return MHD_YES;
+}
+
+/* The first callback of POST /report/inspect: it takes no body (one is
+ * refused at once); the API server's authorizer asks for `create` on a
+ * POST to a non-resource URL, and so does the guard. On a replica that
+ * does not lead, forwarded to the leader. */
+static enum MHD_Result start_inspect(struct si_http_server *s, struct MHD_Connection *c,
+				     const char *url, const char *method, void **req_cls)
+{
+	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if ((len && strcmp(len, "0") != 0) ||
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return respond_error(s, c, MHD_HTTP_BAD_REQUEST,
+				     "POST /report/inspect takes no body");
+	return si_leader_is_leader(s->cfg.leader) ? start_guarded(s, c, "create", url, req_cls)
+						  : start_forwarded(s, c, url, method, req_cls);
 }
 
 /* Relays the leader's answer, or says why there is none. */
@@ -724,7 +782,7 @@ static enum MHD_Result respond_forwarded(struct si_http_server *s, struct MHD_Co
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (atomic_load(&s->draining))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	if (status != MHD_HTTP_OK)
+	if (status >= 400)
 		si_metrics_http_error(s->metrics, (int)status);
 	enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, resp);
 	MHD_destroy_response(resp);
@@ -892,6 +950,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 						  "(--max-connections): retry", "Retry-After", "1");
 		if (strncmp(url, "/validate", 9) == 0 && (url[9] == '\0' || url[9] == '/'))
 			return start_validate(s, c, url, method, req_cls);
+		if (s->cfg.inspector && is_inspect(url) && strcmp(method, "POST") == 0)
+			return start_inspect(s, c, url, method, req_cls);
 		/* A GET is answered on the next call: a response queued in the
 		 * first one makes libmicrohttpd close the connection. Other
 		 * methods, and a GET that comes with a body (which is never
@@ -904,7 +964,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return serve_get(s, c, url, method);
 		if (s->cfg.inspector && is_report(url))
 			return si_leader_is_leader(s->cfg.leader)
-			       ? start_guarded(s, c, url, req_cls)
+			       ? start_guarded(s, c, "get", url, req_cls)
 			       : start_forwarded(s, c, url, method, req_cls);
 		*req_cls = &answer_next;
 		return MHD_YES;
@@ -919,8 +979,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (r->forwarded)
 			return respond_forwarded(s, c, r);
 		int v = atomic_load(&r->verdict);
-		return v == SI_GUARD_ALLOW ? serve_get(s, c, url, method)
-					   : refuse(s, c, (enum si_guard_verdict)v, url);
+		if (v != SI_GUARD_ALLOW)
+			return refuse(s, c, (enum si_guard_verdict)v, url);
+		return is_inspect(url) ? inspect_now(s, c) : serve_get(s, c, url, method);
 	}
 	if (*upload_data_size) {
 		/* A body that trickles in for longer than the request timeout

@@ -42,6 +42,9 @@ struct si_inspector {
 	pthread_mutex_t mu;
 	pthread_cond_t wake;          /* signalled by si_inspector_stop() */
 	bool stop;                    /* under mu */
+	bool asked;                   /* under mu: a scan was asked for (inspect now) */
+	bool running;                 /* under mu: a scan is under way */
+	time_t since;                 /* under mu: when it started or was asked for */
 	atomic_bool cancel;           /* read by the API client during a scan */
 	bool ready[2];                /* under mu: a report of that format exists */
 	char host[256];
@@ -259,7 +262,7 @@ static bool still_leads(struct si_inspector *in, unsigned long term)
 	return !atomic_load(&in->cancel) && si_leader_in_term(in->cfg.leader, term);
 }
 
-static void scan_once(struct si_inspector *in, unsigned long term)
+static void scan_once(struct si_inspector *in, unsigned long term, const char *why)
 {
 	struct timespec t0;
 	struct si_kube k = { 0 };
@@ -285,7 +288,9 @@ static void scan_once(struct si_inspector *in, unsigned long term)
 	if (events && still_leads(in, term))
 		post_event(in, &k, involved, "Normal", "SecurityInspectorConfigAuditStart",
 			   "Start to running config audit");
-	si_log("info", "scan started", NULL);
+	cJSON *why_f = cJSON_CreateObject();
+	cJSON_AddStringToObject(why_f, "reason", why);
+	si_log("info", "scan started", why_f);
 
 	const struct si_policy *p = si_policy_slot_acquire(in->slot, &hold);
 	si_audit_init(&a, p, NULL);
@@ -383,11 +388,36 @@ static void on_leader(void *ctx, bool leading, unsigned long term)
 	pthread_mutex_unlock(&in->mu);
 }
 
+bool si_inspector_inspect_now(struct si_inspector *in, time_t *since)
+{
+	pthread_mutex_lock(&in->mu);
+	bool start = !in->running && !in->asked;
+	if (start) {
+		in->asked = true;
+		in->since = time(NULL);
+		pthread_cond_signal(&in->wake);
+	}
+	*since = in->since;
+	pthread_mutex_unlock(&in->mu);
+	return start;
+}
+
+/* Waits on `wake` at most `seconds` (the wall clock may move meanwhile). */
+static void wait_seconds(struct si_inspector *in, struct timespec now, long seconds)
+{
+	struct timespec t = { now.tv_sec + seconds, now.tv_nsec };
+	pthread_cond_timedwait(&in->wake, &in->mu, &t);
+}
+
 static void *run(void *arg)
 {
 	struct si_inspector *in = arg;
 	struct timespec next;
 	unsigned long tried = ULONG_MAX;   /* the last term with a scan started */
+	const struct si_cron *cron = in->cfg.schedule;
+	/* With a schedule: the wall-clock instant of the next scheduled scan
+	 * (-1: none within the years si_cron_next() looks at). */
+	time_t due = cron ? si_cron_next(cron, time(NULL)) : 0;
 
 	/* When CPU is short, admission requests go first. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), SCAN_NICE);
@@ -400,13 +430,22 @@ static void *run(void *arg)
 		unsigned long term = si_leader_term(in->cfg.leader);
 		if (!si_leader_in_term(in->cfg.leader, term)) {
 			/* Not leading: woken when that changes. */
-			struct timespec t = { now.tv_sec + 1, now.tv_nsec };
-			pthread_cond_timedwait(&in->wake, &in->mu, &t);
+			in->asked = false;
+			wait_seconds(in, now, 1);
 			continue;
 		}
-		bool first = term != tried && !in->ready[SI_REPORT_JSON];
-		if (!first && (now.tv_sec < next.tv_sec ||
-			       (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec))) {
+		bool first = term != tried && !in->ready[SI_REPORT_JSON], asked = in->asked;
+		time_t wall = time(NULL);
+		if (!first && !asked && cron && (due == (time_t)-1 || wall < due)) {
+			/* A minute at most, so that a step of the wall clock is
+			 * seen within one. */
+			long left = due == (time_t)-1 ? 3600 : (long)(due - wall);
+			wait_seconds(in, now, left < 60 ? left : 60);
+			continue;
+		}
+		if (!first && !asked && !cron &&
+		    (now.tv_sec < next.tv_sec ||
+		     (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec))) {
 			pthread_cond_timedwait(&in->wake, &in->mu, &next);
 			continue;
 		}
@@ -415,14 +454,22 @@ static void *run(void *arg)
 		 * both under mu, and the election tells of a lost term under
 		 * mu too, so neither is undone here. */
 		atomic_store(&in->cancel, false);
+		in->asked = false;
+		in->running = true;
+		if (!asked)
+			in->since = wall;
 		pthread_mutex_unlock(&in->mu);
-		next = next_scan(in, now);
-		scan_once(in, term);
+		if (cron && due != (time_t)-1 && due <= wall)
+			due = si_cron_next(cron, wall > due ? wall : due);
+		else if (!cron)
+			next = next_scan(in, now);
+		scan_once(in, term, asked ? "requested" : first ? "first" : "scheduled");
 #ifdef __GLIBC__
 		/* The scan's memory goes back to the system until the next. */
 		malloc_trim(0);
 #endif
 		pthread_mutex_lock(&in->mu);
+		in->running = false;
 	}
 	pthread_mutex_unlock(&in->mu);
 	return NULL;

@@ -8,16 +8,22 @@
 #ifndef SI_INSPECTOR_H
 #define SI_INSPECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "leader.h"
 #include "metrics.h"
 #include "reload.h"
+#include "security-inspector/cron.h"
 #include "security-inspector/error.h"
 #include "security-inspector/kube.h"
 
 struct si_inspector_config {
 	unsigned interval;                /* seconds from the start of a scan to the next */
+	/* Borrowed, may be NULL; otherwise `interval` is not used: scans start
+	 * at the instants the schedule fires (the same on every replica). */
+	const struct si_cron *schedule;
 	struct si_cluster_options scan;   /* where and what; `cancel` is set by the inspector */
 	/* The object the Events are about: the Deployment `events_deployment`
 	 * in `events_namespace`, or the Namespace `events_namespace` itself
@@ -49,6 +55,13 @@ si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy
  * With a leader, stop the election first (si_leader_stop()): it tells the
  * inspector of changes until then. Accepts NULL. */
 void si_inspector_stop(struct si_inspector *in);
+
+/* Asks for a scan at once (POST /report/inspect). True when one will
+ * start now; false when a scan is under way or already asked for, with
+ * `*since` the wall-clock time it started or was asked for. Scheduled
+ * scans keep their instants. Without the lead (a request that raced a
+ * change of leader) the request is dropped. */
+bool si_inspector_inspect_now(struct si_inspector *in, time_t *since);
 
 enum si_report_format { SI_REPORT_JSON, SI_REPORT_HTML };
 

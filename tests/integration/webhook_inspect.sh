@@ -37,7 +37,26 @@ for bad in 0s abc 1x 31d -5 1h- s ''; do
 done
 run_serve 10 "${TLS[@]}" --kubeconfig "$SCRATCH/none"
 is "$RC" 2 "--kubeconfig without --inspect-interval: exit 2"
-contains "$ERR" "need --inspect-interval" "... saying what it needs"
+contains "$ERR" "need --inspect-interval, --inspect-schedule" "... saying what it needs"
+run_serve 10 "${TLS[@]}" --report-dir "$SCRATCH"
+is "$RC" 2 "--report-dir without a schedule: exit 2"
+contains "$ERR" "need --inspect-interval or --inspect-schedule" "... saying either will do"
+while IFS='|' read -r bad says; do
+	run_serve 10 "${TLS[@]}" --inspect-schedule "$bad"
+	is "$RC" 2 "--inspect-schedule '$bad' is refused: exit 2"
+	contains "$ERR" "--inspect-schedule: $says" "... saying: $says"
+done <<'CASES'
+0 2 * *|the day-of-week field is missing
+61 2 * * *|the minute field: "61" is out of range 0-59
+0 2 * * MON-XYZ|the day-of-week field: "MON-XYZ" is not
+0 0 30 2 *|the schedule never fires
+CRON_TZ=Mars/Olympus 0 2 * * *|the time zone "Mars/Olympus" is not in the tz database
+TZ=../../etc/passwd 0 2 * * *|the time zone "../../etc/passwd" is not a name
+|the minute field is missing
+CASES
+run_serve 10 "${TLS[@]}" --inspect-interval 1h --inspect-schedule '0 2 * * *'
+is "$RC" 2 "--inspect-interval and --inspect-schedule together: exit 2"
+contains "$ERR" "exclude each other" "... saying they exclude each other"
 
 # --- without scheduled scans -----------------------------------------------------------
 
@@ -49,6 +68,8 @@ for path in /report /report.json; do
 done
 post /report "$SCRATCH/root.json"
 is "$CODE" 405 "POST /report: 405"
+get /report/inspect -X POST -H 'Authorization: Bearer reader-token'
+is "$CODE" 404 "POST /report/inspect without scheduled scans: 404"
 is "$(metric 'security_inspector_scans_total{result="complete"}')" 0 "no scan counted"
 is "$(metric security_inspector_scan_last_timestamp_seconds)" absent "... and no last-scan figures"
 stop_pid "$SERVER_PID"
@@ -319,5 +340,60 @@ wait "$mute_curl"
 is "$(cat "$SCRATCH/mute-3.code")" 503 "the report request waiting on the token check is answered 503"
 ok "... and says so" grep -q '"msg":"scan cancelled' "$SERVER_ERR"
 is "$(ls "$SCRATCH/tmp" | grep -c '^security-inspector-')" 0 "... and removes the folder of its reports"
+
+# --- a cron schedule, and inspect now ---------------------------------------------------
+
+: >"$SCRATCH/stub.log"
+STUB_SLOW_LIST=2 "$PYTHON" "$DATA/../../stub_apiserver.py" "$SCRATCH/slow.port" \
+	"$SCRATCH/stub.log" >/dev/null 2>&1 &
+track_pid $!
+wait_until 10 test -s "$SCRATCH/slow.port"
+kubeconfig "$SCRATCH/slow.kubeconfig" "$(cat "$SCRATCH/slow.port")"
+# Once a year, at a time that is not now: the scans here are the first one
+# and those asked for.
+start_server cron "${TLS[@]}" --inspect-schedule 'CRON_TZ=Europe/Paris 0 0 1 JAN *' \
+	--kubeconfig "$SCRATCH/slow.kubeconfig" --no-events --report-dir "$SCRATCH/reports" ||
+	{ echo "Bail out! serve did not start"; exit 1; }
+ok "the start-up line gives the schedule, its zone and the next scheduled scan" \
+	grep -q '"inspectSchedule":"CRON_TZ=Europe/Paris 0 0 1 JAN \*","inspectTimeZone":"Europe/Paris","nextScheduledScan":"[0-9-]*-12-31T23:00:00Z"' "$SERVER_ERR"
+get /report/inspect -X POST
+is "$CODE" 401 "POST /report/inspect without a token: 401"
+ok "... with WWW-Authenticate: Bearer" grep -qi '^WWW-Authenticate: Bearer' "$HEADERS"
+get /report/inspect -X POST -H 'Authorization: Bearer nobody-token'
+is "$CODE" 403 "POST /report/inspect by a user who may not create it: 403"
+contains "$(cat "$RESP")" "security-inspector-inspect-now" "... naming the ClusterRole to bind"
+ok "... and logs the user refused" \
+	grep -q '"msg":"report request refused: the user may not create it".*"user":"nobody"' "$SERVER_ERR"
+get /report/inspect -X POST -H 'Authorization: Bearer reader-token' -d 'x'
+is "$CODE" 400 "POST /report/inspect with a body: 400"
+get /report/inspect -H 'Authorization: Bearer reader-token'
+is "$CODE" 405 "GET /report/inspect: 405"
+ok "... with Allow: POST" grep -qi '^Allow: POST' "$HEADERS"
+complete() { metric 'security_inspector_scans_total{result="complete"}'; }
+wait_until 20 test "$(complete)" = 1
+is "$(complete)" 1 "the first scan (at start-up, a slow one) finishes"
+get /report/inspect -X POST -H 'Authorization: Bearer reader-token'
+is "$CODE" 202 "POST /report/inspect by a user who may: 202"
+is "$(cat "$RESP")" '{"scan":"started"}' "... saying the scan started"
+get /report/inspect -X POST -H 'Authorization: Bearer reader-token' -H 'Content-Length: 0'
+is "$CODE" 409 "a second POST while that scan runs: 409"
+contains "$(cat "$RESP")" '"scan":"running","since":"20' "... saying a scan runs and since when"
+wait_until 20 test "$(complete)" = 2
+is "$(complete)" 2 "the scan asked for is counted in /metrics"
+ok "... and logged as asked for" grep -q '"msg":"scan started","reason":"requested"' "$SERVER_ERR"
+get /report/inspect -X POST -H 'Authorization: Bearer reader-token'
+is "$CODE" 202 "once it has finished, another POST starts another: 202"
+wait_until 20 test "$(complete)" = 3
+is "$(complete)" 3 "... counted too"
+py_tap "$SCRATCH/stub.log" <<'PY'
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+sars = [r["body"]["spec"] for r in reqs
+        if r["path"] == "/apis/authorization.k8s.io/v1/subjectaccessreviews"]
+attrs = sorted((s["user"], s["nonResourceAttributes"]["verb"], s["nonResourceAttributes"]["path"])
+               for s in sars)
+eq(attrs, [("nobody", "create", "/report/inspect"), ("reader", "create", "/report/inspect")],
+   "one SubjectAccessReview per user, for create on /report/inspect (then the cache)")
+PY
+stop_pid "$SERVER_PID"
 
 tap_finish
