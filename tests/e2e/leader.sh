@@ -25,6 +25,7 @@ run=$(date +%s)-$$
 ns=si-le-$run
 lease=si-le-$run
 reader_role=si-le-reader-$run
+inspect_role=si-le-inspect-$run
 work=$(mktemp -d)
 declare -A pid=()
 . "$here/../kube.sh"   # delete_namespaces
@@ -33,6 +34,8 @@ cleanup() {
 	for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	kubectl delete clusterrolebinding "$reader_role" --ignore-not-found >/dev/null 2>&1
 	kubectl delete clusterrole "$reader_role" --ignore-not-found >/dev/null 2>&1
+	kubectl delete clusterrolebinding "$inspect_role" --ignore-not-found >/dev/null 2>&1
+	kubectl delete clusterrole "$inspect_role" --ignore-not-found >/dev/null 2>&1
 	kubectl delete lease --all -n "$ns" >/dev/null 2>&1
 	delete_namespaces "$ns"
 	rm -rf "$work"
@@ -49,17 +52,24 @@ out=$( { kubectl create ns "$ns" &&
 	kubectl -n "$ns" create deployment web --image=nginx &&
 	kubectl -n "$ns" create serviceaccount reader; } 2>&1)
 check "the test namespace, its Deployment and a ServiceAccount are created" test $? -eq 0
-reader_yaml=$(python3 - "$repo/manifests/rbac.yaml" <<'PY'
+role_doc() {   # NAME: that ClusterRole's document of the shipped rbac.yaml
+	python3 - "$repo/manifests/rbac.yaml" "$1" <<'PY'
 import sys
 docs = open(sys.argv[1]).read().split("\n---\n")
-print(next(d for d in docs if "name: security-inspector-report-reader" in d))
+print(next(d for d in docs if "name: %s\n" % sys.argv[2] in d + "\n"))
 PY
-)
+}
+reader_yaml=$(role_doc security-inspector-report-reader)
+inspect_yaml=$(role_doc security-inspector-inspect-now)
 out=$( { sed -e "s/^  name: security-inspector-report-reader$/  name: $reader_role/" <<<"$reader_yaml" |
 		kubectl create -f - &&
 	kubectl create clusterrolebinding "$reader_role" --clusterrole="$reader_role" \
+		--serviceaccount="$ns:reader" &&
+	sed -e "s/^  name: security-inspector-inspect-now$/  name: $inspect_role/" <<<"$inspect_yaml" |
+		kubectl create -f - &&
+	kubectl create clusterrolebinding "$inspect_role" --clusterrole="$inspect_role" \
 		--serviceaccount="$ns:reader"; } 2>&1)
-check "the manifests' security-inspector-report-reader is bound to the ServiceAccount" test $? -eq 0
+check "the manifests' security-inspector-report-reader and -inspect-now are bound to the ServiceAccount" test $? -eq 0
 token=$(kubectl -n "$ns" create token reader --duration=10m 2>"$work/token.err")
 out=$(cat "$work/token.err")
 check "kubectl create token gives a token" test -n "$token"
@@ -165,6 +175,13 @@ check "a request already forwarded, reaching a replica that does not lead: 503 w
 	bash -c "[ $code = 503 ] && grep -qi '^retry-after:' $work/loop.json.h"
 code=$(fetch $leader /report.json direct.json -H "Authorization: Bearer $token")
 check "the leader serves its own report" test "$code" = 200
+# Inspect now, asked of the replica that does not lead: forwarded.
+code=$(fetch $follower /report/inspect inspect.json -X POST -H "Authorization: Bearer $token")
+out="$code $(cat "$work/inspect.json")"
+check "POST /report/inspect on the other replica: the leader starts a scan (202) or says one runs (409)" \
+	bash -c "[ $code = 202 -o $code = 409 ] && grep -q '\"scan\"' $work/inspect.json"
+code=$(fetch $follower /report/inspect inspect-anon.json -X POST)
+check "... without a token: 401" test "$code" = 401
 
 # A replica of a Lease held (for an hour) by a holder that gave no address:
 # no leader to forward to.
