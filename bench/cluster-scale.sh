@@ -29,7 +29,7 @@ current-context: stub
 YAML
 	/usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" audit --cluster --kubeconfig "$tmp/kubeconfig" \
 		--format json -o /dev/null 2>/dev/null || true
-	read -r wall rss <"$tmp/time"
+	read -r wall rss < <(tail -n 1 "$tmp/time")
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	mkdir -p "$tmp/reports-$n"
 	t0=$(date +%s.%N)
@@ -44,9 +44,9 @@ YAML
 		sleep 0.1
 	done
 	took=$(python3 -c "import time; print(round(time.time() - $t0, 1))")
-	pkill -TERM -f "serve --listen 127.0.0.1:$port" || true
+	pkill -TERM -f "^$bin serve --listen 127.0.0.1:$port" || true
 	wait "$spid" 2>/dev/null || true
-	read -r _ srss <"$tmp/serve-time"
+	read -r _ srss < <(tail -n 1 "$tmp/serve-time")
 	printf '| %d | %s s | %d MiB | %s s | %d MiB |\n' "$n" "$wall" $((rss / 1024)) "$took" $((srss / 1024))
 	kill "${pids[-1]}" 2>/dev/null || true
 done
