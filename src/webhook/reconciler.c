@@ -426,7 +426,7 @@ static bool summarize(const cJSON *obj, struct si_ns_summary *s)
 	if (!cJSON_IsString(name) || !name->valuestring[0] ||
 	    strlen(name->valuestring) >= sizeof(s->name))
 		return false;
-	strcpy(s->name, name->valuestring);
+	snprintf(s->name, sizeof(s->name), "%s", name->valuestring);
 	s->name_label = cJSON_IsString(name_label) &&
 			strcmp(name_label->valuestring, name->valuestring) == 0;
 	if (cJSON_IsString(label)) {
