@@ -25,4 +25,9 @@ struct si_report_ops {
 extern const struct si_report_ops si_report_text_ops, si_report_json_ops,
 	si_report_html_ops, si_report_sarif_ops, si_report_junit_ops;
 
+/* Prints `v` (taking ownership) as the member `key` (NULL: an element) of a
+ * structure nested `tabs` deep, as cJSON_Print() would print it inside the
+ * whole, without a separator after it. SI_ERR_NOMEM. */
+si_rc si_report_put_json(FILE *out, const char *key, cJSON *v, int tabs);
+
 #endif

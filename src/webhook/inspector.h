@@ -18,6 +18,7 @@
 #include "security-inspector/cron.h"
 #include "security-inspector/error.h"
 #include "security-inspector/kube.h"
+#include "security-inspector/report.h"
 
 struct si_inspector_config {
 	unsigned interval;                /* seconds from the start of a scan to the next */
@@ -63,9 +64,7 @@ void si_inspector_stop(struct si_inspector *in);
  * change of leader) the request is dropped. */
 bool si_inspector_inspect_now(struct si_inspector *in, time_t *since);
 
-enum si_report_format { SI_REPORT_JSON, SI_REPORT_HTML };
-
-/* The latest report: an open file (the caller closes it; a newer report
+/* The latest report (SI_REPORT_JSON or SI_REPORT_HTML): an open file (the caller closes it; a newer report
  * replaces the file by rename, so it stays whole) and its size. -1 before
  * the first scan has finished, or when the file cannot be opened. */
 int si_inspector_report(struct si_inspector *in, enum si_report_format f, size_t *size);
