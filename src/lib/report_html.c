@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "security-inspector/report.h"
+#include "report_internal.h"
 #include "report_assets.h"
 
 /* Charts share one width in SVG units; the page scales them. */
@@ -229,20 +229,9 @@ static void overview(FILE *out, const struct si_audit *a, const struct si_report
  * scaled to the item with the most results. */
 static void categories(FILE *out, const struct si_audit *a)
 {
-	struct si_category_count items[SI_ITEM_COUNT] = { { 0 } };   /* per item */
+	const struct si_category_count *items = a->summary.by_item;
 	char title[64], counts[160];
 
-	for (size_t i = 0; i < a->n_entries; i++) {
-		const struct si_evaluation *ev = &a->entries[i].eval;
-		for (size_t r = 0; r < ev->n_results; r++) {
-			struct si_category_count *c = &items[ev->results[r].item->id];
-			switch (ev->results[r].status) {
-			case SI_RESULT_PASSED: c->passed++; break;
-			case SI_RESULT_FAILED: c->failed++; break;
-			case SI_RESULT_WHITELISTED: c->whitelisted++; break;
-			}
-		}
-	}
 	fputs("<section id=\"categories\" aria-labelledby=\"h-categories\">"
 	      "<h2 id=\"h-categories\">Categories</h2>\n<div class=\"grid2\">\n", out);
 	for (int cat = 0; cat < SI_CAT_COUNT; cat++) {
@@ -309,104 +298,9 @@ static void categories(FILE *out, const struct si_audit *a)
 	fputs("</div>\n</section>\n", out);
 }
 
-static int compare_strings(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
 
 /* The options of a select: the distinct values of one field of the shown
  * workloads, sorted. */
-static si_rc select_options(FILE *out, const struct si_audit *a,
-			    const struct si_report_options *o, bool ns)
-{
-	const char **v = malloc((a->n_entries ? a->n_entries : 1) * sizeof(*v));
-	size_t n = 0;
-	if (!v)
-		return SI_ERR_NOMEM;
-	for (size_t i = 0; i < a->n_entries; i++)
-		if (shown(&a->entries[i], o))
-			v[n++] = ns ? a->entries[i].workload.namespace : a->entries[i].workload.kind;
-	qsort(v, n, sizeof(*v), compare_strings);
-	for (size_t i = 0; i < n; i++) {
-		if (i && strcmp(v[i], v[i - 1]) == 0)
-			continue;
-		fputs("<option", out);
-		put_attr(out, "value", v[i]);
-		put_text(out, ">", v[i][0] ? v[i] : "(cluster-scoped)", "</option>");
-	}
-	free(v);
-	return SI_OK;
-}
-
-static si_rc workload_table(FILE *out, const struct si_audit *a,
-			    const struct si_report_options *o)
-{
-	size_t n = 0;
-	char src[300];
-	si_rc rc;
-
-	for (size_t i = 0; i < a->n_entries; i++)
-		n += shown(&a->entries[i], o);
-	fputs("<section id=\"workloads\" aria-labelledby=\"h-workloads\">"
-	      "<h2 id=\"h-workloads\">Workloads</h2>\n"
-	      "<noscript><p class=\"hint\">Filters and sorting need JavaScript.</p></noscript>\n"
-	      "<div class=\"filters\" role=\"search\">\n"
-	      "<label>Status<select id=\"f-status\"><option value=\"\">All</option>"
-	      "<option value=\"failed\">Failed</option><option value=\"passed\">Passed</option>"
-	      "</select></label>\n<label>Namespace<select id=\"f-ns\">"
-	      "<option value=\"\">All namespaces</option>", out);
-	if ((rc = select_options(out, a, o, true)))
-		return rc;
-	fputs("</select></label>\n<label>Kind<select id=\"f-kind\"><option value=\"\">All kinds"
-	      "</option>", out);
-	if ((rc = select_options(out, a, o, false)))
-		return rc;
-	fprintf(out, "</select></label>\n<label class=\"grow\">Search<input id=\"f-text\" "
-		"type=\"search\" placeholder=\"Name, namespace, kind or file\" autocomplete=\"off\">"
-		"</label>\n<span id=\"f-count\" aria-live=\"polite\">%zu of %zu workloads</span>\n"
-		"</div>\n", n, n);
-	fputs("<div class=\"table-wrap\"><table id=\"wl-table\">\n<thead><tr>"
-	      "<th data-key=\"status\" aria-sort=\"none\"><button type=\"button\">Status</button></th>"
-	      "<th data-key=\"kind\" aria-sort=\"none\"><button type=\"button\">Kind</button></th>"
-	      "<th data-key=\"ns\" aria-sort=\"none\"><button type=\"button\">Namespace</button></th>"
-	      "<th data-key=\"name\" aria-sort=\"none\"><button type=\"button\">Name</button></th>"
-	      "<th data-key=\"source\" aria-sort=\"none\"><button type=\"button\">Source</button></th>"
-	      "<th data-key=\"passed\" class=\"num\" aria-sort=\"none\"><button type=\"button\">"
-	      "Passed</button></th>"
-	      "<th data-key=\"failed\" class=\"num\" aria-sort=\"none\"><button type=\"button\">"
-	      "Failed</button></th>"
-	      "</tr></thead>\n<tbody id=\"wl-body\">\n", out);
-	for (size_t i = 0; i < a->n_entries; i++) {
-		const struct si_audit_entry *e = &a->entries[i];
-		const struct si_workload *w = &e->workload;
-		const char *st = e->eval.failed ? "failed" : "passed";
-		if (!shown(e, o))
-			continue;
-		si_report_source(src, sizeof(src), e->input->path, e->line);
-		fprintf(out, "<tr data-i=\"%zu\" data-status=\"%s\"", i, st);
-		put_attr(out, "data-kind", w->kind);
-		put_attr(out, "data-ns", w->namespace);
-		put_attr(out, "data-name", w->name);
-		put_attr(out, "data-source", src);
-		fprintf(out, " data-passed=\"%zu\" data-failed=\"%zu\">", e->eval.passed,
-			e->eval.failed);
-		fprintf(out, "<td><span class=\"pill p-%s\">%s</span></td>", st, st);
-		put_text(out, "<td>", w->kind, "</td>");
-		put_text(out, "<td>", w->namespace, "</td>");
-		fprintf(out, "<td><a class=\"wl-link\" href=\"#w-%zu\">", i);
-		put_esc(out, w->name[0] ? w->name : "(unnamed)");
-		put_text(out, "</a></td><td class=\"src\">", src, "</td>");
-		fprintf(out, "<td class=\"num\">%zu</td><td class=\"num\">%s%zu%s</td></tr>\n",
-			e->eval.passed, e->eval.failed ? "<span class=\"bad\">" : "", e->eval.failed,
-			e->eval.failed ? "</span>" : "");
-	}
-	fprintf(out, "</tbody></table>\n<div id=\"wl-empty\"%s>%s</div></div>\n</section>\n",
-		n ? " hidden" : "", n ? "No workload matches the filters."
-		: o->failed_only ? "No workload failed." : "No workload was inspected.");
-	return SI_OK;
-}
-
-/* The rows of one subject: a container, or the pod or binding (NULL). */
 static void subject_rows(FILE *out, const struct si_audit_entry *e, const struct si_container *ct,
 			 const struct si_report_options *o)
 {
@@ -487,51 +381,43 @@ static si_rc manifest(FILE *out, const cJSON *obj, const struct si_report_option
 	return SI_OK;
 }
 
-static si_rc workload_details(FILE *out, const struct si_audit *a,
-			      const struct si_report_options *o, struct si_error *err)
+static si_rc workload_detail(FILE *out, const struct si_audit_entry *e,
+			     const struct si_report_options *o, struct si_error *err)
 {
 	char src[300];
 	si_rc rc;
-
-	fputs("<section id=\"details\" aria-labelledby=\"h-details\">"
-	      "<h2 id=\"h-details\">Details</h2>\n<p class=\"hint\">Open a workload for every item "
-	      "per pod and container, with its risk and fix, and the workload's manifest.</p>\n"
-	      "<div id=\"wl-details\">\n", out);
-	for (size_t i = 0; i < a->n_entries; i++) {
-		const struct si_audit_entry *e = &a->entries[i];
-		const struct si_workload *w = &e->workload;
-		const char *st = e->eval.failed ? "failed" : "passed";
-		if (!shown(e, o))
-			continue;
-		si_report_source(src, sizeof(src), e->input->path, e->line);
-		fprintf(out, "<details class=\"wl\" id=\"w-%zu\" data-i=\"%zu\"><summary>"
-			"<span class=\"pill p-%s\">%s</span>", i, i, st, st);
-		put_text(out, "<span class=\"kind\">", w->kind, "</span><span>");
-		if (w->namespace[0])
-			put_text(out, "", w->namespace, " / ");
-		put_text(out, "<b>", w->name[0] ? w->name : "(unnamed)", "</b></span>");
-		fprintf(out, "<span class=\"counts\">%zu passed &middot; %zu failed",
-			e->eval.passed, e->eval.failed);
-		if (e->eval.whitelisted)
-			fprintf(out, " &middot; %zu whitelisted", e->eval.whitelisted);
-		put_text(out, "</span><span class=\"src\">", src, "</span></summary>\n");
-		fputs("<div class=\"wl-body\">\n", out);
-		if (e->eval.n_results) {
-			fputs("<table class=\"res\"><thead><tr><th>Status</th><th>Item</th>"
-			      "<th>Severity</th><th>Risk</th><th>Fix</th></tr></thead><tbody>\n", out);
-			subject_rows(out, e, NULL, o);
-			for (size_t c = 0; c < w->n_containers; c++)
-				subject_rows(out, e, &w->containers[c], o);
-			fputs("</tbody></table>\n", out);
-		} else {
-			fputs("<p class=\"hint\">No item applies to this workload under the policy."
-			      "</p>\n", out);
-		}
-		if ((rc = manifest(out, e->object, o, err)))
-			return rc;
-		fputs("</div></details>\n", out);
+	const struct si_workload *w = &e->workload;
+	const char *st = e->eval.failed ? "failed" : "passed";
+	size_t i = e->index;
+	if (!shown(e, o))
+		return SI_OK;
+	si_report_source(src, sizeof(src), e->path, e->line);
+	fprintf(out, "<details class=\"wl\" id=\"w-%zu\" data-i=\"%zu\"><summary>"
+		"<span class=\"pill p-%s\">%s</span>", i, i, st, st);
+	put_text(out, "<span class=\"kind\">", w->kind, "</span><span>");
+	if (w->namespace[0])
+		put_text(out, "", w->namespace, " / ");
+	put_text(out, "<b>", w->name[0] ? w->name : "(unnamed)", "</b></span>");
+	fprintf(out, "<span class=\"counts\">%zu passed &middot; %zu failed",
+		e->eval.passed, e->eval.failed);
+	if (e->eval.whitelisted)
+		fprintf(out, " &middot; %zu whitelisted", e->eval.whitelisted);
+	put_text(out, "</span><span class=\"src\">", src, "</span></summary>\n");
+	fputs("<div class=\"wl-body\">\n", out);
+	if (e->eval.n_results) {
+		fputs("<table class=\"res\"><thead><tr><th>Status</th><th>Item</th>"
+		      "<th>Severity</th><th>Risk</th><th>Fix</th></tr></thead><tbody>\n", out);
+		subject_rows(out, e, NULL, o);
+		for (size_t c = 0; c < w->n_containers; c++)
+			subject_rows(out, e, &w->containers[c], o);
+		fputs("</tbody></table>\n", out);
+	} else {
+		fputs("<p class=\"hint\">No item applies to this workload under the policy."
+		      "</p>\n", out);
 	}
-	fputs("</div>\n", out);
+	if ((rc = manifest(out, e->object, o, err)))
+		return rc;
+	fputs("</div></details>\n", out);
 	return SI_OK;
 }
 
@@ -544,7 +430,7 @@ static void not_inspected(FILE *out, const struct si_audit *a)
 	fputs("<h3 class=\"skipped\">Not inspected</h3>\n<div class=\"table-wrap\">"
 	      "<table><thead><tr><th>Object</th><th>Source</th><th>Reason</th></tr></thead>"
 	      "<tbody>\n", out);
-	for (size_t i = 0; i < a->n_skipped; i++) {
+	for (size_t i = 0; i < a->n_skipped_listed; i++) {
 		const struct si_audit_skipped *k = &a->skipped[i];
 		si_report_source(src, sizeof(src), k->path, k->line);
 		put_text(out, "<tr><td>", k->kind[0] ? k->kind : "(no kind)", " ");
@@ -554,7 +440,7 @@ static void not_inspected(FILE *out, const struct si_audit *a)
 		put_text(out, "<td class=\"src\">", src, "</td>");
 		put_text(out, "<td>", k->reason, "</td></tr>\n");
 	}
-	for (size_t i = 0; i < a->n_errors; i++) {
+	for (size_t i = 0; i < a->n_errors_listed; i++) {
 		const struct si_error *e = &a->errors[i];
 		si_report_source(src, sizeof(src), e->file, e->line);
 		put_text(out, "<tr><td>input error</td><td class=\"src\">", src, "</td>");
@@ -585,20 +471,28 @@ static void item_reference(FILE *out)
 	fputs("</tbody></table></div>\n</section>\n", out);
 }
 
-si_rc si_report_html(const struct si_audit *a, const struct si_report_options *o,
-		     FILE *out, struct si_error *err)
+static si_rc html_begin(struct si_report *r, struct si_error *err)
 {
-	si_rc rc;
+	page_head(r->out);
+	fputs("<section id=\"details\" aria-labelledby=\"h-details\">"
+	      "<h2 id=\"h-details\">Details</h2>\n<div id=\"wl-details\">\n", r->out);
+	return SI_OK;
+}
 
-	page_head(out);
+static si_rc html_entry(struct si_report *r, const struct si_audit_entry *e,
+			struct si_error *err)
+{
+	return workload_detail(r->out, e, &r->opt, err);
+}
+
+static si_rc html_finish(struct si_report *r, const struct si_audit *a, struct si_error *err)
+{
+	FILE *out = r->out;
+	fputs("</div>\n", out);
 	page_header(out, a);
-	overview(out, a, o);
+	overview(out, a, &r->opt);
 	categories(out, a);
-	if ((rc = workload_table(out, a, o)))
-		return si_error_set(err, rc, NULL, 0, "out of memory");
-	if ((rc = workload_details(out, a, o, err)))
-		return rc;
-	if (!o->failed_only)
+	if (!r->opt.failed_only)
 		not_inspected(out, a);
 	fputs("</section>\n", out);
 	item_reference(out);
@@ -606,6 +500,12 @@ si_rc si_report_html(const struct si_audit *a, const struct si_report_options *o
 	      "(security-inspector.io/v1).</footer>\n<script>\n", out);
 	fwrite(si_report_js, 1, si_report_js_len, out);
 	fputs("</script>\n</body>\n</html>\n", out);
-	return ferror(out) ? si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report")
-			   : SI_OK;
+	return SI_OK;
 }
+
+const struct si_report_ops si_report_html_ops = {
+	.size = sizeof(struct si_report),
+	.begin = html_begin,
+	.entry = html_entry,
+	.finish = html_finish,
+};

@@ -26,7 +26,13 @@
 #define COMPONENT "security-inspector"
 #define SCAN_NICE 10
 
-static const char *const report_names[] = { "report.json", "report.html" };
+static const char *const report_names[SI_REPORT_FORMAT_COUNT] = {
+	[SI_REPORT_JSON] = "report.json",
+	[SI_REPORT_HTML] = "report.html",
+};
+/* The formats a scan writes. */
+static const enum si_report_format served[] = { SI_REPORT_JSON, SI_REPORT_HTML };
+#define N_SERVED (sizeof(served) / sizeof(served[0]))
 
 static void log_error(const char *msg, const struct si_error *err);
 
@@ -46,15 +52,16 @@ struct si_scan {
 	bool running;                 /* under mu: a scan is under way */
 	time_t since;                 /* under mu: when it started or was asked for */
 	atomic_bool cancel;           /* read by the API client during a scan */
-	bool ready[2];                /* under mu: a report of that format exists */
+	bool ready[SI_REPORT_FORMAT_COUNT];   /* under mu: a report of that format exists */
 	char host[256];
 	const char *instance;         /* reportingInstance of the Events: the */
 				      /* election's identity, else `host` */
 };
 
-int si_scan_open_report(struct si_scan *sc, enum si_http_report f, size_t *size)
+int si_scan_open_report(struct si_scan *sc, enum si_http_report which, size_t *size)
 {
 	struct stat st;
+	enum si_report_format f = which == SI_HTTP_REPORT_JSON ? SI_REPORT_JSON : SI_REPORT_HTML;
 
 	pthread_mutex_lock(&sc->mu);
 	bool ready = sc->ready[f];
@@ -96,38 +103,93 @@ static FILE *create_new(struct si_scan *sc, const char *base, char *name, size_t
 	return NULL;
 }
 
-/* Writes one report of `a` next to the current one, then puts it in its
- * place: a request reading the old file goes on reading it whole. */
-static void render(struct si_scan *sc, const struct si_audit *a, enum si_http_report f)
+/* The reports of one scan, written while it runs next to the current
+ * ones, then put in their place: a request reading an old file goes on
+ * reading it whole. */
+struct scan_reports {
+	struct si_scan *sc;
+	FILE *out[N_SERVED];
+	char tmp[N_SERVED][256];
+	struct si_report *r[N_SERVED];
+	struct si_scan_figures *fig;
+};
+
+static void log_error(const char *msg, const struct si_error *err);
+
+static void reports_close(struct scan_reports *sr, bool keep)
+{
+	for (size_t i = 0; i < N_SERVED; i++) {
+		si_report_free(sr->r[i]);
+		sr->r[i] = NULL;
+		if (sr->out[i] && fclose(sr->out[i]) != 0)
+			keep = false;
+		sr->out[i] = NULL;
+	}
+	for (size_t i = 0; i < N_SERVED; i++) {
+		struct si_error err = { 0 };
+		enum si_report_format f = served[i];
+		if (!sr->tmp[i][0])
+			continue;
+		/* rename() replaces whatever has the report's name, a link
+		 * included, and follows nothing. */
+		if (keep && renameat(sr->sc->dirfd, sr->tmp[i], sr->sc->dirfd, report_names[f]) != 0) {
+			si_error_set(&err, SI_ERR_IO, sr->sc->dir, 0, "cannot write %s: %s",
+				     report_names[f], strerror(errno));
+			log_error("cannot write the scan's report; the previous one stays", &err);
+		} else if (keep) {
+			pthread_mutex_lock(&sr->sc->mu);
+			sr->sc->ready[f] = true;
+			pthread_mutex_unlock(&sr->sc->mu);
+			continue;
+		}
+		unlinkat(sr->sc->dirfd, sr->tmp[i], 0);
+	}
+}
+
+static si_rc reports_open(struct scan_reports *sr, struct si_error *err)
 {
 	/* Served reports always mask env values and last-applied-configuration:
 	 * who may read the report need not be who may read the Secrets. */
 	struct si_report_options ro = { .show_env_values = false };
-	struct si_error err = { 0 };
-	char tmp[256];
-
-	FILE *out = create_new(sc, report_names[f], tmp, sizeof(tmp));
-	si_rc rc = out ? (f == SI_HTTP_REPORT_JSON ? si_report_json(a, &ro, out, &err)
-					  : si_report_html(a, &ro, out, &err))
-		       : si_error_set(&err, SI_ERR_IO, sc->dir, 0, "cannot write a report: %s",
-				      strerror(errno));
-	if (out && fclose(out) != 0 && !rc)
-		rc = si_error_set(&err, SI_ERR_IO, sc->dir, 0, "cannot write %s: %s", tmp,
-				  strerror(errno));
-	/* rename() replaces whatever has the report's name, a link included,
-	 * and follows nothing. */
-	if (!rc && renameat(sc->dirfd, tmp, sc->dirfd, report_names[f]) != 0)
-		rc = si_error_set(&err, SI_ERR_IO, sc->dir, 0, "cannot write %s: %s",
-				  report_names[f], strerror(errno));
-	if (rc) {
-		if (out)
-			unlinkat(sc->dirfd, tmp, 0);
-		log_error("cannot write the scan's report; the previous one stays", &err);
-		return;
+	for (size_t i = 0; i < N_SERVED; i++) {
+		enum si_report_format f = served[i];
+		sr->out[i] = create_new(sr->sc, report_names[f], sr->tmp[i], sizeof(sr->tmp[i]));
+		if (!sr->out[i]) {
+			sr->tmp[i][0] = '\0';
+			return si_error_set(err, SI_ERR_IO, sr->sc->dir, 0,
+					    "cannot write a report: %s", strerror(errno));
+		}
+		si_rc rc = si_report_open(f, &ro, sr->out[i], &sr->r[i], err);
+		if (rc)
+			return rc;
 	}
-	pthread_mutex_lock(&sc->mu);
-	sc->ready[f] = true;
-	pthread_mutex_unlock(&sc->mu);
+	return SI_OK;
+}
+
+/* Each workload goes to every report and to the figures, then is gone. */
+static si_rc reports_entry(const struct si_audit_entry *e, void *ctx, struct si_error *err)
+{
+	struct scan_reports *sr = ctx;
+	for (size_t r = 0; r < e->eval.n_results; r++)
+		if (e->eval.results[r].status == SI_RESULT_FAILED)
+			sr->fig->failures[e->eval.results[r].item->id][e->eval.results[r].severity]++;
+	for (size_t i = 0; i < N_SERVED; i++) {
+		si_rc rc = si_report_entry(sr->r[i], e, err);
+		if (rc)
+			return rc;
+	}
+	return SI_OK;
+}
+
+static si_rc reports_finish(struct scan_reports *sr, const struct si_audit *a,
+			    struct si_error *err)
+{
+	for (size_t i = 0; i < N_SERVED; i++) {
+		si_rc rc = si_report_finish(sr->r[i], a, err);
+		if (rc)
+			return rc;
+	}
+	return SI_OK;
 }
 
 static void log_error(const char *msg, const struct si_error *err)
@@ -140,7 +202,6 @@ static void log_error(const char *msg, const struct si_error *err)
 
 static void note(const struct si_error *err, void *ctx)
 {
-	(void)ctx;
 	log_error("scan: an API error, the report will say it is incomplete", err);
 }
 
@@ -244,17 +305,6 @@ static double since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* The scan's failed results by item and severity, for the metrics. */
-static void count_failures(const struct si_audit *a, struct si_scan_figures *f)
-{
-	for (size_t i = 0; i < a->n_entries; i++) {
-		const struct si_evaluation *ev = &a->entries[i].eval;
-		for (size_t r = 0; r < ev->n_results; r++)
-			if (ev->results[r].status == SI_RESULT_FAILED)
-				f->failures[ev->results[r].item->id][ev->results[r].severity]++;
-	}
-}
-
 /* Whether the scan of `term` may go on acting: this replica still leads
  * in that term, and the server is not stopping. */
 static bool still_leads(struct si_scan *sc, unsigned long term)
@@ -271,6 +321,7 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 	struct si_policy_hold *hold;
 	struct si_cluster_stats st = { 0 };
 	struct si_scan_figures fig = { 0 };
+	struct scan_reports sr = { .sc = sc, .fig = &fig };
 	cJSON *involved = NULL;
 	bool events = sc->cfg.events_namespace != NULL;
 
@@ -294,21 +345,28 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 
 	const struct si_policy *p = si_policy_slot_acquire(sc->slot, &hold);
 	si_audit_init(&a, p, NULL);
+	a.on_entry = reports_entry;
+	a.on_error = note;
+	a.ctx = &sr;
 	struct si_cluster_options o = sc->cfg.cluster;
 	o.cancel = &sc->cancel;
-	si_rc rc = si_cluster_scan(&a, &o, note, sc, &st);
+	si_rc rc = reports_open(&sr, &err);
+	if (rc) {
+		log_error("scan abandoned: cannot write its reports", &err);
+		goto out;
+	}
+	rc = si_cluster_scan(&a, &o, &st, &err);
 	if (!still_leads(sc, term)) {
 		si_log("info", si_leader_in_term(sc->cfg.leader, term)
 			       ? "scan cancelled: the server is stopping"
 			       : "scan cancelled: this replica no longer leads", NULL);
 		goto out;
 	}
-	if (rc || si_audit_finish(&a)) {
-		si_log("error", "scan abandoned: out of memory", NULL);
+	if (rc || si_audit_finish(&a) || (rc = reports_finish(&sr, &a, &err))) {
+		log_error("scan abandoned; the previous reports stay", &err);
 		goto out;
 	}
-	render(sc, &a, SI_HTTP_REPORT_JSON);
-	render(sc, &a, SI_HTTP_REPORT_HTML);
+	reports_close(&sr, true);
 
 	struct timespec wall;
 	clock_gettime(CLOCK_REALTIME, &wall);
@@ -316,7 +374,6 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 	fig.duration = since(&t0);
 	fig.complete = a.n_errors == 0;
 	fig.workloads = a.summary.workloads;
-	count_failures(&a, &fig);
 	si_metrics_scan(sc->metrics, &fig);
 
 	cJSON *f = cJSON_CreateObject();
@@ -343,6 +400,7 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 		}
 	}
 out:
+	reports_close(&sr, false);
 	si_audit_free(&a);
 	si_policy_slot_release(hold);
 	cJSON_Delete(involved);
@@ -434,7 +492,7 @@ static void *run(void *arg)
 			wait_seconds(sc, now, 1);
 			continue;
 		}
-		bool first = term != tried && !sc->ready[SI_HTTP_REPORT_JSON], asked = sc->asked;
+		bool first = term != tried && !sc->ready[SI_REPORT_JSON], asked = sc->asked;
 		time_t wall = time(NULL);
 		if (!first && !asked && cron && (due == (time_t)-1 || wall < due)) {
 			/* A minute at most, so that a step of the wall clock is
@@ -553,8 +611,8 @@ void si_scan_stop(struct si_scan *sc)
 	pthread_mutex_unlock(&sc->mu);
 	pthread_join(sc->thread, NULL);
 	if (sc->own_dir) {
-		for (int f = SI_HTTP_REPORT_JSON; f <= SI_HTTP_REPORT_HTML; f++)
-			unlinkat(sc->dirfd, report_names[f], 0);
+		for (size_t i = 0; i < N_SERVED; i++)
+			unlinkat(sc->dirfd, report_names[served[i]], 0);
 		rmdir(sc->dir);
 	}
 	close(sc->dirfd);
