@@ -112,6 +112,8 @@ static void forward(struct job *j, struct si_http_relayed *a)
 		snprintf(a->www_authenticate, sizeof(a->www_authenticate), "%s",
 			 peer.www_authenticate);
 		snprintf(a->retry_after, sizeof(a->retry_after), "%s", peer.retry_after);
+		snprintf(a->content_security_policy, sizeof(a->content_security_policy), "%s",
+			 peer.content_security_policy);
 		return;
 	}
 	close(a->fd);

@@ -19,29 +19,19 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "report_page.h"
+#include "report_store.h"
 #include "scan.h"
 #include "security-inspector/audit.h"
-#include "security-inspector/report.h"
 
 #define COMPONENT "security-inspector"
 #define SCAN_NICE 10
-
-static const char *const report_names[SI_REPORT_FORMAT_COUNT] = {
-	[SI_REPORT_JSON] = "report.json",
-	[SI_REPORT_HTML] = "report.html",
-};
-/* The formats a scan writes. */
-static const enum si_report_format served[] = { SI_REPORT_JSON, SI_REPORT_HTML };
-#define N_SERVED (sizeof(served) / sizeof(served[0]))
 
 static void log_error(const char *msg, const struct si_error *err);
 
 struct si_scan {
 	struct si_scan_config cfg;
-	char dir[4096];               /* where the reports are */
-	int dirfd;                    /* that folder: files are opened in it, never */
-				      /* through a symbolic link */
-	bool own_dir;                 /* made by us, removed at stop */
+	struct si_report_store *store;   /* the latest reports */
 	struct si_policy_slot *slot;
 	struct si_metrics *metrics;
 	pthread_t thread;
@@ -52,144 +42,31 @@ struct si_scan {
 	bool running;                 /* under mu: a scan is under way */
 	time_t since;                 /* under mu: when it started or was asked for */
 	atomic_bool cancel;           /* read by the API client during a scan */
-	bool ready[SI_REPORT_FORMAT_COUNT];   /* under mu: a report of that format exists */
+	bool done;                    /* under mu: a scan's reports are in place */
 	char host[256];
 	const char *instance;         /* reportingInstance of the Events: the */
 				      /* election's identity, else `host` */
 };
 
-int si_scan_open_report(struct si_scan *sc, enum si_http_report which, size_t *size)
+int si_scan_open_report(struct si_scan *sc, enum si_http_report f, size_t *size)
 {
-	struct stat st;
-	enum si_report_format f = which == SI_HTTP_REPORT_JSON ? SI_REPORT_JSON : SI_REPORT_HTML;
-
-	pthread_mutex_lock(&sc->mu);
-	bool ready = sc->ready[f];
-	pthread_mutex_unlock(&sc->mu);
-	if (!ready)
-		return -1;
-	/* Only the file we wrote: not a link, a FIFO or another's file put in
-	 * its place by whoever else can write in the folder. */
-	int fd = openat(sc->dirfd, report_names[f], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-			st.st_nlink != 1)) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd >= 0)
-		*size = (size_t)st.st_size;
-	return fd;
+	return si_report_store_open_file(sc->store, f, size);
 }
 
-/* Creates a new file of our own in the report folder, named after `base`
- * with a unique suffix (in `name`); never opens an existing file or a
- * link. */
-static FILE *create_new(struct si_scan *sc, const char *base, char *name, size_t size)
-{
-	static atomic_uint serial;
-	for (int i = 0; i < 16; i++) {
-		snprintf(name, size, ".%s.%ld.%u", base, (long)getpid(), atomic_fetch_add(&serial, 1));
-		int fd = openat(sc->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				0600);
-		if (fd >= 0) {
-			FILE *f = fdopen(fd, "w");
-			if (!f)
-				close(fd);
-			return f;
-		}
-		if (errno != EEXIST)
-			return NULL;
-	}
-	return NULL;
-}
-
-/* The reports of one scan, written while it runs next to the current
- * ones, then put in their place: a request reading an old file goes on
- * reading it whole. */
+/* A scan's reports being written, and its figures. */
 struct scan_reports {
-	struct si_scan *sc;
-	FILE *out[N_SERVED];
-	char tmp[N_SERVED][256];
-	struct si_report *r[N_SERVED];
+	struct si_report_writer *w;
 	struct si_scan_figures *fig;
 };
 
-static void log_error(const char *msg, const struct si_error *err);
-
-static void reports_close(struct scan_reports *sr, bool keep)
-{
-	for (size_t i = 0; i < N_SERVED; i++) {
-		si_report_free(sr->r[i]);
-		sr->r[i] = NULL;
-		if (sr->out[i] && fclose(sr->out[i]) != 0)
-			keep = false;
-		sr->out[i] = NULL;
-	}
-	for (size_t i = 0; i < N_SERVED; i++) {
-		struct si_error err = { 0 };
-		enum si_report_format f = served[i];
-		if (!sr->tmp[i][0])
-			continue;
-		/* rename() replaces whatever has the report's name, a link
-		 * included, and follows nothing. */
-		if (keep && renameat(sr->sc->dirfd, sr->tmp[i], sr->sc->dirfd, report_names[f]) != 0) {
-			si_error_set(&err, SI_ERR_IO, sr->sc->dir, 0, "cannot write %s: %s",
-				     report_names[f], strerror(errno));
-			log_error("cannot write the scan's report; the previous one stays", &err);
-		} else if (keep) {
-			pthread_mutex_lock(&sr->sc->mu);
-			sr->sc->ready[f] = true;
-			pthread_mutex_unlock(&sr->sc->mu);
-			continue;
-		}
-		unlinkat(sr->sc->dirfd, sr->tmp[i], 0);
-	}
-}
-
-static si_rc reports_open(struct scan_reports *sr, struct si_error *err)
-{
-	/* Served reports always mask env values and last-applied-configuration:
-	 * who may read the report need not be who may read the Secrets. */
-	struct si_report_options ro = { .show_env_values = false };
-	for (size_t i = 0; i < N_SERVED; i++) {
-		enum si_report_format f = served[i];
-		sr->out[i] = create_new(sr->sc, report_names[f], sr->tmp[i], sizeof(sr->tmp[i]));
-		if (!sr->out[i]) {
-			sr->tmp[i][0] = '\0';
-			return si_error_set(err, SI_ERR_IO, sr->sc->dir, 0,
-					    "cannot write a report: %s", strerror(errno));
-		}
-		si_rc rc = si_report_open(f, &ro, sr->out[i], &sr->r[i], err);
-		if (rc)
-			return rc;
-	}
-	return SI_OK;
-}
-
-/* Each workload goes to every report and to the figures, then is gone. */
+/* Each workload goes to the reports and to the figures, then is gone. */
 static si_rc reports_entry(const struct si_audit_entry *e, void *ctx, struct si_error *err)
 {
 	struct scan_reports *sr = ctx;
 	for (size_t r = 0; r < e->eval.n_results; r++)
 		if (e->eval.results[r].status == SI_RESULT_FAILED)
 			sr->fig->failures[e->eval.results[r].item->id][e->eval.results[r].severity]++;
-	for (size_t i = 0; i < N_SERVED; i++) {
-		si_rc rc = si_report_entry(sr->r[i], e, err);
-		if (rc)
-			return rc;
-	}
-	return SI_OK;
-}
-
-static si_rc reports_finish(struct scan_reports *sr, const struct si_audit *a,
-			    struct si_error *err)
-{
-	for (size_t i = 0; i < N_SERVED; i++) {
-		si_rc rc = si_report_finish(sr->r[i], a, err);
-		if (rc)
-			return rc;
-	}
-	return SI_OK;
+	return si_report_writer_entry(sr->w, e, err);
 }
 
 static void log_error(const char *msg, const struct si_error *err)
@@ -321,7 +198,7 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 	struct si_policy_hold *hold;
 	struct si_cluster_stats st = { 0 };
 	struct si_scan_figures fig = { 0 };
-	struct scan_reports sr = { .sc = sc, .fig = &fig };
+	struct scan_reports sr = { .fig = &fig };
 	cJSON *involved = NULL;
 	bool events = sc->cfg.events_namespace != NULL;
 
@@ -350,7 +227,7 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 	a.ctx = &sr;
 	struct si_cluster_options o = sc->cfg.cluster;
 	o.cancel = &sc->cancel;
-	si_rc rc = reports_open(&sr, &err);
+	si_rc rc = si_report_writer_open(sc->store, &sr.w, &err);
 	if (rc) {
 		log_error("scan abandoned: cannot write its reports", &err);
 		goto out;
@@ -362,16 +239,20 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 			       : "scan cancelled: this replica no longer leads", NULL);
 		goto out;
 	}
-	if (rc || si_audit_finish(&a) || (rc = reports_finish(&sr, &a, &err))) {
-		log_error("scan abandoned; the previous reports stay", &err);
-		goto out;
-	}
-	reports_close(&sr, true);
-
 	struct timespec wall;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	fig.finished_at = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
 	fig.duration = since(&t0);
+	if (rc || (rc = si_audit_finish(&a)) ||
+	    (rc = si_report_writer_commit(sr.w, &a, wall.tv_sec,
+					  (uint64_t)(fig.duration * 1000 + 0.5), &err))) {
+		log_error("scan abandoned; the previous reports stay", &err);
+		goto out;
+	}
+	pthread_mutex_lock(&sc->mu);
+	sc->done = true;
+	pthread_mutex_unlock(&sc->mu);
+
 	fig.complete = a.n_errors == 0;
 	fig.workloads = a.summary.workloads;
 	si_metrics_scan(sc->metrics, &fig);
@@ -400,7 +281,7 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 		}
 	}
 out:
-	reports_close(&sr, false);
+	si_report_writer_free(sr.w);
 	si_audit_free(&a);
 	si_policy_slot_release(hold);
 	cJSON_Delete(involved);
@@ -492,7 +373,7 @@ static void *run(void *arg)
 			wait_seconds(sc, now, 1);
 			continue;
 		}
-		bool first = term != tried && !sc->ready[SI_REPORT_JSON], asked = sc->asked;
+		bool first = term != tried && !sc->done, asked = sc->asked;
 		time_t wall = time(NULL);
 		if (!first && !asked && cron && (due == (time_t)-1 || wall < due)) {
 			/* A minute at most, so that a step of the wall clock is
@@ -549,26 +430,7 @@ si_rc si_scan_start(const struct si_scan_config *cfg, struct si_policy_slot *slo
 		return rc;
 	}
 	sc->cfg = *cfg;
-	if (cfg->report_dir) {
-		snprintf(sc->dir, sizeof(sc->dir), "%s", cfg->report_dir);
-	} else {
-		const char *t = getenv("TMPDIR");
-		snprintf(sc->dir, sizeof(sc->dir), "%s/security-inspector-XXXXXX",
-			 t && t[0] ? t : "/tmp");
-		if (!mkdtemp(sc->dir)) {
-			rc = si_error_set(err, SI_ERR_IO, sc->dir, 0,
-					  "cannot make a folder for the reports: %s "
-					  "(set TMPDIR or --report-dir)", strerror(errno));
-			free(sc);
-			return rc;
-		}
-		sc->own_dir = true;
-	}
-	if ((sc->dirfd = open(sc->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		rc = si_error_set(err, SI_ERR_IO, sc->dir, 0, "cannot open the report folder: %s",
-				  strerror(errno));
-		if (sc->own_dir)
-			rmdir(sc->dir);
+	if ((rc = si_report_store_open(cfg->report_dir, &sc->store, err))) {
 		free(sc);
 		return rc;
 	}
@@ -585,9 +447,7 @@ si_rc si_scan_start(const struct si_scan_config *cfg, struct si_policy_slot *slo
 	if (pthread_create(&sc->thread, NULL, run, sc) != 0) {
 		pthread_cond_destroy(&sc->wake);
 		pthread_mutex_destroy(&sc->mu);
-		close(sc->dirfd);
-		if (sc->own_dir)
-			rmdir(sc->dir);
+		si_report_store_free(sc->store);
 		free(sc);
 		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot start the scan thread");
 	}
@@ -610,12 +470,7 @@ void si_scan_stop(struct si_scan *sc)
 	pthread_cond_signal(&sc->wake);
 	pthread_mutex_unlock(&sc->mu);
 	pthread_join(sc->thread, NULL);
-	if (sc->own_dir) {
-		for (size_t i = 0; i < N_SERVED; i++)
-			unlinkat(sc->dirfd, report_names[served[i]], 0);
-		rmdir(sc->dir);
-	}
-	close(sc->dirfd);
+	si_report_store_free(sc->store);
 	pthread_cond_destroy(&sc->wake);
 	pthread_mutex_destroy(&sc->mu);
 	free(sc);
@@ -631,7 +486,50 @@ static bool inspect_now(void *ctx, time_t *since)
 	return si_scan_inspect_now(ctx, since);
 }
 
+/* Renders a page of the latest report for the server. */
+static void page(void *ctx, const char *path, const char *const *query, struct si_http_page *out)
+{
+	struct si_scan *sc = ctx;
+	struct si_page_query q;
+	struct si_error err = { 0 };
+	const struct si_report_files *f = NULL;
+	FILE *m = NULL;
+
+	memset(out, 0, sizeof(*out));
+	si_rc rc = si_page_query_parse(path, query, &q, &err);
+	if (!rc && !(f = si_report_store_acquire(sc->store))) {
+		out->status = 503;
+		snprintf(out->error, sizeof(out->error),
+			 "the first scan of the cluster has not finished yet");
+		return;
+	}
+	if (!rc && !(m = open_memstream(&out->body, &out->len)))
+		rc = si_error_set(&err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	if (!rc)
+		rc = strcmp(path, "/report") == 0 ? si_page_list(f, &q, m, &err)
+						  : si_page_workload(f, q.id, m, &err);
+	if (m && fclose(m) != 0 && !rc)
+		rc = si_error_set(&err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	if (f)
+		si_report_store_release(sc->store, f);
+	if (!rc) {
+		out->status = 200;
+		out->csp = si_page_csp();
+		return;
+	}
+	free(out->body);
+	out->body = NULL;
+	out->len = 0;
+	out->status = rc == SI_ERR_USAGE ? 400 : rc == SI_ERR_INVALID ? 404
+		      : rc == SI_ERR_NOMEM ? 503 : 500;
+	snprintf(out->error, sizeof(out->error), "%s", err.message);
+	if (out->status == 500) {
+		log_error("report page: cannot read the latest report", &err);
+		snprintf(out->error, sizeof(out->error), "cannot read the latest report");
+	}
+}
+
 void si_scan_http_reports(struct si_scan *sc, struct si_http_reports *out)
 {
-	*out = (struct si_http_reports){ open_report, inspect_now, sc };
+	*out = (struct si_http_reports){ open_report, page, inspect_now, sc };
 }

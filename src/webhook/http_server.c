@@ -140,6 +140,19 @@ static bool has_reports(const struct si_http_server *s)
 	return s->cfg.reports.open != NULL;
 }
 
+/* The report's pages, rendered for each request. */
+static bool is_page(const char *url)
+{
+	return strcmp(url, "/report") == 0 || strcmp(url, "/report/workload") == 0;
+}
+
+/* The report's pages and files, guarded and served by the leader. */
+static bool is_report(const char *url)
+{
+	return is_page(url) || strcmp(url, "/report.json") == 0 ||
+	       strcmp(url, "/report.html") == 0;
+}
+
 /* Whether this replica serves the reports itself: it leads, or there is
  * no election. */
 static bool leads(const struct si_http_server *s)
@@ -323,19 +336,53 @@ static enum MHD_Result respond_text(struct si_http_server *s, struct MHD_Connect
 		       false);
 }
 
-/* GET /report (HTML) and /report.json: the latest scheduled scan's report,
+/* The query of a request, as name, value pairs: for a page, or for the
+ * leader. */
+#define MAX_QUERY 32
+struct query {
+	const char *list[2 * MAX_QUERY + 1];
+	size_t n;
+	bool too_many;
+};
+
+static enum MHD_Result add_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct query *q = cls;
+	(void)kind;
+	if (q->n + 2 >= sizeof(q->list) / sizeof(q->list[0])) {
+		q->too_many = true;
+		return MHD_NO;
+	}
+	q->list[q->n++] = key;
+	q->list[q->n++] = value ? value : "";
+	return MHD_YES;
+}
+
+/* The headers of every answer about the report: never cached, never
+ * sniffed, and closing while the server drains. */
+static void report_headers(struct si_http_server *s, struct MHD_Response *r)
+{
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (atomic_load(&s->draining))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+#define NO_SCAN "no scheduled scan: start serve with --inspect-interval"
+#define NO_SCAN_YET "the first scan of the cluster has not finished yet"
+
+/* GET /report.json and /report.html: the latest scheduled scan's report,
  * read from its file as it is sent. */
 static enum MHD_Result serve_report(struct si_http_server *s, struct MHD_Connection *c,
 				    enum si_http_report f)
 {
 	if (!has_reports(s))
-		return respond_error(s, c, MHD_HTTP_NOT_FOUND,
-				     "no scheduled scan: start serve with --inspect-interval");
+		return respond_error(s, c, MHD_HTTP_NOT_FOUND, NO_SCAN);
 	size_t size = 0;
 	int fd = s->cfg.reports.open(s->cfg.reports.ctx, f, &size);
 	if (fd < 0)
-		return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					  "the first scan of the cluster has not finished yet",
+		return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, NO_SCAN_YET,
 					  "Retry-After", "5");
 	struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)size, fd);
 	if (!r) {
@@ -345,10 +392,43 @@ static enum MHD_Result serve_report(struct si_http_server *s, struct MHD_Connect
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				f == SI_HTTP_REPORT_JSON ? "application/json"
 							 : "text/html; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	if (atomic_load(&s->draining))
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	report_headers(s, r);
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* GET /report and /report/workload: a page rendered from the latest
+ * scan's report for the request's query. */
+static enum MHD_Result serve_page(struct si_http_server *s, struct MHD_Connection *c,
+				  const char *url)
+{
+	struct query q = { .n = 0 };
+	struct si_http_page p;
+	char msg[64];
+
+	if (!has_reports(s))
+		return respond_error(s, c, MHD_HTTP_NOT_FOUND, NO_SCAN);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_argument, &q);
+	if (q.too_many) {
+		snprintf(msg, sizeof(msg), "over %d query parameters", MAX_QUERY);
+		return respond_error(s, c, MHD_HTTP_BAD_REQUEST, msg);
+	}
+	s->cfg.reports.page(s->cfg.reports.ctx, url, q.list, &p);
+	if (p.status != MHD_HTTP_OK)
+		return respond_error_with(s, c, p.status, p.error,
+					  p.status == MHD_HTTP_SERVICE_UNAVAILABLE ? "Retry-After"
+										   : NULL, "5");
+	struct MHD_Response *r = MHD_create_response_from_buffer(p.len, p.body,
+								 MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(p.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, "Content-Security-Policy", p.csp);
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	report_headers(s, r);
 	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ok;
@@ -418,20 +498,22 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 				 const char *url, const char *method)
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-	bool report = strcmp(url, "/report") == 0, report_json = strcmp(url, "/report.json") == 0;
 	if (has_reports(s) && is_inspect(url))
 		return respond_with(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				    (char *)"method not allowed\n", 19, MHD_RESPMEM_PERSISTENT,
 				    MHD_HTTP_HEADER_ALLOW, "POST");
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
-	    strcmp(url, "/metrics") == 0 || report || report_json) {
+	    strcmp(url, "/metrics") == 0 || is_report(url)) {
 		if (!get)
 			return respond_with(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
 					    "text/plain; charset=utf-8",
 					    (char *)"method not allowed\n", 19,
 					    MHD_RESPMEM_PERSISTENT, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-		if (report || report_json)
-			return serve_report(s, c, report ? SI_HTTP_REPORT_HTML : SI_HTTP_REPORT_JSON);
+		if (is_page(url))
+			return serve_page(s, c, url);
+		if (is_report(url))
+			return serve_report(s, c, strcmp(url, "/report.json") == 0 ? SI_HTTP_REPORT_JSON
+									 : SI_HTTP_REPORT_HTML);
 		if (strcmp(url, "/healthz") == 0)
 			return respond_text(s, c, MHD_HTTP_OK, "ok\n");
 		if (strcmp(url, "/readyz") == 0)
@@ -449,7 +531,8 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 	}
 	return respond_error(s, c, MHD_HTTP_NOT_FOUND,
 			     "not found: the webhook serves POST /validate[/enforce|warn|audit|off], "
-			     "GET /healthz, /readyz, /metrics, /report and /report.json");
+			     "GET /healthz, /readyz, /metrics, /report, /report/workload, /report.json "
+			     "and /report.html");
 }
 
 /* A request's state, counted in flight; NULL when the server takes no new
@@ -577,11 +660,6 @@ static struct conn *conn_of(struct MHD_Connection *c)
 	return i ? i->socket_context : NULL;
 }
 
-static bool is_report(const char *url)
-{
-	return strcmp(url, "/report") == 0 || strcmp(url, "/report.json") == 0;
-}
-
 /* The bearer token of the request, or NULL. */
 static const char *bearer_token(struct MHD_Connection *c)
 {
@@ -646,28 +724,6 @@ static void on_forwarded(void *ctx, struct si_http_relayed *a)
 /* The longest leader's address taken: as long as the election takes
  * (SI_LEADER_MAX_URL). */
 #define LEADER_URL_MAX 512
-
-/* The query of a request, as name, value pairs for the leader. */
-#define MAX_QUERY 32
-struct query {
-	const char *list[2 * MAX_QUERY + 1];
-	size_t n;
-	bool too_many;
-};
-
-static enum MHD_Result add_argument(void *cls, enum MHD_ValueKind kind, const char *key,
-				    const char *value)
-{
-	struct query *q = cls;
-	(void)kind;
-	if (q->n + 2 >= sizeof(q->list) / sizeof(q->list[0])) {
-		q->too_many = true;
-		return MHD_NO;
-	}
-	q->list[q->n++] = key;
-	q->list[q->n++] = value ? value : "";
-	return MHD_YES;
-}
 
 /* The pins the leader's key must match: this replica's certificate (the
  * replicas share one), and the one it replaced, for the time a new Secret
@@ -792,10 +848,11 @@ static enum MHD_Result respond_forwarded(struct si_http_server *s, struct MHD_Co
 					a->www_authenticate);
 	if (a->retry_after[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, a->retry_after);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	if (atomic_load(&s->draining))
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (a->content_security_policy[0])
+		MHD_add_response_header(resp, "Content-Security-Policy", a->content_security_policy);
+	if (strncmp(a->content_type, "text/html", 9) == 0)
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	report_headers(s, resp);
 	if (status >= 400)
 		si_metrics_http_error(s->metrics, (int)status);
 	enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, resp);

@@ -2,7 +2,8 @@
 /* The HTTPS server: the only libmicrohttpd user. TLS 1.2+, a thread pool,
  * keep-alive, timeouts and limits, draining, and the routes
  * /validate[/MODE], /healthz, /readyz, /metrics, and, when a report source
- * is given, /report, /report.json and /report/inspect (guarded, and passed
+ * is given, the report's pages /report and /report/workload, its files
+ * /report.json and /report.html, and /report/inspect (guarded, and passed
  * to the leader by a replica that does not lead). What the reports are and
  * where the leader is come through the small interfaces below, so that the
  * server links neither the Kubernetes client nor the scanner. */
@@ -18,8 +19,17 @@
 #include "reload.h"
 #include "security-inspector/error.h"
 
-/* The reports served. */
+/* The report files served whole. */
 enum si_http_report { SI_HTTP_REPORT_JSON, SI_HTTP_REPORT_HTML };
+
+/* A page rendered for a request. */
+struct si_http_page {
+	int status;                  /* 200, or 400, 404, 500 or 503 */
+	char *body;                  /* with 200: the HTML page (the server frees */
+	size_t len;                  /* it with free()) */
+	const char *csp;             /* with 200: its Content-Security-Policy (static) */
+	char error[256];             /* otherwise: why, for the caller */
+};
 
 /* Whoever scans the cluster, as the server sees it. */
 struct si_http_reports {
@@ -27,6 +37,10 @@ struct si_http_reports {
 	 * server closes it) and its size in `*size`; -1 when there is none
 	 * yet (or it cannot be opened). NULL: no reports are served. */
 	int (*open)(void *ctx, enum si_http_report f, size_t *size);
+	/* Renders the page at `path` ("/report" or "/report/workload") for the
+	 * decoded query `query` (name, value, ..., NULL) into `out`. */
+	void (*page)(void *ctx, const char *path, const char *const *query,
+		     struct si_http_page *out);
 	/* Asks for a scan at once: true when one starts now; false when one
 	 * runs or is already asked for, with `*since` the time it started or
 	 * was asked for. */
@@ -60,6 +74,7 @@ struct si_http_relayed {
 	char content_type[128];        /* "" when absent */
 	char www_authenticate[256];
 	char retry_after[32];
+	char content_security_policy[512];
 	int error_status;              /* with fd -1: 502, 503 or 504 ... */
 	char error[256];               /* ... and why, for the caller */
 };
