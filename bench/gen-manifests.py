@@ -85,15 +85,34 @@ def scalar(x):
     if isinstance(x, list): return "[]"
     return json.dumps(x)
 
+def write_yaml(path, n):
+    with open(path, "w") as f:
+        for i in range(n):
+            if i:
+                f.write("\n---\n")
+            f.write(to_yaml(deployment(i)))
+        f.write("\n")
+
+def write_json(path, n):
+    """A List as `kubectl get -o json` writes it (4-space indent), one item
+    at a time, so that any size can be generated in little memory."""
+    with open(path, "w") as f:
+        f.write('{\n    "apiVersion": "v1",\n    "items": [')
+        for i in range(n):
+            item = json.dumps(deployment(i), indent=4).replace("\n", "\n        ")
+            f.write(("," if i else "") + "\n        " + item)
+        f.write('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')
+
 def main():
+    """gen-manifests.py N OUTDIR [yaml|json]: N Deployments as
+    deployments-N.yaml (a YAML stream) and deployments-N.json (a List)."""
     n, outdir = int(sys.argv[1]), sys.argv[2]
+    which = sys.argv[3:] or ["yaml", "json"]
     os.makedirs(outdir, exist_ok=True)
-    items = [deployment(i) for i in range(n)]
-    with open(os.path.join(outdir, f"deployments-{n}.yaml"), "w") as f:
-        f.write("\n---\n".join(to_yaml(d) for d in items) + "\n")
-    with open(os.path.join(outdir, f"deployments-{n}.json"), "w") as f:
-        json.dump({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
-                   "items": items}, f, indent=4)
+    if "yaml" in which:
+        write_yaml(os.path.join(outdir, f"deployments-{n}.yaml"), n)
+    if "json" in which:
+        write_json(os.path.join(outdir, f"deployments-{n}.json"), n)
 
 if __name__ == "__main__":
     main()

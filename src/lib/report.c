@@ -92,18 +92,24 @@ void si_report_free(struct si_report *r)
 
 si_rc si_report_put_json(FILE *out, const char *key, cJSON *v, int tabs)
 {
+	static const char indent[] = "\t\t\t\t\t\t\t\t";
 	char *text = v ? cJSON_Print(v) : NULL;
 	cJSON_Delete(v);
 	if (!text)
 		return SI_ERR_NOMEM;
-	for (int i = 0; i < tabs; i++)
-		fputc('\t', out);
+	size_t n = tabs < 0 ? 0 : (size_t)tabs < sizeof(indent) - 1 ? (size_t)tabs
+								   : sizeof(indent) - 1;
+	fwrite(indent, 1, n, out);
 	if (key)
 		fprintf(out, "\"%s\":\t", key);
-	for (const char *c = text; *c; c++) {
-		fputc(*c, out);
-		for (int i = 0; *c == '\n' && i < tabs; i++)
-			fputc('\t', out);
+	/* Line by line, each continued line indented as the structure it is in. */
+	for (const char *c = text, *nl; *c; c = nl + 1) {
+		if (!(nl = strchr(c, '\n'))) {
+			fputs(c, out);
+			break;
+		}
+		fwrite(c, 1, (size_t)(nl - c) + 1, out);
+		fwrite(indent, 1, n, out);
 	}
 	cJSON_free(text);
 	return SI_OK;
