@@ -17,6 +17,8 @@ if (!fs.existsSync(pw)) {
 	process.exit(2);
 }
 const { chromium } = await import(pathToFileURL(pw).href);
+const { scrollThrough } = await import(pathToFileURL(
+	path.join(here, '..', 'tests', 'html', 'page_walk.mjs')).href);
 const file = path.resolve(process.argv[2]);
 const runs = Number(process.argv[3] || 3);
 
@@ -39,7 +41,6 @@ for (let r = 0; r < runs; r++) {
 		result = await page.evaluate(async () => {
 			const byId = (id) => document.getElementById(id);
 			const shown = () => Number(byId('wl-table').dataset.shown);
-			const frame = () => new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
 			const pick = (sel, v) => {
 				byId(sel).value = v;
 				byId(sel).dispatchEvent(new Event('change'));
@@ -58,26 +59,17 @@ for (let r = 0; r < runs; r++) {
 			}
 			ns.selectedIndex = 0;
 			ns.dispatchEvent(new Event('change'));
-			const box = byId('wl-scroll'), seen = new Set();
-			let most = 0;
-			for (let top = 0; ; top += box.clientHeight) {
-				box.scrollTop = top;
-				await frame();
-				const rows = document.querySelectorAll('#wl-body tr.row');
-				most = Math.max(most, rows.length);
-				rows.forEach((row) => seen.add(Number(row.dataset.i)));
-				if (top >= box.scrollHeight)
-					break;
-			}
 			let t = performance.now();
 			await window.siOpenWorkload(listed - 1);
 			const openLastMs = Math.round(performance.now() - t);
 			t = performance.now();
 			await window.siOpenWorkload(0);
 			const openFirstMs = Math.round(performance.now() - t);
-			return { listed, failed, passed, nsSum, scrolled: seen.size, mostRows: most,
-				 openLastMs, openFirstMs };
+			return { listed, failed, passed, nsSum, openLastMs, openFirstMs };
 		});
+		const walk = await scrollThrough(page);
+		result.scrolled = walk.seen;
+		result.mostRows = walk.most;
 		result.errors = errors;
 	}
 	await page.close();

@@ -13,6 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { scrollThrough } from './page_walk.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const exe = process.argv[2] ? path.resolve(process.argv[2]) : '';
 const chromiumPath = '/usr/bin/chromium';
@@ -644,25 +646,6 @@ async function checkFailedOnly() {
 	   '--failed-only lists only failing workloads and failed items; the overview counts all',
 	   stats);
 	await page.close();
-}
-
-/* Scrolls the table from top to bottom; the workloads it drew on the way. */
-async function scrollThrough(page) {
-	return page.evaluate(async () => {
-		const box = document.getElementById('wl-scroll'), seen = new Set();
-		let most = 0;
-		const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-		for (let top = 0; ; top += box.clientHeight) {
-			box.scrollTop = top;
-			await frame();
-			const rows = document.querySelectorAll('#wl-body tr.row');
-			most = Math.max(most, rows.length);
-			rows.forEach((r) => seen.add(Number(r.dataset.i)));
-			if (top >= box.scrollHeight)
-				break;
-		}
-		return { seen: seen.size, most };
-	});
 }
 
 async function checkScale() {
