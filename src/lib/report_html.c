@@ -395,8 +395,8 @@ static void categories(FILE *out, const struct si_audit_summary *s)
 static void more_row(FILE *out, size_t listed, size_t total, const char *what)
 {
 	if (total > listed)
-		fprintf(out, "<tr class=\"more\"><td colspan=\"3\">and %zu more %s, not listed"
-			"</td></tr>\n", total - listed, what);
+		fprintf(out, "<tr class=\"more\"><td colspan=\"3\">and %zu more %s%s, not listed"
+			"</td></tr>\n", total - listed, what, total - listed == 1 ? "" : "s");
 }
 
 /* Objects the audit did not inspect, and input errors. */
@@ -421,14 +421,14 @@ static void not_inspected(FILE *out, const struct si_audit *a)
 		put_text(out, "<td class=\"src\">", src, "</td>");
 		put_text(out, "<td>", k->reason, "</td></tr>\n");
 	}
-	more_row(out, a->n_skipped_listed, a->n_skipped, "skipped objects");
+	more_row(out, a->n_skipped_listed, a->n_skipped, "skipped object");
 	for (size_t i = 0; i < a->n_errors_listed; i++) {
 		const struct si_error *e = &a->errors[i];
 		si_report_source(src, sizeof(src), e->file, e->line);
 		put_text(out, "<tr data-error><td>input error</td><td class=\"src\">", src, "</td>");
 		put_text(out, "<td>", e->message, "</td></tr>\n");
 	}
-	more_row(out, a->n_errors_listed, a->n_errors, "input errors");
+	more_row(out, a->n_errors_listed, a->n_errors, "input error");
 	fputs("</tbody></table></div>\n</section>\n", out);
 }
 

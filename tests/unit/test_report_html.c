@@ -407,15 +407,26 @@ static void test_failed_only_leaves_out_passing_workloads_and_results(void **sta
 	free(page);
 }
 
-static void test_no_workload_makes_no_block(void **state)
+static void test_no_workload_makes_no_block_and_skipped_objects_are_counted(void **state)
 {
+	const char *doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n";
+	const size_t n = SI_AUDIT_MAX_LISTED + 2;
+	const size_t len = strlen(doc);
+	char *yaml = malloc(n * len + 1);
 	struct si_report_options o = { 0 };
-	char *page = report_of("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", &o);
+	assert_non_null(yaml);
+	for (size_t i = 0; i < n; i++)
+		memcpy(yaml + i * len, doc, len);
+	yaml[n * len] = '\0';
+	char *page = report_of(yaml, &o);
 	assert_int_equal(count(page, "class=\"si-block\""), 0);
 	assert_non_null(strstr(page, "{\"records\": 0,"));
-	assert_non_null(strstr(page, "Not inspected"));
+	assert_non_null(strstr(page, "1002 objects skipped, 0 input errors."));
+	assert_int_equal(count(page, "<tr data-skipped>"), SI_AUDIT_MAX_LISTED);
+	assert_non_null(strstr(page, "and 2 more skipped objects, not listed"));
 	assert_non_null(strstr(page, "</html>\n"));
 	free(page);
+	free(yaml);
 }
 
 int main(void)
@@ -427,7 +438,7 @@ int main(void)
 		cmocka_unit_test(test_workloads_go_in_blocks_of_records_with_an_index),
 		cmocka_unit_test(test_an_owned_pod_names_its_deployment_and_markup_stays_data),
 		cmocka_unit_test(test_failed_only_leaves_out_passing_workloads_and_results),
-		cmocka_unit_test(test_no_workload_makes_no_block),
+		cmocka_unit_test(test_no_workload_makes_no_block_and_skipped_objects_are_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
