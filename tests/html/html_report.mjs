@@ -624,6 +624,22 @@ async function checkPrint(page) {
 	   { open, pdf: pdf.length, print });
 }
 
+/* A link to #w-N opens workload N when the page loads. */
+async function checkLink(file) {
+	const i = all.findIndex((w) => w.name === 'db');
+	const page = await context.newPage();
+	page.on('pageerror', (e) => problems.pageerror.push(`link: ${e.message}`));
+	await page.goto(`${pathToFileURL(file).href}#w-${i}`);
+	await page.waitForSelector(`#w-${i}[open][data-ready]`);
+	const opened = await page.$$eval('details.wl', (ds) => ds.map((d) => d.id));
+	const subjects = await page.$$eval(`#w-${i} tr.grp th`, (ths) => ths.map((t) => t.textContent));
+	ok(same(opened, [`w-${i}`]) && same(subjects, ['Pod', 'containerpostgres',
+						       'initContainerinit-perms']),
+	   'a link to #w-N opens that workload on load: the pod, then each container',
+	   { opened, subjects });
+	await page.close();
+}
+
 async function checkFailedOnly() {
 	const only = report('failed-only', 'html', ['--failed-only', ...inputs]);
 	const { page } = await openPage(only.file);
@@ -715,6 +731,7 @@ try {
 	comment(`screenshot: ${shot}`);
 	comment(`page: ${path.join(artifacts, 'html-report.html')}`);
 	await page.close();
+	await checkLink(html.file);
 	await checkFailedOnly();
 	await checkScale();
 } catch (e) {
