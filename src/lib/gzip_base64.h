@@ -29,8 +29,8 @@ si_rc si_gz64_write(struct si_gz64 *g, const void *data, size_t len);
 si_rc si_gz64_puts(struct si_gz64 *g, const char *s);
 
 /* Ends the gzip stream and writes the last base64 line. Returns SI_OK, or
- * the first error met since si_gz64_open(): SI_ERR_IO when `out` could not
- * be written, SI_ERR_NOMEM. Later writes fail with SI_ERR_INVALID. */
+ * the first error met since si_gz64_open() (SI_ERR_IO when `out` could not
+ * be written), with `err` set. Writes after it fail with SI_ERR_INVALID. */
 si_rc si_gz64_close(struct si_gz64 *g, struct si_error *err);
 
 /* Bytes added so far, and base64 characters written (newlines not

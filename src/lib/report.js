@@ -161,13 +161,7 @@
   }
 
   function options(select, key) {
-    var seen = {}, values = [];
-    recs.forEach(function (w) {
-      if (!Object.prototype.hasOwnProperty.call(seen, w[key])) {
-        seen[w[key]] = true;
-        values.push(w[key]);
-      }
-    });
+    var values = Array.from(new Set(recs.map(function (w) { return w[key]; })));
     values.sort().forEach(function (v) {
       var o = el('option', '', v || '(cluster-scoped)');
       o.value = v;
