@@ -109,6 +109,43 @@ si_rc si_input_from_json(const char *path, cJSON *root, struct si_input **out,
 si_rc si_input_read(const char *path, const struct si_limits *lim,
 			struct si_input **out, struct si_error *err);
 
+/* The largest object a stream accepts, as text: the API server stores
+ * objects of at most 1.5 MiB as JSON; YAML and indentation make the same
+ * object longer. */
+#define SI_STREAM_MAX_OBJECT_BYTES (8u << 20)
+
+/* A file or stdin read as a stream of Kubernetes objects, one at a time:
+ * memory is bounded by the largest object, not by the input. YAML streams
+ * are read document by document; a `List` (JSON as `kubectl get -o json`
+ * writes it, or YAML), i.e. a top-level mapping with an `items` list, is
+ * read item by item without holding the List. Each object is checked
+ * against `lim` (depth, nodes, alias copies) and SI_STREAM_MAX_OBJECT_BYTES;
+ * lim->max_input_bytes and lim->max_documents do not apply to a stream.
+ * YAML is measured in characters, as libyaml counts; one YAML scalar or
+ * comment longer than an object may be cannot be skipped, and ends the
+ * stream with SI_ERR_LIMIT. An alias in a List item cannot name an anchor
+ * of an earlier item: those items are gone. Text that starts as JSON and
+ * fails before its first object is read as flow-style YAML, as by
+ * si_input_parse(). */
+struct si_stream;
+
+/* Opens `path` ("-": stdin) with the format chosen as by si_input_parse()
+ * (by name, else by the first non-blank byte). On success the caller closes
+ * `*out` with si_stream_close(). */
+si_rc si_stream_open(const char *path, const struct si_limits *lim, struct si_stream **out,
+		     struct si_error *err);
+
+/* The next object as an input of exactly one object (path as given, lines
+ * of the whole file), which the caller frees with si_input_free(); `*out`
+ * is NULL at the end of the stream. An object over a limit is refused with
+ * SI_ERR_LIMIT naming its line, and the stream goes on after it (the next
+ * call returns the object that follows). A syntax error (SI_ERR_SYNTAX,
+ * naming the line) ends the stream: later calls return the end. */
+si_rc si_stream_next(struct si_stream *s, struct si_input **out, struct si_error *err);
+
+/* Accepts NULL. */
+void si_stream_close(struct si_stream *s);
+
 /* Frees `in` and everything it owns. Accepts NULL. */
 void si_input_free(struct si_input *in);
 

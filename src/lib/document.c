@@ -47,7 +47,8 @@ static bool is_list(const cJSON *obj)
 
 /* Items of a typed List (PodList, as the API server returns them) may leave
  * out their kind: it is the List's without "List". */
-si_rc si_list_item_kind(cJSON *item, const char *list_kind)
+si_rc si_list_item_kind(cJSON *item, const char *list_kind, struct si_linemap *lines,
+			int line)
 {
 	size_t n = list_kind ? strlen(list_kind) : 0;
 	size_t kind_len = n > 4 ? n - 4 : 0;
@@ -55,14 +56,15 @@ si_rc si_list_item_kind(cJSON *item, const char *list_kind)
 	    !cJSON_GetObjectItemCaseSensitive(item, "kind")) {
 		char kind[128];
 		snprintf(kind, sizeof(kind), "%.*s", (int)kind_len, list_kind);
-		if (!cJSON_AddStringToObject(item, "kind", kind))
+		const cJSON *added = cJSON_AddStringToObject(item, "kind", kind);
+		if (!added || !si_linemap_put(lines, added, line))
 			return SI_ERR_NOMEM;
 	}
 	return SI_OK;
 }
 
 static si_rc walk_list(const char *path, cJSON *parent, cJSON *obj, int line,
-		       unsigned depth, const struct si_linemap *lines, si_object_fn fn,
+		       unsigned depth, struct si_linemap *lines, si_object_fn fn,
 		       void *ctx, struct si_error *err)
 {
 	if (!is_list(obj) || depth > 4)
@@ -72,18 +74,20 @@ static si_rc walk_list(const char *path, cJSON *parent, cJSON *obj, int line,
 	for (cJSON *item = items->child, *next; item; item = next) {
 		next = item->next;      /* `fn` may take the item out */
 		int item_line = si_linemap_get(lines, item);
-		si_rc rc = si_list_item_kind(item, list_kind);
+		if (!item_line)
+			item_line = line;
+		si_rc rc = si_list_item_kind(item, list_kind, lines, item_line);
 		if (rc)
 			return si_error_set(err, rc, path, line, "out of memory");
-		if ((rc = walk_list(path, items, item, item_line ? item_line : line,
-				    depth + 1, lines, fn, ctx, err)))
+		if ((rc = walk_list(path, items, item, item_line, depth + 1, lines, fn, ctx,
+				    err)))
 			return rc;
 	}
 	return SI_OK;
 }
 
 si_rc si_list_walk(const char *path, cJSON *obj, int line, unsigned depth,
-		   const struct si_linemap *lines, si_object_fn fn, void *ctx,
+		   struct si_linemap *lines, si_object_fn fn, void *ctx,
 		   struct si_error *err)
 {
 	return walk_list(path, NULL, obj, line, depth, lines, fn, ctx, err);

@@ -81,11 +81,11 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 			      cJSON **out, struct si_linemap *lines, int first_line,
 			      struct si_error *err);
 
-/* The end of a JSON string: `i` is inside it (after its opening quote), and
- * `*escape` says whether the byte at `i` is escaped. Returns the offset after
- * the closing quote, or `len` when the string goes on past the `len` bytes,
- * with *escape saying whether the next byte is escaped. */
-size_t si_json_string_end(const char *d, size_t len, size_t i, bool *escape);
+/* Moves `*at`, inside a JSON string of `d` (after its opening quote), past
+ * its closing quote and returns true; or when the string goes on past the
+ * `len` bytes, to `len` and returns false. `*escape` says whether the byte
+ * at `*at` is escaped, before and after. */
+bool si_json_string_end(const char *d, size_t len, size_t *at, bool *escape);
 
 /* A mapping key with its place, for sorting keys by name and then by
  * order (si_keyref_cmp, for qsort). */
@@ -122,8 +122,11 @@ bool si_json_name(const char *path);
 bool si_list_kind(const char *kind);
 
 /* Gives `item` of a List of kind `list_kind` (which may be NULL) the kind
- * its items have when it has none: a PodList's items are Pods. */
-si_rc si_list_item_kind(cJSON *item, const char *list_kind);
+ * its items have when it has none: a PodList's items are Pods. The kind
+ * added is at `line` in `lines` (which may be NULL). SI_ERR_NOMEM when out
+ * of memory. */
+si_rc si_list_item_kind(cJSON *item, const char *list_kind, struct si_linemap *lines,
+			int line);
 
 /* Called by si_list_walk() for each object, with the node that holds it
  * (NULL for the walk's `obj`). */
@@ -135,7 +138,13 @@ typedef si_rc (*si_object_fn)(cJSON *parent, cJSON *obj, int line, void *ctx,
  * each with its line in `lines` (`line` when unknown) and given a kind by
  * si_list_item_kind(). `path` names the input in errors. */
 si_rc si_list_walk(const char *path, cJSON *obj, int line, unsigned depth,
-		   const struct si_linemap *lines, si_object_fn fn, void *ctx,
+		   struct si_linemap *lines, si_object_fn fn, void *ctx,
 		   struct si_error *err);
+
+/* For tests: a stream that reads `chunk` bytes at a time and refuses
+ * objects over `max_object` bytes; si_stream_open() is this with 64 KiB and
+ * SI_STREAM_MAX_OBJECT_BYTES. */
+si_rc si_stream_open_sized(const char *path, const struct si_limits *lim, size_t chunk,
+			   size_t max_object, struct si_stream **out, struct si_error *err);
 
 #endif

@@ -125,8 +125,9 @@ static size_t before_mark(uint64_t marks)
 }
 
 /* Words without a quote or a backslash are skipped whole. */
-size_t si_json_string_end(const char *d, size_t len, size_t i, bool *escape)
+bool si_json_string_end(const char *d, size_t len, size_t *at, bool *escape)
 {
+	size_t i = *at;
 	if (*escape && i < len) {
 		*escape = false;
 		i++;
@@ -148,10 +149,12 @@ size_t si_json_string_end(const char *d, size_t len, size_t i, bool *escape)
 			if (++i == len)
 				*escape = true;
 		} else if (d[i] == '"') {
-			return i + 1;
+			*at = i + 1;
+			return true;
 		}
 	}
-	return len;
+	*at = len;
+	return false;
 }
 
 /* Skips a JSON string starting at the opening quote; returns the offset after
@@ -159,7 +162,9 @@ size_t si_json_string_end(const char *d, size_t len, size_t i, bool *escape)
 static size_t skip_string(const char *d, size_t len, size_t i)
 {
 	bool escape = false;
-	return si_json_string_end(d, len, i + 1, &escape);
+	i++;
+	si_json_string_end(d, len, &i, &escape);
+	return i;
 }
 
 /* The offset of the first byte from `i` on that is not white space. */

@@ -796,7 +796,8 @@ static si_rc on_event(struct si_yaml_reader *r, const yaml_event_t *ev,
 		b->depth_from = 0;
 		r->obj_start = ev->end_mark.index;
 		r->obj_line = b->stack[0].line;
-	} else if (r->max_object && ev->end_mark.index - r->obj_start > r->max_object) {
+	} else if ((starts_node(ev) || ends_node(ev)) && r->max_object &&
+		   ev->end_mark.index - r->obj_start > r->max_object) {
 		return si_error_set(b->err, SI_ERR_LIMIT, b->path, r->obj_line,
 				    "object of more than %zu characters", r->max_object);
 	}
@@ -863,7 +864,9 @@ static void skip_object(struct si_yaml_reader *r, const yaml_event_t *ev)
 
 static void skip_event(struct si_yaml_reader *r, const yaml_event_t *ev)
 {
-	if (r->skip_doc) {
+	if (ev->type == YAML_STREAM_END_EVENT) {
+		r->done = true;
+	} else if (r->skip_doc) {
 		if (ev->type == YAML_DOCUMENT_END_EVENT)
 			end_document(r);
 	} else if (ev->type == YAML_MAPPING_START_EVENT ||
