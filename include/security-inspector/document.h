@@ -120,7 +120,13 @@ si_rc si_input_read(const char *path, const struct si_limits *lim,
  * writes it, or YAML), i.e. a top-level mapping with an `items` list, is
  * read item by item without holding the List. Each object is checked
  * against `lim` (depth, nodes, alias copies) and SI_STREAM_MAX_OBJECT_BYTES;
- * lim->max_input_bytes and lim->max_documents do not apply to a stream. */
+ * lim->max_input_bytes and lim->max_documents do not apply to a stream.
+ * YAML is measured in characters, as libyaml counts; one YAML scalar or
+ * comment longer than an object may be cannot be skipped, and ends the
+ * stream with SI_ERR_LIMIT. An alias in a List item cannot name an anchor
+ * of an earlier item: those items are gone. Text that starts as JSON and
+ * fails before its first object is read as flow-style YAML, as by
+ * si_input_parse(). */
 struct si_stream;
 
 /* Opens `path` ("-": stdin) with the format chosen as by si_input_parse()

@@ -154,6 +154,39 @@ static void print_error(const struct si_error *err, void *ctx)
 	si_cli_error("%s", si_error_format(err, buf, sizeof(buf)));
 }
 
+/* Inspects the objects of one file, read as a stream: one object in memory
+ * at a time. An object over a limit is an input error and the file goes
+ * on; a syntax error ends the file. Returns false when the run must stop,
+ * with `stop` set. */
+static bool inspect_file(struct si_audit *a, const char *file, struct si_error *stop)
+{
+	struct si_error err = { 0 };
+	struct si_stream *st = NULL;
+	struct si_input *in = NULL;
+	si_rc rc = si_stream_open(file, &si_limits_default, &st, &err);
+
+	while (rc == SI_OK) {
+		if ((rc = si_stream_next(st, &in, &err)) == SI_OK && !in)
+			break;
+		if (rc == SI_OK) {
+			rc = si_audit_inspect(a, in, stop);
+			si_input_free(in);
+			if (rc)
+				goto out;   /* `stop` says why */
+		} else if (rc != SI_ERR_NOMEM) {
+			/* The stream says whether more follows. */
+			rc = si_audit_add_error(a, &err);
+		}
+	}
+	if (rc && rc != SI_ERR_NOMEM)   /* the file could not be opened */
+		rc = si_audit_add_error(a, &err);
+	if (rc == SI_ERR_NOMEM)
+		si_error_set(stop, rc, file, 0, "out of memory");
+out:
+	si_stream_close(st);
+	return rc == SI_OK;
+}
+
 /* Inspects every file under `path`. Returns false on an error that stops
  * the run (out of memory, a report that cannot be written), with `stop`
  * set. */
@@ -180,17 +213,8 @@ static bool add_path(struct si_audit *a, const char *path, bool *stdin_used,
 	}
 	bool go_on = true;
 	for (size_t i = 0; go_on && i < n; i++) {
-		struct si_input *in = NULL;
 		a->n_inputs++;
-		si_rc rc = si_input_read(files[i], &si_limits_default, &in, &err);
-		if (rc == SI_OK)
-			rc = si_audit_inspect(a, in, stop);
-		else if (rc == SI_ERR_NOMEM)
-			*stop = err;
-		else
-			rc = si_audit_add_error(a, &err);
-		si_input_free(in);
-		go_on = rc == SI_OK;
+		go_on = inspect_file(a, files[i], stop);
 	}
 	si_paths_free(files, n);
 	return go_on;

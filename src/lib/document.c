@@ -33,57 +33,97 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+bool si_list_kind(const char *kind)
+{
+	return ends_with(kind, "List");
+}
+
 static bool is_list(const cJSON *obj)
 {
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
-	return cJSON_IsString(kind) && ends_with(kind->valuestring, "List") &&
+	return cJSON_IsString(kind) && si_list_kind(kind->valuestring) &&
 	       cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(obj, "items"));
 }
 
-static si_rc add_object(struct si_input *in, const cJSON *obj, int line,
-			    size_t *cap, const struct si_limits *lim, struct si_error *err)
+/* Items of a typed List (PodList, as the API server returns them) may leave
+ * out their kind: it is the List's without "List". */
+si_rc si_list_item_kind(cJSON *item, const char *list_kind, struct si_linemap *lines,
+			int line)
 {
-	if (in->n_objects == lim->max_documents)
+	size_t n = list_kind ? strlen(list_kind) : 0;
+	size_t kind_len = n > 4 ? n - 4 : 0;
+	if (kind_len > 0 && cJSON_IsObject(item) &&
+	    !cJSON_GetObjectItemCaseSensitive(item, "kind")) {
+		char kind[128];
+		snprintf(kind, sizeof(kind), "%.*s", (int)kind_len, list_kind);
+		const cJSON *added = cJSON_AddStringToObject(item, "kind", kind);
+		if (!added || !si_linemap_put(lines, added, line))
+			return SI_ERR_NOMEM;
+	}
+	return SI_OK;
+}
+
+static si_rc walk_list(const char *path, cJSON *parent, cJSON *obj, int line,
+		       unsigned depth, struct si_linemap *lines, si_object_fn fn,
+		       void *ctx, struct si_error *err)
+{
+	if (!is_list(obj) || depth > 4)
+		return fn(parent, obj, line, ctx, err);
+	const char *list_kind = cJSON_GetObjectItemCaseSensitive(obj, "kind")->valuestring;
+	cJSON *items = cJSON_GetObjectItemCaseSensitive(obj, "items");
+	for (cJSON *item = items->child, *next; item; item = next) {
+		next = item->next;      /* `fn` may take the item out */
+		int item_line = si_linemap_get(lines, item);
+		if (!item_line)
+			item_line = line;
+		si_rc rc = si_list_item_kind(item, list_kind, lines, item_line);
+		if (rc)
+			return si_error_set(err, rc, path, line, "out of memory");
+		if ((rc = walk_list(path, items, item, item_line, depth + 1, lines, fn, ctx,
+				    err)))
+			return rc;
+	}
+	return SI_OK;
+}
+
+si_rc si_list_walk(const char *path, cJSON *obj, int line, unsigned depth,
+		   struct si_linemap *lines, si_object_fn fn, void *ctx,
+		   struct si_error *err)
+{
+	return walk_list(path, NULL, obj, line, depth, lines, fn, ctx, err);
+}
+
+struct adding {
+	struct si_input *in;
+	size_t cap;
+	const struct si_limits *lim;
+};
+
+static si_rc add_object(cJSON *parent, cJSON *obj, int line, void *ctx,
+			struct si_error *err)
+{
+	struct adding *a = ctx;
+	struct si_input *in = a->in;
+	if (in->n_objects == a->lim->max_documents)
 		return si_error_set(err, SI_ERR_LIMIT, in->path, line,
-				    "more than %zu objects", lim->max_documents);
-	if (in->n_objects == *cap) {
-		size_t c = *cap ? *cap * 2 : 8;
+				    "more than %zu objects", a->lim->max_documents);
+	if (in->n_objects == a->cap) {
+		size_t c = a->cap ? a->cap * 2 : 8;
 		struct si_object *o = realloc(in->objects, c * sizeof(*o));
 		if (!o)
 			return si_error_set(err, SI_ERR_NOMEM, in->path, line, "out of memory");
 		in->objects = o;
-		*cap = c;
+		a->cap = c;
 	}
 	in->objects[in->n_objects++] = (struct si_object){ obj, line };
 	return SI_OK;
 }
 
-/* Adds `obj`, or the items of a List, recursively. Items of a typed List
- * (PodList, as the API server returns them) may leave out their kind: it is
- * the List's without "List". */
-static si_rc add_tree(struct si_input *in, const cJSON *obj, int line, unsigned depth,
-			  size_t *cap, const struct si_limits *lim, struct si_error *err)
+/* Adds `obj`, or the items of a List, recursively. */
+static si_rc add_tree(struct adding *a, cJSON *obj, int line, unsigned depth,
+		      struct si_error *err)
 {
-	if (!is_list(obj) || depth > 4)
-		return add_object(in, obj, line, cap, lim, err);
-	const char *list_kind = cJSON_GetObjectItemCaseSensitive(obj, "kind")->valuestring;
-	size_t kind_len = strlen(list_kind) - 4;
-	for (cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "items")->child; item;
-	     item = item->next) {
-		if (kind_len > 0 && cJSON_IsObject(item) &&
-		    !cJSON_GetObjectItemCaseSensitive(item, "kind")) {
-			char kind[128];
-			snprintf(kind, sizeof(kind), "%.*s", (int)kind_len, list_kind);
-			if (!cJSON_AddStringToObject(item, "kind", kind))
-				return si_error_set(err, SI_ERR_NOMEM, in->path, line,
-						    "out of memory");
-		}
-		si_rc rc = add_tree(in, item, si_input_line(in, item, line), depth + 1,
-					cap, lim, err);
-		if (rc)
-			return rc;
-	}
-	return SI_OK;
+	return si_list_walk(a->in->path, obj, line, depth, a->in->lines, add_object, a, err);
 }
 
 /* Frees what parsing left in `in`, keeping its path. */
@@ -101,29 +141,34 @@ static void clear_input(struct si_input *in)
 	in->lines = NULL;
 }
 
-static bool looks_like_json(const char *path, const char *data, size_t len)
+bool si_json_name(const char *path)
 {
-	if (ends_with(path, ".json"))
-		return true;
+	return ends_with(path, ".json");
+}
+
+enum si_format si_input_format(const char *path, const char *data, size_t len)
+{
+	if (si_json_name(path))
+		return SI_FORMAT_JSON;
 	for (size_t i = 0; i < len; i++) {
 		char c = data[i];
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;
-		return c == '{' || c == '[';
+		return c == '{' || c == '[' ? SI_FORMAT_JSON : SI_FORMAT_YAML;
 	}
-	return false;
+	return SI_FORMAT_BLANK;
 }
 
-static si_rc parse_json_input(struct si_input *in, const char *data, size_t len,
-				  const struct si_limits *lim, size_t *cap,
+static si_rc parse_json_input(struct adding *a, const char *data, size_t len,
 				  struct si_error *err)
 {
+	struct si_input *in = a->in;
 	cJSON *root;
 	si_rc rc;
 
 	if (!(in->lines = si_linemap_new()))
 		return si_error_set(err, SI_ERR_NOMEM, in->path, 0, "out of memory");
-	if ((rc = si_json_parse_lines(data, len, lim, &root, in->lines, err))) {
+	if ((rc = si_json_parse_lines(data, len, a->lim, &root, in->lines, 1, err))) {
 		if (err)
 			snprintf(err->file, sizeof(err->file), "%s", in->path);
 		return rc;
@@ -137,26 +182,26 @@ static si_rc parse_json_input(struct si_input *in, const char *data, size_t len,
 	in->n_roots = 1;
 	int line = si_input_line(in, root, 1);
 	if (!cJSON_IsArray(root))
-		return add_tree(in, root, line, 0, cap, lim, err);
+		return add_tree(a, root, line, 0, err);
 	/* A bare array of objects, as some tools write. */
 	for (cJSON *item = root->child; item; item = item->next)
-		if ((rc = add_tree(in, item, si_input_line(in, item, line), 1, cap, lim, err)))
+		if ((rc = add_tree(a, item, si_input_line(in, item, line), 1, err)))
 			return rc;
 	return SI_OK;
 }
 
-static si_rc parse_yaml_input(struct si_input *in, const char *data, size_t len,
-				  const struct si_limits *lim, size_t *cap,
+static si_rc parse_yaml_input(struct adding *a, const char *data, size_t len,
 				  struct si_error *err)
 {
+	struct si_input *in = a->in;
 	int *lines = NULL;
 	in->lines = si_linemap_new();
 	if (!in->lines)
 		return si_error_set(err, SI_ERR_NOMEM, in->path, 0, "out of memory");
-	si_rc rc = si_yaml_parse_stream(in->path, data, len, lim, in->lines,
+	si_rc rc = si_yaml_parse_stream(in->path, data, len, a->lim, in->lines,
 					    &in->roots, &lines, &in->n_roots, err);
 	for (size_t i = 0; rc == SI_OK && i < in->n_roots; i++)
-		rc = add_tree(in, in->roots[i], lines[i], 0, cap, lim, err);
+		rc = add_tree(a, in->roots[i], lines[i], 0, err);
 	free(lines);
 	return rc;
 }
@@ -165,9 +210,9 @@ si_rc si_input_parse(const char *path, const char *data, size_t len,
 			 const struct si_limits *lim, struct si_input **out,
 			 struct si_error *err)
 {
-	size_t cap = 0;
 	si_rc rc;
 	struct si_input *in = calloc(1, sizeof(*in));
+	struct adding a = { in, 0, lim };
 
 	*out = NULL;
 	if (!in || !(in->path = strdup(path))) {
@@ -180,17 +225,17 @@ si_rc si_input_parse(const char *path, const char *data, size_t len,
 				  len, lim->max_input_bytes);
 		goto fail;
 	}
-	if (!looks_like_json(path, data, len)) {
-		rc = parse_yaml_input(in, data, len, lim, &cap, err);
-	} else if ((rc = parse_json_input(in, data, len, lim, &cap, err)) == SI_ERR_SYNTAX &&
-		   !ends_with(path, ".json")) {
+	if (si_input_format(path, data, len) != SI_FORMAT_JSON) {
+		rc = parse_yaml_input(&a, data, len, err);
+	} else if ((rc = parse_json_input(&a, data, len, err)) == SI_ERR_SYNTAX &&
+		   !si_json_name(path)) {
 		/* Flow-style YAML ("{kind: Pod, ...}") starts as JSON does. When
 		 * YAML cannot read it either, the JSON error is the one to show;
 		 * running out of memory says nothing of the text and stands. */
 		struct si_error json_err = err ? *err : (struct si_error){ 0 };
 		clear_input(in);
-		cap = 0;
-		if ((rc = parse_yaml_input(in, data, len, lim, &cap, err)) &&
+		a.cap = 0;
+		if ((rc = parse_yaml_input(&a, data, len, err)) &&
 		    rc != SI_ERR_NOMEM && err)
 			*err = json_err;
 	}
@@ -206,9 +251,9 @@ fail:
 si_rc si_input_from_json(const char *path, cJSON *root, struct si_input **out,
 			 struct si_error *err)
 {
-	size_t cap = 0;
 	si_rc rc;
 	struct si_input *in = calloc(1, sizeof(*in));
+	struct adding a = { in, 0, &si_limits_default };
 
 	*out = NULL;
 	if (!in || !(in->path = strdup(path)) || !(in->roots = malloc(sizeof(*in->roots)))) {
@@ -220,7 +265,7 @@ si_rc si_input_from_json(const char *path, cJSON *root, struct si_input **out,
 	}
 	in->roots[0] = root;
 	in->n_roots = 1;
-	if ((rc = add_tree(in, root, 0, 0, &cap, &si_limits_default, err))) {
+	if ((rc = add_tree(&a, root, 0, 0, err))) {
 		si_input_free(in);
 		return rc;
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Between the document modules: the line map, the YAML stream parser and
- * the JSON List item scanner. Not part of the public headers. */
+/* Between the document modules: the line map, the YAML reader, the JSON
+ * parser with lines and the List rules. Not part of the public headers. */
 #ifndef SI_DOCUMENT_INTERNAL_H
 #define SI_DOCUMENT_INTERNAL_H
 
@@ -10,6 +10,10 @@
 struct si_linemap *si_linemap_new(void);
 /* Records `line` for `node`; false when out of memory. */
 bool si_linemap_put(struct si_linemap *map, const cJSON *node, int line);
+/* Records in `dst` the lines `src` knows of `node` and every node below it;
+ * false when out of memory. */
+bool si_linemap_put_tree(struct si_linemap *dst, const struct si_linemap *src,
+			 const cJSON *node);
 void si_linemap_free(struct si_linemap *map);
 
 /* Parses a YAML stream into documents. `*docs` (caller frees each with
@@ -21,10 +25,67 @@ si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 			       cJSON ***docs, int **doc_lines, size_t *n_docs,
 			       struct si_error *err);
 
+/* A YAML stream read one object at a time: si_yaml_parse_stream() reads
+ * whole documents with it, a stream (document_stream.c) the items of Lists
+ * too. */
+struct si_yaml_reader;
+
+/* Where the reader gets its bytes: libyaml's read handler. It sets *got to
+ * what it wrote into `buf` (at most `size` bytes, 0 at the end of the input)
+ * and returns 1, or 0 on an error, which ends the reader. */
+typedef int (*si_yaml_read_fn)(void *ctx, unsigned char *buf, size_t size, size_t *got);
+
+/* One object handed out by si_yaml_reader_next(). */
+struct si_yaml_object {
+	cJSON *root;                /* owned by the caller; NULL at the end */
+	int line;                   /* where it starts */
+	unsigned depth;             /* 0 for a document, 1 for a List item */
+	const char *list_kind;      /* an item's List kind, when known; borrowed
+				     * until the next call */
+};
+
+/* Makes a reader of the `len` bytes at `data` (borrowed while it is read),
+ * or when `data` is NULL of what `read` gives. With `split`, a document
+ * whose top-level mapping has an `items` sequence (unless a `kind` before
+ * it does not end in "List") is a List: its items are handed out one by
+ * one and the rest of it is not. `max_object`, when not 0, bounds each
+ * object's characters (libyaml counts characters, not bytes). The caller
+ * frees `*out` with si_yaml_reader_free(). */
+si_rc si_yaml_reader_new(const char *path, const struct si_limits *lim, bool split,
+			 size_t max_object, const char *data, size_t len,
+			 si_yaml_read_fn read, void *ctx, struct si_yaml_reader **out,
+			 struct si_error *err);
+
+/* The next object into `*obj`, its nodes' lines into `lines` (borrowed for
+ * the call); obj->root is NULL at the end. An object over a limit gives
+ * SI_ERR_LIMIT with obj->line set to where it starts, and the next call
+ * goes on after it. Any other error ends the reader. */
+si_rc si_yaml_reader_next(struct si_yaml_reader *r, struct si_linemap *lines,
+			  struct si_yaml_object *obj, struct si_error *err);
+
+/* Characters libyaml has scanned since the last event, and the line where
+ * they start: what one scalar or comment being read holds up. */
+size_t si_yaml_reader_gap(const struct si_yaml_reader *r, int *line);
+
+/* Accepts NULL. */
+void si_yaml_reader_free(struct si_yaml_reader *r);
+
+/* The error for text that is not UTF-8 at `line`, `column` (1-based). */
+si_rc si_yaml_utf8_error(const char *path, int line, size_t column, unsigned char byte,
+			 struct si_error *err);
+
 /* As si_json_parse(), and when `lines` is not NULL records there the line of
- * every node (a member's is the line of its key). */
+ * every node (a member's is the line of its key). The text starts on line
+ * `first_line`, for the lines recorded and those of errors. */
 si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *lim,
-			      cJSON **out, struct si_linemap *lines, struct si_error *err);
+			      cJSON **out, struct si_linemap *lines, int first_line,
+			      struct si_error *err);
+
+/* Moves `*at`, inside a JSON string of `d` (after its opening quote), past
+ * its closing quote and returns true; or when the string goes on past the
+ * `len` bytes, to `len` and returns false. `*escape` says whether the byte
+ * at `*at` is escaped, before and after. */
+bool si_json_string_end(const char *d, size_t len, size_t *at, bool *escape);
 
 /* A mapping key with its place, for sorting keys by name and then by
  * order (si_keyref_cmp, for qsort). */
@@ -41,5 +102,49 @@ si_rc si_json_duplicate_key(const cJSON *obj, const cJSON **dup);
 
 /* 1-based line of byte offset `off` in `data`. */
 int si_line_at(const char *data, size_t off);
+
+/* How an input is read. */
+enum si_format {
+	SI_FORMAT_BLANK,            /* only blanks so far: YAML, when that is all */
+	SI_FORMAT_YAML,
+	SI_FORMAT_JSON,
+};
+
+/* The format of an input named `path` that starts with the `len` bytes at
+ * `data`: JSON when the name ends in ".json" or the first non-blank byte is
+ * '{' or '[', YAML for another byte. */
+enum si_format si_input_format(const char *path, const char *data, size_t len);
+
+/* Whether `path` names a JSON file: no flow-style YAML is looked for in it. */
+bool si_json_name(const char *path);
+
+/* Whether `kind` names a List kind ("List", "PodList", ...). */
+bool si_list_kind(const char *kind);
+
+/* Gives `item` of a List of kind `list_kind` (which may be NULL) the kind
+ * its items have when it has none: a PodList's items are Pods. The kind
+ * added is at `line` in `lines` (which may be NULL). SI_ERR_NOMEM when out
+ * of memory. */
+si_rc si_list_item_kind(cJSON *item, const char *list_kind, struct si_linemap *lines,
+			int line);
+
+/* Called by si_list_walk() for each object, with the node that holds it
+ * (NULL for the walk's `obj`). */
+typedef si_rc (*si_object_fn)(cJSON *parent, cJSON *obj, int line, void *ctx,
+			      struct si_error *err);
+
+/* Calls `fn` for `obj`, at nesting `depth` of Lists (0 for a document), or
+ * when it is a List, for its items in turn, recursively down to depth 4,
+ * each with its line in `lines` (`line` when unknown) and given a kind by
+ * si_list_item_kind(). `path` names the input in errors. */
+si_rc si_list_walk(const char *path, cJSON *obj, int line, unsigned depth,
+		   struct si_linemap *lines, si_object_fn fn, void *ctx,
+		   struct si_error *err);
+
+/* For tests: a stream that reads `chunk` bytes at a time and refuses
+ * objects over `max_object` bytes; si_stream_open() is this with 64 KiB and
+ * SI_STREAM_MAX_OBJECT_BYTES. */
+si_rc si_stream_open_sized(const char *path, const struct si_limits *lim, size_t chunk,
+			   size_t max_object, struct si_stream **out, struct si_error *err);
 
 #endif

@@ -124,12 +124,15 @@ static size_t before_mark(uint64_t marks)
 #endif
 }
 
-/* Skips a JSON string starting at the opening quote; returns the offset after
- * the closing quote (`len` when there is none). Words without a quote or a
- * backslash are skipped whole. */
-static size_t skip_string(const char *d, size_t len, size_t i)
+/* Words without a quote or a backslash are skipped whole. */
+bool si_json_string_end(const char *d, size_t len, size_t *at, bool *escape)
 {
-	for (i++; i < len; i++) {
+	size_t i = *at;
+	if (*escape && i < len) {
+		*escape = false;
+		i++;
+	}
+	for (; i < len; i++) {
 		uint64_t w;
 		while (len - i >= sizeof(w)) {
 			memcpy(&w, d + i, sizeof(w));
@@ -142,12 +145,26 @@ static size_t skip_string(const char *d, size_t len, size_t i)
 		}
 		if (i >= len)
 			break;
-		if (d[i] == '\\')
-			i++;
-		else if (d[i] == '"')
-			return i + 1;
+		if (d[i] == '\\') {
+			if (++i == len)
+				*escape = true;
+		} else if (d[i] == '"') {
+			*at = i + 1;
+			return true;
+		}
 	}
-	return len;
+	*at = len;
+	return false;
+}
+
+/* Skips a JSON string starting at the opening quote; returns the offset after
+ * the closing quote (`len` when there is none). */
+static size_t skip_string(const char *d, size_t len, size_t i)
+{
+	bool escape = false;
+	i++;
+	si_json_string_end(d, len, &i, &escape);
+	return i;
 }
 
 /* The offset of the first byte from `i` on that is not white space. */
@@ -170,7 +187,7 @@ static const bool structural[256] = {
  * holds 1 + (its commas) + (its non-empty mappings and lists) values, which
  * is what cJSON makes of it; an invalid one fails in the parser after. */
 static si_rc check_text(const char *d, size_t len, const struct si_limits *lim,
-			struct si_error *err)
+			int first_line, struct si_error *err)
 {
 	unsigned depth = 0;
 	size_t values = 1;
@@ -190,7 +207,8 @@ static si_rc check_text(const char *d, size_t len, const struct si_limits *lim,
 		case '{':
 		case '[':
 			if (++depth > lim->max_depth)
-				return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(d, i),
+				return si_error_set(err, SI_ERR_LIMIT, NULL,
+						    si_line_at(d, i) + first_line - 1,
 						    "nesting deeper than %u levels", lim->max_depth);
 			next = after_blanks(d, len, i + 1);
 			if (next < len && (d[next] == '}' || d[next] == ']')) {
@@ -205,7 +223,8 @@ static si_rc check_text(const char *d, size_t len, const struct si_limits *lim,
 		}
 		/* One more value, or member (named by its key), starts at `next`. */
 		if (++values > lim->max_nodes)
-			return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(d, next),
+			return si_error_set(err, SI_ERR_LIMIT, NULL,
+					    si_line_at(d, next) + first_line - 1,
 					    "more than %zu values in one document", lim->max_nodes);
 		i = next - 1;
 	}
@@ -283,8 +302,11 @@ static bool map_value(struct scan *s, const cJSON *node, int line)
 }
 
 si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *lim,
-			      cJSON **out, struct si_linemap *lines, struct si_error *err)
+			      cJSON **out, struct si_linemap *lines, int first_line,
+			      struct si_error *err)
 {
+	const int before = first_line - 1;     /* lines before the text */
+
 	*out = NULL;
 	if (len > lim->max_input_bytes)
 		return si_error_set(err, SI_ERR_LIMIT, NULL, 0,
@@ -294,9 +316,9 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 	while (start < len && is_blank(data[start]))
 		start++;
 	if (start == len)
-		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, len),
+		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, len) + before,
 				    "empty JSON document");
-	si_rc rc = check_text(data, len, lim, err);
+	si_rc rc = check_text(data, len, lim, first_line, err);
 	if (rc)
 		return rc;
 
@@ -311,7 +333,7 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 		if (errno == ENOMEM)
 			return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
 		size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
-		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, off),
+		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, off) + before,
 				    "invalid JSON near byte %zu", off + 1);
 	}
 	size_t off = (size_t)(end - data);
@@ -319,12 +341,12 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 		off++;
 	if (off < len) {
 		cJSON_Delete(root);
-		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, off),
+		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, off) + before,
 				    "unexpected content after the JSON value");
 	}
 
 	size_t bom = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-	struct scan s = { data, len, bom, 1, lines, NULL, 0 };
+	struct scan s = { data, len, bom, first_line, lines, NULL, 0 };
 	if (lines && !map_value(&s, root, 0)) {
 		rc = si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
 		goto fail;
@@ -335,7 +357,7 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 			err->line = si_linemap_get(lines, bad);
 		} else if (rc == SI_ERR_SYNTAX && err) {
 			/* Without a map of our caller's, walk to the node. */
-			s = (struct scan){ data, len, bom, 1, NULL, bad, 0 };
+			s = (struct scan){ data, len, bom, first_line, NULL, bad, 0 };
 			map_value(&s, root, 0);
 			err->line = s.found;
 		}
@@ -351,7 +373,7 @@ fail:
 si_rc si_json_parse(const char *data, size_t len, const struct si_limits *lim,
 			cJSON **out, struct si_error *err)
 {
-	return si_json_parse_lines(data, len, lim, out, NULL, err);
+	return si_json_parse_lines(data, len, lim, out, NULL, 1, err);
 }
 
 /* The arena: a list of chunks per thread, bump-allocated, newest first.

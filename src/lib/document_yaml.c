@@ -51,6 +51,13 @@ struct builder {
 	int root_line;
 	size_t nodes;
 	size_t bytes;               /* scalars and keys in the document, copies included */
+	/* The object being built: a document, or a List item from `depth_from`
+	 * on. Its nodes are b->nodes - nodes_from, its nesting b->depth -
+	 * depth_from. */
+	size_t nodes_from;
+	size_t depth_from;
+	cJSON *item;                /* a List item just finished, owned */
+	int item_line;
 	/* What aliases copied in the whole input, documents summed: a stream of
 	 * small documents cannot multiply a per-document budget. */
 	size_t alias_nodes, alias_bytes;
@@ -228,7 +235,7 @@ static si_rc scalar_value(struct builder *b, const yaml_event_t *ev, cJSON **out
 static si_rc count_nodes(struct builder *b, size_t n, int line)
 {
 	b->nodes += n;
-	if (b->nodes > b->lim->max_nodes)
+	if (b->nodes - b->nodes_from > b->lim->max_nodes)
 		return si_error_set(b->err, SI_ERR_LIMIT, b->path, line,
 				    "document expands to more than %zu values "
 				    "(aliases included)", b->lim->max_nodes);
@@ -319,6 +326,12 @@ static si_rc attach(struct builder *b, cJSON *v, int line, unsigned height)
 	if (b->depth == 0) {
 		b->root = v;
 		b->root_line = line;
+		return si_linemap_put(b->lines, v, line) ? SI_OK
+			: fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+	}
+	if (b->depth_from && b->depth == b->depth_from) {   /* a List item: handed out */
+		b->item = v;
+		b->item_line = line;
 		return si_linemap_put(b->lines, v, line) ? SI_OK
 			: fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
 	}
@@ -444,7 +457,9 @@ static si_rc on_alias(struct builder *b, const yaml_event_t *ev)
 	const struct anchor *a = find_anchor(b, name);
 	if (!a)
 		return fail(b, SI_ERR_SYNTAX, line,
-			    "alias *%s names no complete anchor before it", name);
+			    "alias *%s names no complete anchor before it%s", name,
+			    b->depth_from ? " (the anchors of earlier List items are not "
+			    "kept)" : "");
 	si_rc rc = count_nodes(b, a->nodes, line);
 	if (rc)
 		return rc;
@@ -452,7 +467,7 @@ static si_rc on_alias(struct builder *b, const yaml_event_t *ev)
 		return rc;
 	/* A copy nests as deep as its anchor did: bound the sum, or chained
 	 * aliases could build a tree too deep to free recursively. */
-	if (b->depth + a->height > b->lim->max_depth)
+	if (b->depth - b->depth_from + a->height > b->lim->max_depth)
 		return si_error_set(b->err, SI_ERR_LIMIT, b->path, line,
 				    "alias *%s nests deeper than %u levels", name,
 				    b->lim->max_depth);
@@ -477,7 +492,7 @@ static si_rc on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
 		return fail(b, SI_ERR_SYNTAX, line, "%s",
 			    "mapping key is not a scalar (a template placeholder such "
 			    "as {{ value }} needs quotes)");
-	if (b->depth >= b->lim->max_depth)
+	if (b->depth - b->depth_from >= b->lim->max_depth)
 		return si_error_set(b->err, SI_ERR_LIMIT, b->path, line,
 				    "nesting deeper than %u levels", b->lim->max_depth);
 	si_rc rc = count_nodes(b, 1, line);
@@ -620,24 +635,41 @@ out:
 	return rc;
 }
 
-static void reset_document(struct builder *b)
+/* Frees the open collections from `depth` up. */
+static void drop_frames(struct builder *b, size_t depth)
 {
-	while (b->depth > 0) {
+	while (b->depth > depth) {
 		struct frame *f = &b->stack[--b->depth];
 		cJSON_Delete(f->node);
 		cJSON_Delete(f->merges);
 		free(f->key);
 		free(f->anchor);
 	}
-	for (size_t i = 0; i < b->n_anchors; i++) {   /* anchors end with their document */
-		b->buckets[b->anchors[i].hash & (b->n_buckets - 1)] = 0;
-		free(b->anchors[i].name);
+}
+
+/* Forgets the anchors from the `from`th on. The latest anchor is the first
+ * of its bucket: taken latest first, each is. */
+static void drop_anchors(struct builder *b, size_t from)
+{
+	while (b->n_anchors > from) {
+		struct anchor *a = &b->anchors[--b->n_anchors];
+		b->buckets[a->hash & (b->n_buckets - 1)] = a->next;
+		free(a->name);
 	}
-	b->n_anchors = 0;
+}
+
+static void reset_document(struct builder *b)
+{
+	drop_frames(b, 0);
+	drop_anchors(b, 0);         /* anchors end with their document */
 	b->nodes = 0;
 	b->bytes = 0;
+	b->nodes_from = 0;
+	b->depth_from = 0;
 	cJSON_Delete(b->root);
 	b->root = NULL;
+	cJSON_Delete(b->item);
+	b->item = NULL;
 }
 
 static si_rc parser_error(struct builder *b, const yaml_parser_t *p)
@@ -653,29 +685,311 @@ static si_rc parser_error(struct builder *b, const yaml_parser_t *p)
 			    "%s", msg);
 }
 
-static si_rc push_document(struct builder *b, cJSON ***docs, int **lines,
-			       size_t *n, size_t *cap)
+struct si_yaml_reader {
+	yaml_parser_t parser;
+	struct builder b;
+	bool split;                 /* Lists handed out item by item */
+	size_t max_object;          /* characters of one object; 0: no bound */
+	bool done;
+	size_t last_index;          /* where the last event ended */
+	int last_line;
+	/* The object being read: where it starts. */
+	size_t obj_start;
+	int obj_line;
+	/* The document being read as a List (`split` only). */
+	bool list;
+	char *list_kind;            /* its kind, when set before its items */
+	size_t bytes_from;          /* b->bytes and b->n_anchors when the item began */
+	size_t anchors_from;
+	/* An object over a limit is skipped: to the end of its document, or
+	 * until `skip_open` more collections have ended. */
+	bool skip_doc;
+	size_t skip_open;
+};
+
+static bool starts_node(const yaml_event_t *ev)
 {
-	if (*n == b->lim->max_documents)
-		return si_error_set(b->err, SI_ERR_LIMIT, b->path, b->root_line,
-				    "more than %zu documents", b->lim->max_documents);
+	return ev->type == YAML_SCALAR_EVENT || ev->type == YAML_ALIAS_EVENT ||
+	       ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT;
+}
+
+static bool ends_node(const yaml_event_t *ev)
+{
+	return ev->type == YAML_MAPPING_END_EVENT || ev->type == YAML_SEQUENCE_END_EVENT;
+}
+
+/* Whether the sequence `ev` starts is the items of a List: the value of the
+ * key "items" of a document's top-level mapping, unless a kind set before
+ * it is not a List kind (kubectl writes the items before the kind). */
+static bool items_start(const struct si_yaml_reader *r, const yaml_event_t *ev)
+{
+	const struct builder *b = &r->b;
+	if (!r->split || r->list || ev->type != YAML_SEQUENCE_START_EVENT || b->depth != 1)
+		return false;
+	const struct frame *f = &b->stack[0];
+	if (!cJSON_IsObject(f->node) || !f->key || f->key_is_merge ||
+	    strcmp(f->key, "items") != 0)
+		return false;
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(f->node, "kind");
+	return !kind || (cJSON_IsString(kind) && si_list_kind(kind->valuestring));
+}
+
+/* The items sequence has just been opened. */
+static si_rc begin_items(struct si_yaml_reader *r, int line)
+{
+	struct builder *b = &r->b;
+	struct frame *f = &b->stack[b->depth - 1];
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(b->stack[0].node, "kind");
+	r->list = true;
+	b->depth_from = b->depth;
+	/* The items are not kept: an alias could not copy them. */
+	free(f->anchor);
+	f->anchor = NULL;
+	if (kind && !(r->list_kind = strdup(kind->valuestring)))
+		return fail(b, SI_ERR_NOMEM, line, "%s", "out of memory");
+	return SI_OK;
+}
+
+/* `ev` starts an object: a document's root, or a List item. */
+static void begin_object(struct si_yaml_reader *r, const yaml_event_t *ev)
+{
+	struct builder *b = &r->b;
+	r->obj_start = ev->start_mark.index;
+	r->obj_line = (int)ev->start_mark.line + 1;
+	b->nodes_from = b->nodes;
+	r->bytes_from = b->bytes;
+	r->anchors_from = b->n_anchors;
+}
+
+/* A List item is handed out or skipped: what it counted and its anchors go
+ * with it. */
+static void end_item(struct si_yaml_reader *r)
+{
+	struct builder *b = &r->b;
+	b->nodes = b->nodes_from;
+	b->bytes = r->bytes_from;
+	drop_anchors(b, r->anchors_from);
+}
+
+static void end_document(struct si_yaml_reader *r)
+{
+	reset_document(&r->b);
+	r->list = false;
+	free(r->list_kind);
+	r->list_kind = NULL;
+	r->skip_doc = false;
+	r->skip_open = 0;
+}
+
+static si_rc on_event(struct si_yaml_reader *r, const yaml_event_t *ev,
+		      struct si_yaml_object *obj)
+{
+	struct builder *b = &r->b;
+	bool at_items = b->depth_from && b->depth == b->depth_from;
+	bool list;
+	si_rc rc;
+
+	if (starts_node(ev) && (b->depth == 0 || at_items))
+		begin_object(r, ev);
+	if (at_items && ends_node(ev)) {
+		/* The end of the items; the List's other keys follow. */
+		b->depth_from = 0;
+		r->obj_start = ev->end_mark.index;
+		r->obj_line = b->stack[0].line;
+	} else if ((starts_node(ev) || ends_node(ev)) && r->max_object &&
+		   ev->end_mark.index - r->obj_start > r->max_object) {
+		return si_error_set(b->err, SI_ERR_LIMIT, b->path, r->obj_line,
+				    "object of more than %zu characters", r->max_object);
+	}
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		rc = on_scalar(b, ev);
+		break;
+	case YAML_ALIAS_EVENT:
+		rc = on_alias(b, ev);
+		break;
+	case YAML_MAPPING_START_EVENT:
+		rc = on_start(b, ev, true);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		list = items_start(r, ev);
+		if ((rc = on_start(b, ev, false)) == SI_OK && list)
+			rc = begin_items(r, (int)ev->start_mark.line + 1);
+		break;
+	case YAML_MAPPING_END_EVENT:
+	case YAML_SEQUENCE_END_EVENT:
+		rc = on_end(b);
+		break;
+	case YAML_DOCUMENT_END_EVENT:
+		if (!r->list && b->root && !cJSON_IsNull(b->root)) {
+			*obj = (struct si_yaml_object){ b->root, b->root_line, 0, NULL };
+			b->root = NULL;
+		}
+		end_document(r);
+		return SI_OK;
+	case YAML_STREAM_END_EVENT:
+		r->done = true;
+		return SI_OK;
+	default:
+		return SI_OK;
+	}
+	if (rc == SI_OK && b->item) {
+		*obj = (struct si_yaml_object){ b->item, b->item_line, 1, r->list_kind };
+		b->item = NULL;
+		end_item(r);
+	}
+	return rc;
+}
+
+/* `ev` made the object being read go over a limit: what it built goes, and
+ * the events up to its end will be skipped. */
+static void skip_object(struct si_yaml_reader *r, const yaml_event_t *ev)
+{
+	struct builder *b = &r->b;
+	if (!b->depth_from) {       /* a document, or a List's own keys */
+		reset_document(b);
+		r->skip_doc = true;
+		return;
+	}
+	size_t open = b->depth - b->depth_from;
+	drop_frames(b, b->depth_from);
+	if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT)
+		open++;                 /* refused before it was opened */
+	else if (ends_node(ev))
+		open--;                 /* refused instead of closing one */
+	r->skip_open = open;
+	if (!open)
+		end_item(r);
+}
+
+static void skip_event(struct si_yaml_reader *r, const yaml_event_t *ev)
+{
+	if (ev->type == YAML_STREAM_END_EVENT) {
+		r->done = true;
+	} else if (r->skip_doc) {
+		if (ev->type == YAML_DOCUMENT_END_EVENT)
+			end_document(r);
+	} else if (ev->type == YAML_MAPPING_START_EVENT ||
+		   ev->type == YAML_SEQUENCE_START_EVENT) {
+		r->skip_open++;
+	} else if (ends_node(ev) && --r->skip_open == 0) {
+		end_item(r);
+	}
+}
+
+si_rc si_yaml_reader_new(const char *path, const struct si_limits *lim, bool split,
+			 size_t max_object, const char *data, size_t len,
+			 si_yaml_read_fn read, void *ctx, struct si_yaml_reader **out,
+			 struct si_error *err)
+{
+	struct si_yaml_reader *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+	r->b = (struct builder){ .path = path, .lim = lim, .seed = hash_seed() };
+	r->split = split;
+	r->max_object = max_object;
+	/* A List's items nest two levels below its root. */
+	r->b.stack = calloc(lim->max_depth + 2, sizeof(*r->b.stack));
+	if (!r->b.stack || !yaml_parser_initialize(&r->parser)) {
+		free(r->b.stack);
+		free(r);
+		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
+	}
+	if (read)
+		yaml_parser_set_input(&r->parser, read, ctx);
+	else
+		yaml_parser_set_input_string(&r->parser, (const unsigned char *)data, len);
+	*out = r;
+	return SI_OK;
+}
+
+si_rc si_yaml_reader_next(struct si_yaml_reader *r, struct si_linemap *lines,
+			  struct si_yaml_object *obj, struct si_error *err)
+{
+	struct builder *b = &r->b;
+	yaml_event_t ev;
+	si_rc rc = SI_OK;
+
+	*obj = (struct si_yaml_object){ 0 };
+	b->lines = lines;
+	b->err = err;
+	while (rc == SI_OK && !r->done && !obj->root) {
+		if (!yaml_parser_parse(&r->parser, &ev)) {
+			r->done = true;
+			return parser_error(b, &r->parser);
+		}
+		r->last_index = ev.end_mark.index;
+		r->last_line = (int)ev.end_mark.line + 1;
+		if (r->skip_doc || r->skip_open)
+			skip_event(r, &ev);
+		else
+			rc = on_event(r, &ev, obj);
+		if (rc == SI_ERR_LIMIT) {
+			obj->line = r->obj_line;
+			skip_object(r, &ev);
+		} else if (rc) {
+			r->done = true;
+		}
+		yaml_event_delete(&ev);
+	}
+	return rc;
+}
+
+size_t si_yaml_reader_gap(const struct si_yaml_reader *r, int *line)
+{
+	*line = r->last_line;
+	return r->parser.mark.index > r->last_index ? r->parser.mark.index - r->last_index : 0;
+}
+
+void si_yaml_reader_free(struct si_yaml_reader *r)
+{
+	if (!r)
+		return;
+	end_document(r);
+	free(r->b.anchors);
+	free(r->b.buckets);
+	free(r->b.stack);
+	yaml_parser_delete(&r->parser);
+	free(r);
+}
+
+static si_rc push_document(const char *path, const struct si_limits *lim,
+			   struct si_yaml_object *obj, cJSON ***docs, int **lines,
+			   size_t *n, size_t *cap, struct si_error *err)
+{
+	if (*n == lim->max_documents) {
+		cJSON_Delete(obj->root);
+		return si_error_set(err, SI_ERR_LIMIT, path, obj->line,
+				    "more than %zu documents", lim->max_documents);
+	}
 	if (*n == *cap) {
 		size_t c = *cap ? *cap * 2 : 8;
 		cJSON **d = realloc(*docs, c * sizeof(*d));
-		if (!d)
-			return fail(b, SI_ERR_NOMEM, b->root_line, "%s", "out of memory");
-		*docs = d;
-		int *l = realloc(*lines, c * sizeof(*l));
-		if (!l)
-			return fail(b, SI_ERR_NOMEM, b->root_line, "%s", "out of memory");
-		*lines = l;
+		int *l = d ? realloc(*lines, c * sizeof(*l)) : NULL;
+		if (d)
+			*docs = d;
+		if (l)
+			*lines = l;
+		if (!l) {
+			cJSON_Delete(obj->root);
+			return si_error_set(err, SI_ERR_NOMEM, path, obj->line, "out of memory");
+		}
 		*cap = c;
 	}
-	(*docs)[*n] = b->root;
-	(*lines)[*n] = b->root_line;
+	(*docs)[*n] = obj->root;
+	(*lines)[*n] = obj->line;
 	(*n)++;
-	b->root = NULL;
 	return SI_OK;
+}
+
+si_rc si_yaml_utf8_error(const char *path, int line, size_t column, unsigned char byte,
+			 struct si_error *err)
+{
+	return si_error_set(err, SI_ERR_SYNTAX, path, line,
+			    "invalid YAML: not valid UTF-8 (byte 0x%02X at column %zu)", byte,
+			    column);
 }
 
 /* Refuses text that is not UTF-8 by the one rule of utf8.h, naming the line
@@ -693,9 +1007,7 @@ static si_rc check_utf8(const char *path, const char *data, size_t len,
 	size_t col = off;
 	while (col > 0 && data[col - 1] != '\n')
 		col--;
-	return si_error_set(err, SI_ERR_SYNTAX, path, si_line_at(data, off),
-			    "invalid YAML: not valid UTF-8 (byte 0x%02X at column %zu)", u[off],
-			    off - col + 1);
+	return si_yaml_utf8_error(path, si_line_at(data, off), off - col + 1, u[off], err);
 }
 
 si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
@@ -703,13 +1015,10 @@ si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 			       cJSON ***docs, int **doc_lines, size_t *n_docs,
 			       struct si_error *err)
 {
-	struct builder b = { .path = path, .lim = lim, .lines = lines, .err = err,
-			     .seed = hash_seed() };
-	yaml_parser_t parser;
-	yaml_event_t ev;
+	struct si_yaml_reader *r;
+	struct si_yaml_object obj;
 	size_t cap = 0;
-	bool done = false;
-	si_rc rc = SI_OK;
+	si_rc rc;
 
 	*docs = NULL;
 	*doc_lines = NULL;
@@ -718,57 +1027,13 @@ si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 		return si_error_set(err, SI_ERR_LIMIT, path, 0,
 				    "input of %zu bytes is over the %zu-byte limit",
 				    len, lim->max_input_bytes);
-	if ((rc = check_utf8(path, data, len, err)))
+	if ((rc = check_utf8(path, data, len, err)) ||
+	    (rc = si_yaml_reader_new(path, lim, false, 0, data, len, NULL, NULL, &r, err)))
 		return rc;
-	b.stack = calloc(lim->max_depth, sizeof(*b.stack));
-	if (!b.stack)
-		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
-	if (!yaml_parser_initialize(&parser)) {
-		free(b.stack);
-		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-
-	while (!done && rc == SI_OK) {
-		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = parser_error(&b, &parser);
-			break;
-		}
-		switch (ev.type) {
-		case YAML_SCALAR_EVENT:
-			rc = on_scalar(&b, &ev);
-			break;
-		case YAML_ALIAS_EVENT:
-			rc = on_alias(&b, &ev);
-			break;
-		case YAML_MAPPING_START_EVENT:
-			rc = on_start(&b, &ev, true);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-			rc = on_start(&b, &ev, false);
-			break;
-		case YAML_MAPPING_END_EVENT:
-		case YAML_SEQUENCE_END_EVENT:
-			rc = on_end(&b);
-			break;
-		case YAML_DOCUMENT_END_EVENT:
-			if (b.root && !cJSON_IsNull(b.root))
-				rc = push_document(&b, docs, doc_lines, n_docs, &cap);
-			reset_document(&b);
-			break;
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&ev);
-	}
-	reset_document(&b);
-	free(b.anchors);
-	free(b.buckets);
-	free(b.stack);
-	yaml_parser_delete(&parser);
+	while ((rc = si_yaml_reader_next(r, lines, &obj, err)) == SI_OK && obj.root &&
+	       (rc = push_document(path, lim, &obj, docs, doc_lines, n_docs, &cap, err)) == SI_OK)
+		;
+	si_yaml_reader_free(r);
 	if (rc) {
 		for (size_t i = 0; i < *n_docs; i++)
 			cJSON_Delete((*docs)[i]);

@@ -76,6 +76,18 @@ bool si_linemap_put(struct si_linemap *m, const cJSON *node, int line)
 	return true;
 }
 
+bool si_linemap_put_tree(struct si_linemap *dst, const struct si_linemap *src,
+			 const cJSON *node)
+{
+	int line = si_linemap_get(src, node);
+	if (line && !si_linemap_put(dst, node, line))
+		return false;
+	for (const cJSON *c = node->child; c; c = c->next)
+		if (!si_linemap_put_tree(dst, src, c))
+			return false;
+	return true;
+}
+
 int si_linemap_get(const struct si_linemap *m, const cJSON *node)
 {
 	if (!m || !node)

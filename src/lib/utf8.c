@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Strict UTF-8 decoding (RFC 3629), shared by the YAML loader and writer and
 // the report writers.
+#include <string.h>
+
 #include "security-inspector/utf8.h"
 
 size_t si_utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
@@ -47,8 +49,20 @@ size_t si_utf8_prefix(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, n;
-	while (i < len && (n = si_utf8_next(u + i, len - i, NULL)) != 0)
+	while (i < len) {
+		/* Manifests are mostly ASCII: eight bytes without a high bit
+		 * are eight characters. */
+		uint64_t w;
+		while (len - i >= sizeof(w)) {
+			memcpy(&w, u + i, sizeof(w));
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += sizeof(w);
+		}
+		if (i == len || (n = si_utf8_next(u + i, len - i, NULL)) == 0)
+			break;
 		i += n;
+	}
 	return i;
 }
 

@@ -353,7 +353,7 @@ static void run_admission(const struct path *p, FILE *out, struct run *r)
 
 /* The reports of one loader run, fed at once as the audit hands over each
  * workload. */
-#define N_REPORTS 3
+#define N_REPORTS 4
 struct reports {
 	struct si_report *r[N_REPORTS];
 };
@@ -369,8 +369,9 @@ static si_rc reports_entry(const struct si_audit_entry *e, void *ctx, struct si_
 	return SI_OK;
 }
 
-/* Manifests -> audit -> the JSON report (whole, then failures only) and the
- * text report, as `security-inspector audit` writes them. */
+/* Manifests -> audit -> the JSON report (whole, then failures only), the
+ * text report and the HTML report, as `security-inspector audit` writes
+ * them. */
 static void run_loader(const struct path *p, FILE *out, struct run *r)
 {
 	const struct si_report_options all = { 0 }, failed = { .failed_only = true };
@@ -395,7 +396,8 @@ static void run_loader(const struct path *p, FILE *out, struct run *r)
 	struct reports rs = { { NULL } };
 	if ((r->rc = si_report_open(SI_REPORT_JSON, &all, out, &rs.r[0], &err)) == SI_OK &&
 	    (r->rc = si_report_open(SI_REPORT_JSON, &failed, out, &rs.r[1], &err)) == SI_OK &&
-	    (r->rc = si_report_open(SI_REPORT_TEXT, &all, out, &rs.r[2], &err)) == SI_OK) {
+	    (r->rc = si_report_open(SI_REPORT_TEXT, &all, out, &rs.r[2], &err)) == SI_OK &&
+	    (r->rc = si_report_open(SI_REPORT_HTML, &all, out, &rs.r[3], &err)) == SI_OK) {
 		a.on_entry = reports_entry;
 		a.ctx = &rs;
 		if ((r->rc = si_audit_inspect(&a, in, &err)) == SI_OK)
