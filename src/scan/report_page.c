@@ -646,22 +646,40 @@ static void result_row(FILE *out, const cJSON *res)
 	fputs("</td></tr>\n", out);
 }
 
-/* The results, grouped by container in the order they first appear
- * (pod-level results as the container "(pod)"). */
-static void results_table(FILE *out, const cJSON *results)
+/* The containers of a workload's results in the order they first appear;
+ * NULL stands for its pod-level (or binding) results. */
+struct containers {
+	const char **list;
+	size_t n;
+};
+
+static bool containers_of(const cJSON *results, struct containers *c)
+{
+	const cJSON *r;
+	c->n = 0;
+	if (!(c->list = malloc(((size_t)cJSON_GetArraySize(results) + 1) * sizeof(*c->list))))
+		return false;
+	cJSON_ArrayForEach(r, results) {
+		const char *name = container_of(r);
+		size_t i = 0;
+		while (i < c->n && !same_container(c->list[i], name))
+			i++;
+		if (i == c->n)
+			c->list[c->n++] = name;
+	}
+	return true;
+}
+
+/* The results, grouped by container (pod-level results as the container
+ * "(pod)"). */
+static void results_table(FILE *out, const cJSON *results, const struct containers *c)
 {
 	fputs("<table class=\"results\"><tr><th>Container</th><th>Check</th><th>Category</th>"
 	      "<th>Severity</th><th>Status</th><th>Message</th><th>Fix</th></tr>\n", out);
-	const cJSON *first;
-	cJSON_ArrayForEach(first, results) {
-		const char *c = container_of(first);
-		bool seen = false;
-		for (const cJSON *p = results->child; p != first && !seen; p = p->next)
-			seen = same_container(container_of(p), c);
-		if (seen)
-			continue;
-		for (const cJSON *r = first; r; r = r->next)
-			if (same_container(container_of(r), c))
+	for (size_t i = 0; i < c->n; i++) {
+		const cJSON *r;
+		cJSON_ArrayForEach(r, results)
+			if (same_container(container_of(r), c->list[i]))
 				result_row(out, r);
 	}
 	fputs("</table>\n", out);
@@ -672,31 +690,25 @@ static bool is_failed(const cJSON *r)
 	return strcmp(member(r, "status", ""), "failed") == 0;
 }
 
-/* Whether `r` is the first failed result of its container. */
-static bool first_failure_of_container(const cJSON *results, const cJSON *r)
-{
-	for (const cJSON *p = results->child; p != r; p = p->next)
-		if (is_failed(p) && same_container(container_of(p), container_of(r)))
-			return false;
-	return true;
-}
-
 /* What the entries of one workload name. */
 struct names {
 	const char *kind, *ns, *name, *owner_kind, *owner_name;
 };
 
-/* One entry for the failures of the container of `first` (its first
- * failed result), every failed item of that container listed. */
-static void container_entry(FILE *out, const struct names *n, const cJSON *first)
+/* One entry for the failures of container `c`, every failed item listed;
+ * nothing when it has none. */
+static void container_entry(FILE *out, const struct names *n, const cJSON *results,
+			    const char *c)
 {
 	const char *checks[SI_ITEM_COUNT];
 	size_t k = 0;
-	const char *c = container_of(first);
-	for (const cJSON *r = first; r && k < SI_ITEM_COUNT; r = r->next)
-		if (is_failed(r) && same_container(container_of(r), c))
+	const cJSON *r;
+	cJSON_ArrayForEach(r, results)
+		if (k < SI_ITEM_COUNT && is_failed(r) && same_container(container_of(r), c))
 			checks[k++] = member(r, "check", "");
-	yaml_entry(out, true, n->kind, n->ns, n->name, n->owner_kind, n->owner_name, c, checks, k);
+	if (k)
+		yaml_entry(out, true, n->kind, n->ns, n->name, n->owner_kind, n->owner_name, c,
+			   checks, k);
 }
 
 /* A block of YAML with its copy button; the caller writes the text
@@ -715,7 +727,8 @@ static void copy_block_end(FILE *out, const char *id)
 /* The whitelist entries of the failures of `w`: first one per container
  * for all of them at once when there are several, then one per failure,
  * each with a copy button. */
-static void whitelist_entries(FILE *out, const cJSON *w, const cJSON *results)
+static void whitelist_entries(FILE *out, const cJSON *w, const cJSON *results,
+			      const struct containers *c)
 {
 	const cJSON *owners = cJSON_GetObjectItemCaseSensitive(w, "owners");
 	const cJSON *top = cJSON_IsArray(owners) ? cJSON_GetArrayItem(owners,
@@ -747,27 +760,26 @@ static void whitelist_entries(FILE *out, const cJSON *w, const cJSON *results)
 	if (failed > 1) {
 		fprintf(out, "<h3>All %zu failures</h3>\n", failed);
 		copy_block_start(out, "all");
-		cJSON_ArrayForEach(r, results)
-			if (is_failed(r) && first_failure_of_container(results, r))
-				container_entry(out, &n, r);
+		for (size_t i = 0; i < c->n; i++)
+			container_entry(out, &n, results, c->list[i]);
 		copy_block_end(out, "all");
 	}
 	size_t i = 0;
 	cJSON_ArrayForEach(r, results) {
 		if (!is_failed(r))
 			continue;
-		const char *c = container_of(r), *check = member(r, "check", "");
+		const char *in = container_of(r), *check = member(r, "check", "");
 		fputs("<h3>", out);
 		esc(out, check);
-		if (c) {
+		if (in) {
 			fputs(" (", out);
-			esc(out, c);
+			esc(out, in);
 			fputc(')', out);
 		}
 		fputs("</h3>\n", out);
 		snprintf(id, sizeof(id), "%zu", i++);
 		copy_block_start(out, id);
-		yaml_entry(out, true, n.kind, n.ns, n.name, n.owner_kind, n.owner_name, c, &check, 1);
+		yaml_entry(out, true, n.kind, n.ns, n.name, n.owner_kind, n.owner_name, in, &check, 1);
 		copy_block_end(out, id);
 	}
 	fputs("</section>\n", out);
@@ -794,6 +806,14 @@ si_rc si_page_workload(const struct si_report_files *f, uint64_t id, FILE *out,
 	const cJSON *results = cJSON_GetObjectItemCaseSensitive(w, "results");
 	const cJSON *owners = cJSON_GetObjectItemCaseSensitive(w, "owners");
 	bool failed = number(w, "failed") > 0;
+	struct containers c;
+
+	if (!cJSON_IsArray(results))
+		results = NULL;
+	if (!containers_of(results, &c)) {
+		cJSON_Delete(w);
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	}
 
 	snprintf(title, sizeof(title), "%s %s%s%s", kind, ns, ns[0] ? "/" : "", name);
 	page_start(out, &f->header, "../report", title);
@@ -819,12 +839,12 @@ si_rc si_page_workload(const struct si_report_files *f, uint64_t id, FILE *out,
 		"<div class=\"l\">whitelisted</div></div></div>\n<h2>Results</h2>\n",
 		number(w, "passed"), number(w, "failed"), number(w, "whitelisted"));
 	if (cJSON_GetArraySize(results) > 0)
-		results_table(out, results);
+		results_table(out, results, &c);
 	else
 		fputs("<p class=\"note\">No result: the policy ignores every item.</p>\n", out);
-	if (cJSON_IsArray(results))
-		whitelist_entries(out, w, results);
+	whitelist_entries(out, w, results, &c);
 	page_end(out, "../", true);
+	free(c.list);
 	cJSON_Delete(w);
 	return finished(out, err);
 }
