@@ -298,28 +298,25 @@ static void overview(FILE *out, const struct si_index_header *h)
 	fputs("</table>\n</section>\n", out);
 }
 
-/* `?namespace=...&size=...` of the filters of `q` with `page`, for a link
- * from /report (attribute-safe). */
+/* `name=value&amp;` of a link, when `value` is not empty. */
+static void link_param(FILE *out, const char *name, const char *value)
+{
+	if (!value[0])
+		return;
+	fprintf(out, "%s=", name);
+	url_value(out, value);
+	fputs("&amp;", out);
+}
+
+/* The link to page `page` of /report with the filters of `q`
+ * (attribute-safe). */
 static void list_link(FILE *out, const struct si_page_query *q, uint64_t page)
 {
 	fputs("report?", out);
-	if (q->namespace[0]) {
-		fputs("namespace=", out);
-		url_value(out, q->namespace);
-		fputs("&amp;", out);
-	}
-	if (q->kind[0]) {
-		fputs("kind=", out);
-		url_value(out, q->kind);
-		fputs("&amp;", out);
-	}
-	if (q->failed >= 0)
-		fprintf(out, "status=%s&amp;", q->failed ? "failed" : "passed");
-	if (q->text[0]) {
-		fputs("text=", out);
-		url_value(out, q->text);
-		fputs("&amp;", out);
-	}
+	link_param(out, "namespace", q->namespace);
+	link_param(out, "kind", q->kind);
+	link_param(out, "status", q->failed < 0 ? "" : q->failed ? "failed" : "passed");
+	link_param(out, "text", q->text);
 	fprintf(out, "size=%u&amp;page=%llu", q->size, (unsigned long long)page);
 }
 
@@ -450,12 +447,13 @@ si_rc si_page_list(const struct si_report_files *f, const struct si_page_query *
 {
 	const struct si_index_header *h = &f->header;
 	struct si_index_filter filter = { q->namespace, q->kind, q->failed, q->text };
-	struct gather g = { .skip = (q->page - 1) * q->size, .size = q->size };
+	struct gather g = { .size = q->size };
 	si_rc rc;
 
-	if (q->page - 1 > UINT64_MAX / 2 / q->size)
+	if (q->size == 0 || q->page - 1 > UINT64_MAX / 2 / q->size)
 		return si_error_set(err, SI_ERR_INVALID, NULL, 0, "page %llu is past the last page",
 				    (unsigned long long)q->page);
+	g.skip = (q->page - 1) * q->size;
 	g.rows = malloc(q->size * sizeof(*g.rows));
 	g.ids = malloc(q->size * sizeof(*g.ids));
 	if (!g.rows || !g.ids) {

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Scheduled scans of the cluster in a thread of their own: the latest
-// reports, the scan metrics and the Events about each scan.
-#include <errno.h>
+// reports (through the report store), the scan metrics, the Events about
+// each scan, and the report interface the server serves them through.
 #include <limits.h>
-#include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -13,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -486,8 +484,11 @@ static bool inspect_now(void *ctx, time_t *since)
 	return si_scan_inspect_now(ctx, since);
 }
 
-/* Renders a page of the latest report for the server. */
-static void page(void *ctx, const char *path, const char *const *query, struct si_http_page *out)
+/* Renders a page of the latest report for the server: 400 for a bad
+ * query, 503 before the first report, 404 for a page or workload it does
+ * not have. */
+static void page(void *ctx, const char *path, const char *const *query,
+		 struct si_http_page *out)
 {
 	struct si_scan *sc = ctx;
 	struct si_page_query q;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Scheduled scans of the cluster: a thread of its own (at a lower CPU
  * priority) scans the cluster every interval, one scan at a time, never in
- * the way of admission requests; writes the latest JSON and HTML reports to
- * files that the server serves at GET /report.json and GET /report, records
+ * the way of admission requests; writes the latest reports as it goes
+ * (report_store.h) for the server to serve (GET /report.json and
+ * /report.html whole, GET /report and /report/workload as pages), records
  * the scan's figures in the metrics and posts Kubernetes Events about it.
  * With leader election, only the leader scans: a scan ends with its
  * leader's term. */
@@ -70,8 +71,8 @@ bool si_scan_inspect_now(struct si_scan *s, time_t *since);
  * opened. */
 int si_scan_open_report(struct si_scan *s, enum si_http_report f, size_t *size);
 
-/* Fills `out` so that the server serves the reports of `s` (borrowed: stop
- * the server before the scan). */
+/* Fills `out` so that the server serves the reports and pages of `s`
+ * (borrowed: stop the server before the scan). */
 void si_scan_http_reports(struct si_scan *s, struct si_http_reports *out);
 
 #endif
