@@ -262,9 +262,10 @@ static si_rc expected(struct si_stream *s, const char *what, struct si_error *er
 			    "invalid JSON: %s expected", what);
 }
 
-/* The bytes the value scanner stops at: strings and brackets. */
+/* The bytes the value scanner stops at: strings, brackets, and spaces,
+ * which come in runs. */
 static const bool nesting[256] = {
-	['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true,
+	['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true, [' '] = true,
 };
 
 /* Moves s->pos past the JSON value that starts there: a string, a bracketed
@@ -303,6 +304,9 @@ static si_rc skip_value(struct si_stream *s, struct si_error *err)
 		if (s->pos == s->len)
 			continue;
 		switch (s->buf[s->pos++]) {
+		case ' ':
+			s->pos = si_json_after_spaces(s->buf, s->len, s->pos);
+			break;
 		case '"':
 			in_string = true;
 			break;
