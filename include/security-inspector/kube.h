@@ -192,6 +192,7 @@ struct si_peer_answer {
 	char content_type[128];        /* "" when absent (or too long) */
 	char www_authenticate[256];
 	char retry_after[32];
+	char content_security_policy[512];
 	size_t body_len;               /* bytes written to the file descriptor */
 	bool timed_out;                /* no whole answer within `timeout` */
 };
