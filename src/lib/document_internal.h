@@ -87,6 +87,10 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
  * at `*at` is escaped, before and after. */
 bool si_json_string_end(const char *d, size_t len, size_t *at, bool *escape);
 
+/* The offset of the first byte from `i` on that is not a space: JSON as
+ * kubectl writes it is mostly runs of spaces, skipped eight bytes at a time. */
+size_t si_json_after_spaces(const char *d, size_t len, size_t i);
+
 /* A mapping key with its place, for sorting keys by name and then by
  * order (si_keyref_cmp, for qsort). */
 struct si_keyref {

@@ -167,6 +167,20 @@ static size_t skip_string(const char *d, size_t len, size_t i)
 	return i;
 }
 
+size_t si_json_after_spaces(const char *d, size_t len, size_t i)
+{
+	uint64_t w;
+	while (len - i >= sizeof(w)) {
+		memcpy(&w, d + i, sizeof(w));
+		if (w != ONES * ' ')
+			break;
+		i += sizeof(w);
+	}
+	while (i < len && d[i] == ' ')
+		i++;
+	return i;
+}
+
 /* The offset of the first byte from `i` on that is not white space. */
 static size_t after_blanks(const char *d, size_t len, size_t i)
 {
@@ -176,9 +190,11 @@ static size_t after_blanks(const char *d, size_t len, size_t i)
 	return i;
 }
 
-/* The bytes the bounds scan stops at outside strings. */
+/* The bytes the bounds scan stops at outside strings; runs of spaces are
+ * skipped whole. */
 static const bool structural[256] = {
 	['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true, [','] = true,
+	[' '] = true,
 };
 
 /* Bounds the depth and the number of values on the text, before the parser
@@ -196,6 +212,9 @@ static si_rc check_text(const char *d, size_t len, const struct si_limits *lim,
 			continue;
 		size_t next;
 		switch (d[i]) {
+		case ' ':
+			i = si_json_after_spaces(d, len, i) - 1;
+			continue;
 		case '"':
 			i = skip_string(d, len, i) - 1;
 			continue;
@@ -246,9 +265,12 @@ struct scan {
 static void skip_blank(struct scan *s)
 {
 	/* cJSON takes every byte up to ' ' as white space. */
-	for (; s->i < s->len && (unsigned char)s->d[s->i] <= ' '; s->i++)
-		if (s->d[s->i] == '\n')
+	for (; s->i < s->len && (unsigned char)s->d[s->i] <= ' '; s->i++) {
+		if (s->d[s->i] == '\n') {      /* and the indentation after it */
 			s->line++;
+			s->i = si_json_after_spaces(s->d, s->len, s->i + 1) - 1;
+		}
+	}
 }
 
 static void skip_token(struct scan *s)

@@ -262,9 +262,10 @@ static si_rc expected(struct si_stream *s, const char *what, struct si_error *er
 			    "invalid JSON: %s expected", what);
 }
 
-/* The bytes the value scanner stops at: strings and brackets. */
+/* The bytes the value scanner stops at: strings, brackets, and spaces,
+ * which come in runs. */
 static const bool nesting[256] = {
-	['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true,
+	['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true, [' '] = true,
 };
 
 /* Moves s->pos past the JSON value that starts there: a string, a bracketed
@@ -303,6 +304,9 @@ static si_rc skip_value(struct si_stream *s, struct si_error *err)
 		if (s->pos == s->len)
 			continue;
 		switch (s->buf[s->pos++]) {
+		case ' ':
+			s->pos = si_json_after_spaces(s->buf, s->len, s->pos);
+			break;
 		case '"':
 			in_string = true;
 			break;
@@ -317,19 +321,34 @@ static si_rc skip_value(struct si_stream *s, struct si_error *err)
 	}
 }
 
-/* Whether the key buf[from, pos) is "items", its escapes decoded. */
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Whether the key buf[from, pos), a JSON string, is "items" once its
+ * escapes are decoded: of them, only \uXXXX can spell a letter. */
 static bool is_items(const struct si_stream *s, size_t from)
 {
-	const char *k = s->buf + from;
-	size_t n = s->pos - from;
-	if (n == 7)
-		return memcmp(k, "\"items\"", 7) == 0;
-	if (!memchr(k, '\\', n))
-		return false;
-	cJSON *v = cJSON_ParseWithLength(k, n);
-	bool yes = cJSON_IsString(v) && strcmp(v->valuestring, "items") == 0;
-	cJSON_Delete(v);
-	return yes;
+	const char *k = s->buf + from + 1, *end = s->buf + s->pos - 1, *want = "items";
+	while (k < end) {
+		unsigned c = (unsigned char)*k++;
+		if (c == '\\') {
+			if (end - k < 5 || *k++ != 'u')
+				return false;
+			c = 0;
+			for (int i = 0; i < 4; i++) {
+				int d = hex_digit(*k++);
+				if (d < 0)
+					return false;
+				c = c * 16 + (unsigned)d;
+			}
+		}
+		if (!*want || c != (unsigned char)*want++)
+			return false;
+	}
+	return !*want;
 }
 
 /* Moves s->pos past the members of an object and its '}', from its first
@@ -355,10 +374,11 @@ static si_rc skip_members(struct si_stream *s, bool first, bool find_items, bool
 		}
 		if (c != '"')
 			return expected(s, "a key", err);
-		size_t key = s->pos;
+		/* From `keep`: reading may drop the bytes before it. */
+		size_t key = s->pos - s->keep;
 		if ((rc = skip_value(s, err)))
 			return rc;
-		bool want = find_items && !s->over && is_items(s, key);
+		bool want = find_items && !s->over && is_items(s, s->keep + key);
 		if (next_token(s) != ':')
 			return expected(s, "':'", err);
 		s->pos++;

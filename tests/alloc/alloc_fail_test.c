@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Allocation failure: the admission path, the manifest loader with the audit
-// and its reports, and the policy loader, each run once per allocation they
-// make with that allocation failing, then with every allocation from it on
-// failing. Every run must end in SI_ERR_NOMEM or in the answer of a run
-// without failure, free all it allocated, and leave the next run unharmed.
+// and its reports, the stream of objects, and the policy loader, each run
+// once per allocation they make with that allocation failing, then with
+// every allocation from it on failing. Every run must end in SI_ERR_NOMEM or
+// in the answer of a run without failure, free all it allocated, and leave
+// the next run unharmed.
 //
-// Usage: alloc_fail_test ADMISSION_FIXTURES_DIR EXAMPLES_DIR. Prints TAP.
+// Usage: alloc_fail_test ADMISSION_FIXTURES_DIR EXAMPLES_DIR STREAM_DIR.
+// Prints TAP.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
@@ -240,7 +242,7 @@ static const char *failed_chain(char *buf, size_t size)
 
 /* ---- Paths under test -------------------------------------------------- */
 
-enum path_kind { PATH_ADMISSION, PATH_LOADER, PATH_POLICY };
+enum path_kind { PATH_ADMISSION, PATH_LOADER, PATH_POLICY, PATH_STREAM };
 
 struct path {
 	enum path_kind kind;
@@ -412,6 +414,40 @@ static void run_loader(const struct path *p, FILE *out, struct run *r)
 	si_audit_free(&a);
 }
 
+/* A file read as a stream of objects: each object printed with its line,
+ * and each error of the stream (but running out of memory) as part of the
+ * answer. */
+static void run_stream(const struct path *p, FILE *out, struct run *r)
+{
+	struct si_stream *s = NULL;
+	struct si_input *in = NULL;
+	struct si_error err = { 0 };
+	si_rc rc;
+
+	inject_begin();
+	r->rc = si_stream_open(p->file, &si_limits_default, &s, &err);
+	while (r->rc == SI_OK && ((rc = si_stream_next(s, &in, &err)) != SI_OK || in)) {
+		if (rc == SI_ERR_NOMEM || (rc && err.code != rc)) {
+			r->rc = rc;
+			if (err.code != rc)
+				breach(r, "%s with error detail of %s", si_rc_name(rc),
+				       si_rc_name(err.code));
+		} else if (rc) {
+			fprintf(out, "%s %d\n", si_rc_name(rc), err.line);
+		} else {
+			char *text = cJSON_PrintUnformatted(in->objects[0].json);
+			if (!text)
+				r->rc = SI_ERR_NOMEM;
+			else
+				fprintf(out, "%d %s\n", in->objects[0].line, text);
+			cJSON_free(text);
+			si_input_free(in);
+		}
+	}
+	si_stream_close(s);
+	inject_end();
+}
+
 static void put_strings(FILE *out, const char *name, const struct si_strings *s)
 {
 	fprintf(out, " %s=[", name);
@@ -559,6 +595,7 @@ static bool run_once(const struct path *p, enum plan plan, size_t target, struct
 	case PATH_ADMISSION: run_admission(p, out, &r); break;
 	case PATH_LOADER: run_loader(p, out, &r); break;
 	case PATH_POLICY: run_policy(p, out, &r); break;
+	case PATH_STREAM: run_stream(p, out, &r); break;
 	}
 	al.tracking = false;
 	fclose(out);
@@ -958,8 +995,9 @@ static void loader_inline(const char *name, const char *text, const char *policy
 	check_path(&p);
 }
 
-/* Every manifest of examples/manifests, read from disk. */
-static void loader_files(const char *dir, const char *policy_file)
+/* Every file of `dir`, read from disk: through the loader and the audit,
+ * or (`kind` PATH_STREAM) as a stream of objects. */
+static void loader_files(enum path_kind kind, const char *dir, const char *policy_file)
 {
 	struct dirent **names;
 	int n = scandir(dir, &names, NULL, by_name);
@@ -969,8 +1007,9 @@ static void loader_files(const char *dir, const char *policy_file)
 	}
 	for (int i = 0; i < n; i++) {
 		if (names[i]->d_name[0] != '.') {
-			struct path p = { .kind = PATH_LOADER };
-			snprintf(p.name, sizeof(p.name), "loader and audit %s (read from disk)",
+			struct path p = { .kind = kind };
+			snprintf(p.name, sizeof(p.name), "%s %s (read from disk)",
+				 kind == PATH_STREAM ? "stream of objects" : "loader and audit",
 				 names[i]->d_name);
 			snprintf(p.file, sizeof(p.file), "%s/%s", dir, names[i]->d_name);
 			snprintf(p.policy_file, sizeof(p.policy_file), "%s", policy_file);
@@ -991,8 +1030,9 @@ static void policy_case(const char *name, const char *file, char *data, size_t l
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s ADMISSION_FIXTURES_DIR EXAMPLES_DIR\n", argv[0]);
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s ADMISSION_FIXTURES_DIR EXAMPLES_DIR STREAM_DIR\n",
+			argv[0]);
 		return 2;
 	}
 	char example_policy[600], manifests[600];
@@ -1013,7 +1053,9 @@ int main(int argc, char **argv)
 	loader_inline("kubectl-list.json", list_json, example_policy);
 	loader_inline("flow-style.yaml", flow_yaml, "");
 	loader_inline("bare-array.json", array_json, "");
-	loader_files(manifests, example_policy);
+	loader_files(PATH_LOADER, manifests, example_policy);
+	loader_files(PATH_STREAM, manifests, "");
+	loader_files(PATH_STREAM, argv[3], "");
 
 	admission_fixtures(argv[1], true);
 	admission_large(true);
