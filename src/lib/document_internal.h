@@ -10,6 +10,9 @@
 struct si_linemap *si_linemap_new(void);
 /* Records `line` for `node`; false when out of memory. */
 bool si_linemap_put(struct si_linemap *map, const cJSON *node, int line);
+/* Makes room for `more` nodes at once (no growing on the way); false when
+ * out of memory. */
+bool si_linemap_reserve(struct si_linemap *map, size_t more);
 /* Records in `dst` the lines `src` knows of `node` and every node below it;
  * false when out of memory. */
 bool si_linemap_put_tree(struct si_linemap *dst, const struct si_linemap *src,
