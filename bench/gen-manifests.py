@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Writes N realistic Deployments (3 containers, probes, resources, env,
 volumes, affinity) as one multi-document YAML stream and as one kubectl-style
-JSON List, for the audit benchmarks. Usage: gen-manifests.py N OUTDIR"""
+JSON List, for the audit benchmarks. Usage: gen-manifests.py N OUTDIR
+[--only yaml|json]"""
+import argparse
 import json
 import os
 import sys
@@ -86,14 +88,21 @@ def scalar(x):
     return json.dumps(x)
 
 def main():
-    n, outdir = int(sys.argv[1]), sys.argv[2]
+    ap = argparse.ArgumentParser(description=__doc__.split("Usage")[0].strip())
+    ap.add_argument("n", type=int, help="how many Deployments")
+    ap.add_argument("outdir", help="writes deployments-N.yaml and deployments-N.json there")
+    ap.add_argument("--only", choices=["yaml", "json"], help="write one of the two")
+    args = ap.parse_args()
+    n, outdir = args.n, args.outdir
     os.makedirs(outdir, exist_ok=True)
     items = [deployment(i) for i in range(n)]
-    with open(os.path.join(outdir, f"deployments-{n}.yaml"), "w") as f:
-        f.write("\n---\n".join(to_yaml(d) for d in items) + "\n")
-    with open(os.path.join(outdir, f"deployments-{n}.json"), "w") as f:
-        json.dump({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
-                   "items": items}, f, indent=4)
+    if args.only != "json":
+        with open(os.path.join(outdir, f"deployments-{n}.yaml"), "w") as f:
+            f.write("\n---\n".join(to_yaml(d) for d in items) + "\n")
+    if args.only != "yaml":
+        with open(os.path.join(outdir, f"deployments-{n}.json"), "w") as f:
+            json.dump({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
+                       "items": items}, f, indent=4)
 
 if __name__ == "__main__":
     main()
