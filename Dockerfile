@@ -9,7 +9,9 @@ RUN bash scripts/deps.sh && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN meson setup /build -Dtests=false -Dbuildtype=release -Dwerror=true \
  && ninja -C /build
-# The runtime gets the binary and exactly the shared libraries it links.
+# The runtime gets the binary and exactly the shared libraries it links, as
+# ldd lists them (zlib1g's libz.so.1 for the HTML report among them): no
+# package is installed there.
 RUN mkdir -p /out/usr/bin /out/tmp && chmod 1777 /out/tmp \
  && cp /build/src/cli/security-inspector /out/usr/bin/ \
  && ldd /build/src/cli/security-inspector | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' \

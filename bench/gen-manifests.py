@@ -2,12 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """Writes N realistic Deployments (3 containers, probes, resources, env,
 volumes, affinity) as one multi-document YAML stream and as one kubectl-style
-JSON List, for the audit benchmarks. Usage: gen-manifests.py N OUTDIR
-[--only yaml|json]"""
+JSON List, for the audit benchmarks, written one item at a time.
+Usage: gen-manifests.py N OUTDIR [yaml|json]"""
 import argparse
 import json
 import os
-import sys
 
 def deployment(i):
     name = f"svc-{i:05d}"
@@ -87,22 +86,39 @@ def scalar(x):
     if isinstance(x, list): return "[]"
     return json.dumps(x)
 
+def write_yaml(path, n):
+    with open(path, "w") as f:
+        for i in range(n):
+            if i:
+                f.write("\n---\n")
+            f.write(to_yaml(deployment(i)))
+        f.write("\n")
+
+def write_json(path, n):
+    """A List as `kubectl get -o json` writes it (4-space indent), one item
+    at a time, so that any size can be generated in little memory."""
+    with open(path, "w") as f:
+        f.write('{\n    "apiVersion": "v1",\n    "items": [')
+        for i in range(n):
+            item = json.dumps(deployment(i), indent=4).replace("\n", "\n        ")
+            f.write(("," if i else "") + "\n        " + item)
+        f.write('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("Usage")[0].strip())
     ap.add_argument("n", type=int, help="how many Deployments")
-    ap.add_argument("outdir", help="writes deployments-N.yaml and deployments-N.json there")
-    ap.add_argument("--only", choices=["yaml", "json"], help="write one of the two")
+    ap.add_argument("outdir", help="where deployments-N.yaml and deployments-N.json go")
+    ap.add_argument("which", nargs="*", metavar="yaml|json",
+                    help="the files to write (both when none is named)")
     args = ap.parse_args()
-    n, outdir = args.n, args.outdir
+    n, outdir, which = args.n, args.outdir, args.which or ["yaml", "json"]
+    if set(which) - {"yaml", "json"}:
+        ap.error("the files to write are yaml or json")
     os.makedirs(outdir, exist_ok=True)
-    items = [deployment(i) for i in range(n)]
-    if args.only != "json":
-        with open(os.path.join(outdir, f"deployments-{n}.yaml"), "w") as f:
-            f.write("\n---\n".join(to_yaml(d) for d in items) + "\n")
-    if args.only != "yaml":
-        with open(os.path.join(outdir, f"deployments-{n}.json"), "w") as f:
-            json.dump({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
-                       "items": items}, f, indent=4)
+    if "yaml" in which:
+        write_yaml(os.path.join(outdir, f"deployments-{n}.yaml"), n)
+    if "json" in which:
+        write_json(os.path.join(outdir, f"deployments-{n}.json"), n)
 
 if __name__ == "__main__":
     main()

@@ -3,9 +3,11 @@
 """A loopback stand-in for the API server holding N generated Deployments
 (gen-manifests.py's objects: three containers each), listed page by page with
 limit and continue as the real one lists them; every other list is empty.
-Plain HTTP: point a kubeconfig's server at http://127.0.0.1:PORT. For the
-scale benchmarks, where creating 100 000 objects in a real API server would
-take hours.   stub-cluster.py N PORT_FILE"""
+TokenReviews and SubjectAccessReviews are answered yes for any token, so
+that the served report can be fetched. Plain HTTP: point a kubeconfig's
+server at http://127.0.0.1:PORT. For the scale benchmarks, where creating
+100 000 objects in a real API server would take hours.
+  stub-cluster.py N PORT_FILE"""
 import http.server
 import importlib.util
 import json
@@ -55,6 +57,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = json.dumps({"kind": "DeploymentList", "apiVersion": "apps/v1",
                            "metadata": meta, "items": items}).encode()
         self.send(200, body)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if self.path.endswith("/tokenreviews"):
+            body["status"] = {"authenticated": True,
+                              "user": {"username": "bench", "groups": ["system:authenticated"]}}
+        elif self.path.endswith("/subjectaccessreviews"):
+            body["status"] = {"allowed": True}
+        self.send(201, json.dumps(body).encode())
 
     def log_message(self, *args):
         pass

@@ -3,7 +3,7 @@
 # Installs the Debian packages security-inspector builds, runs and tests with.
 set -euo pipefail
 
-packages=(meson ninja-build gcc pkg-config libcjson-dev libyaml-dev libcmocka-dev chromium nodejs
+packages=(meson ninja-build gcc pkg-config libcjson-dev libyaml-dev zlib1g-dev libcmocka-dev chromium nodejs
           libmicrohttpd-dev libssl-dev libcurl4-openssl-dev openssl curl python3 python3-jsonschema ca-certificates
           clang libclang-rt-14-dev)
 

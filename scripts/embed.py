@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 # A file -> a C source that holds its bytes: `const unsigned char NAME[]` (the
 # bytes, then one NUL that is not counted) and `const size_t NAME_len`.
-# Usage: embed.py INPUT OUTPUT NAME [--forbid TEXT]
+# Usage: embed.py INPUT OUTPUT NAME [--forbid TEXT] [--sha256]
 # --forbid fails the build when INPUT holds TEXT, in any letter case: the
 # HTML report refuses a stylesheet or script that would close its element.
+# --sha256 adds `const char NAME_sha256[]`, the base64 of the bytes' SHA-256,
+# as a Content-Security-Policy names an inline style or script it allows.
 # A byte array, not a string literal: C11 compilers need only support string
 # literals of 4095 characters, and -Wpedantic holds them to it.
 import argparse
+import base64
+import hashlib
 import re
 import sys
 
@@ -20,6 +24,7 @@ def main():
     ap.add_argument("output")
     ap.add_argument("name")
     ap.add_argument("--forbid", action="append", default=[])
+    ap.add_argument("--sha256", action="store_true")
     args = ap.parse_args()
 
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", args.name):
@@ -45,6 +50,10 @@ def main():
            "const size_t %s_len = %d;\n"
            % (args.input.rsplit("/", 1)[-1], args.name, args.name, args.name,
               "\n".join(rows), args.name, len(data)))
+    if args.sha256:
+        digest = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+        src += ("\nextern const char %s_sha256[];\nconst char %s_sha256[] = \"%s\";\n"
+                % (args.name, args.name, digest))
     with open(args.output, "w", encoding="ascii", newline="\n") as f:
         f.write(src)
 

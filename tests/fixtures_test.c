@@ -77,6 +77,37 @@ static size_t list_count(const char *list)
 	return n;
 }
 
+/* The results of the fixture's item, counted as the audit hands over
+ * each workload. */
+struct tally {
+	const struct fixture *fx;
+	const struct header *h;
+	size_t results, failed, whitelisted, failed_named;
+};
+
+static si_rc tally_entry(const struct si_audit_entry *e, void *ctx, struct si_error *err)
+{
+	struct tally *t = ctx;
+	const struct si_evaluation *ev = &e->eval;
+	for (size_t r = 0; r < ev->n_results; r++) {
+		const struct si_result *res = &ev->results[r];
+		if (res->item != t->fx->item)
+			continue;
+		t->results++;
+		if (res->status == SI_RESULT_WHITELISTED)
+			t->whitelisted++;
+		if (res->status != SI_RESULT_FAILED)
+			continue;
+		t->failed++;
+		const char *who = res->container ? res->container->name : "-";
+		if (t->h->has_failed && !listed(t->h->failed, who))
+			fail_msg("%s: %s failed for \"%s\", not listed in # failed: (%s)",
+				 t->fx->name, t->fx->item->name, who, res->message);
+		t->failed_named++;
+	}
+	return SI_OK;
+}
+
 static void run_fixture(void **state)
 {
 	const struct fixture *fx = *state;
@@ -90,32 +121,17 @@ static void run_fixture(void **state)
 	si_rc rc = si_input_read(fx->path, &si_limits_default, &in, &err);
 	if (rc)
 		fail_msg("%s", si_error_format(&err, buf, sizeof(buf)));
+	struct tally t = { .fx = fx, .h = &h };
 	si_audit_init(&a, policy, NULL);
-	assert_int_equal(si_audit_add_input(&a, in), SI_OK);
+	a.on_entry = tally_entry;
+	a.ctx = &t;
+	assert_int_equal(si_audit_inspect(&a, in, &err), SI_OK);
+	si_input_free(in);
 	if (a.n_errors)
 		fail_msg("%s", si_error_format(&a.errors[0], buf, sizeof(buf)));
 	assert_int_equal(si_audit_finish(&a), SI_OK);
-
-	size_t results = 0, failed = 0, whitelisted = 0, failed_named = 0;
-	for (size_t e = 0; e < a.n_entries; e++) {
-		const struct si_evaluation *ev = &a.entries[e].eval;
-		for (size_t r = 0; r < ev->n_results; r++) {
-			const struct si_result *res = &ev->results[r];
-			if (res->item != fx->item)
-				continue;
-			results++;
-			if (res->status == SI_RESULT_WHITELISTED)
-				whitelisted++;
-			if (res->status != SI_RESULT_FAILED)
-				continue;
-			failed++;
-			const char *who = res->container ? res->container->name : "-";
-			if (h.has_failed && !listed(h.failed, who))
-				fail_msg("%s: %s failed for \"%s\", not listed in # failed: (%s)",
-					 fx->name, fx->item->name, who, res->message);
-			failed_named++;
-		}
-	}
+	size_t results = t.results, failed = t.failed, whitelisted = t.whitelisted;
+	size_t failed_named = t.failed_named;
 	if (fx->expect_fail && failed == 0)
 		fail_msg("%s: expected %s to fail, but it did not", fx->name, fx->item->name);
 	if (!fx->expect_fail && failed)

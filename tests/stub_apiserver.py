@@ -13,7 +13,13 @@
 #                   /report/inspect; "nobody-token" is the user "nobody", who
 #                   may do nothing; other tokens are invalid. With the
 #                   environment variable STUB_SLOW_LIST=S, the Deployment list
-#                   takes S seconds (a scan that lasts).
+#                   takes S seconds (a scan that lasts). With STUB_WORKLOADS=N,
+#                   a cluster for the report pages besides: N Deployments
+#                   app-000... alternately in team-b and team-a (every third
+#                   hardened: it passes every item), one whose name is
+#                   markup, a ReplicaSet owned by an Argo Rollout, a Pod owned
+#                   (not as controller) by a Deployment's ReplicaSet, and a
+#                   ClusterRoleBinding of system:anonymous.
 #   flaky           the Deployment list's continue token expires once (410
 #                   Gone), then the StatefulSet list breaks off in the middle
 #                   of its body (the server went away mid-scan).
@@ -28,6 +34,8 @@ LISTS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cr
          "replicationcontrollers", "pods", "rolebindings", "clusterrolebindings")
 expired = False
 SLOW_LIST = float(os.environ.get("STUB_SLOW_LIST", "0"))
+N_WORKLOADS = int(os.environ.get("STUB_WORKLOADS", "0"))
+HOSTILE_NAME = "<b>x</b>&\"'<script>alert(1)</script>"
 USERS = {
     "reader-token": {"username": "reader", "uid": "u-1",
                      "groups": ["readers", "system:authenticated"], "extra": {"team": ["a"]}},
@@ -44,6 +52,56 @@ def deployment(name, namespace, privileged=False):
             "spec": {"selector": {"matchLabels": {"app": name}},
                      "template": {"metadata": {"labels": {"app": name}},
                                   "spec": {"containers": [container]}}}}
+
+
+def hardened(name, namespace):
+    container = {"name": "app", "image": "nginx:1.25",
+                 "securityContext": {"runAsNonRoot": True, "runAsUser": 1000,
+                                     "allowPrivilegeEscalation": False,
+                                     "readOnlyRootFilesystem": True,
+                                     "capabilities": {"drop": ["ALL"]}},
+                 "resources": {"requests": {"cpu": "100m", "memory": "64Mi"},
+                               "limits": {"cpu": "200m", "memory": "128Mi"}},
+                 "readinessProbe": {"httpGet": {"path": "/", "port": 8080}},
+                 "livenessProbe": {"httpGet": {"path": "/", "port": 8080}}}
+    return {"metadata": {"name": name, "namespace": namespace},
+            "spec": {"selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [container]}}}}
+
+
+# The lists whose items a scan reads the kind of.
+LIST_KINDS = {"replicasets": ("ReplicaSetList", "apps/v1"), "pods": ("PodList", "v1"),
+              "clusterrolebindings": ("ClusterRoleBindingList", "rbac.authorization.k8s.io/v1")}
+
+
+def report_items(resource):
+    """The objects of STUB_WORKLOADS for one list."""
+    if resource == "deployments":
+        items = [(hardened if i % 3 == 0 else deployment)("app-%03d" % i,
+                                                          "team-a" if i % 2 else "team-b")
+                 for i in range(N_WORKLOADS)]
+        return items + [deployment(HOSTILE_NAME, "stub")]
+    if resource == "replicasets":
+        rs = deployment("canary-7c9d", "team-a")
+        rs["metadata"]["ownerReferences"] = [{"apiVersion": "argoproj.io/v1alpha1",
+                                              "kind": "Rollout", "name": "canary",
+                                              "uid": "r-1", "controller": True}]
+        return [rs]
+    if resource == "pods":
+        pod = {"metadata": {"name": "web-5d4f9c-x2x9z", "namespace": "team-a",
+                            "labels": {"app": "web", "pod-template-hash": "5d4f9c"},
+                            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                                 "name": "web-5d4f9c", "uid": "rs-1"}]},
+               "spec": {"containers": [{"name": "web", "image": "nginx"},
+                                       {"name": "sidecar", "image": "envoy:1.29"}]}}
+        return [pod]
+    if resource == "clusterrolebindings":
+        return [{"metadata": {"name": "anon-view"},
+                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                             "name": "view"},
+                 "subjects": [{"kind": "Group", "name": "system:anonymous"}]}]
+    return []
 
 
 def deployments(names, cont=None):
@@ -104,11 +162,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         resource = path.rstrip("/").split("/")[-1]
         if resource not in LISTS:
             return self.not_found()
+        extra = report_items(resource) if N_WORKLOADS else []
         if resource == "deployments":
             time.sleep(SLOW_LIST)
             return self.send(200, {"kind": "DeploymentList", "apiVersion": "apps/v1", "metadata": {},
-                                   "items": [deployment("priv", "stub", privileged=True)]})
-        self.send(200, {"kind": "List", "apiVersion": "v1", "metadata": {}, "items": []})
+                                   "items": [deployment("priv", "stub", privileged=True)] + extra})
+        kind, version = LIST_KINDS.get(resource, ("List", "v1"))
+        self.send(200, {"kind": kind, "apiVersion": version, "metadata": {}, "items": extra})
 
     def review(self, path, body):
         spec = body.get("spec", {})

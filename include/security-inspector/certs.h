@@ -65,6 +65,12 @@ si_rc si_certs_make(const struct si_certs_request *req, struct si_certs_result *
 si_rc si_certs_check(const char *cert_pem, size_t cert_len, const char *key_pem,
 		     size_t key_len, struct si_cert_info *info, struct si_error *err);
 
+/* Puts a certificate chain and key (PEM, borrowed for the call) in use:
+ * what the server's certificate files or its certificate Secret hold now.
+ * Returns SI_OK, or why they are not in use (`err`). */
+typedef si_rc (*si_certs_use_fn)(void *ctx, const char *cert_pem, size_t cert_len,
+				 const char *key_pem, size_t key_len, struct si_error *err);
+
 /* Frees what `r` holds and empties it. Accepts NULL. */
 void si_certs_result_clear(struct si_certs_result *r);
 

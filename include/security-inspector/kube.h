@@ -117,9 +117,6 @@ struct si_cluster_stats {
 	bool complete;             /* every kind listed to the end */
 };
 
-/* Told of each problem a scan meets (also recorded in the audit). */
-typedef void (*si_cluster_note_fn)(const struct si_error *err, void *ctx);
-
 /* Fills `*k` from `kubeconfig`, else from the default kubeconfig, else
  * in-cluster (see si_kube_default_kubeconfig()). */
 si_rc si_kube_connect(const char *kubeconfig, const char *context, struct si_kube *k,
@@ -127,12 +124,14 @@ si_rc si_kube_connect(const char *kubeconfig, const char *context, struct si_kub
 
 /* Lists the cluster's Deployments, StatefulSets, DaemonSets, ReplicaSets
  * not owned by a Deployment, Jobs not owned by a CronJob, CronJobs,
- * ReplicationControllers, Pods without a controller and role bindings into
- * `a`, one object at a time. Each API error is recorded in the audit (so
- * that every report says it is incomplete) and given to `note` (may be
- * NULL). Returns SI_OK, or SI_ERR_NOMEM when the run must stop. */
+ * ReplicationControllers, Pods without a controller and role bindings, one
+ * page at a time, and inspects each object with si_audit_inspect() (the
+ * audit's entry handler gets it; nothing is kept). Each API error is
+ * recorded in the audit (its error handler is told; every report says the
+ * scan is incomplete). Returns SI_OK, SI_ERR_NOMEM when the run must stop,
+ * or what the entry handler returned, with `err` set. */
 si_rc si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o,
-		      si_cluster_note_fn note, void *note_ctx, struct si_cluster_stats *stats);
+		      struct si_cluster_stats *stats, struct si_error *err);
 
 /* GETs the object at `path` into `*out` (caller frees). `*status` (when
  * not NULL) gets the HTTP status, also on failure: 404 when it does not
@@ -193,6 +192,7 @@ struct si_peer_answer {
 	char content_type[128];        /* "" when absent (or too long) */
 	char www_authenticate[256];
 	char retry_after[32];
+	char content_security_policy[512];
 	size_t body_len;               /* bytes written to the file descriptor */
 	bool timed_out;                /* no whole answer within `timeout` */
 };

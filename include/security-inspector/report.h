@@ -33,30 +33,44 @@ struct si_report_options {
  * SI_ERR_LIMIT when `obj` nests over 1000 levels. */
 si_rc si_report_mask(const cJSON *obj, cJSON **out, struct si_error *err);
 
-/* Writes the text report to `out`. */
-si_rc si_report_text(const struct si_audit *a, const struct si_report_options *o,
-			 FILE *out, struct si_error *err);
+enum si_report_format {
+	SI_REPORT_TEXT,
+	SI_REPORT_JSON,    /* apiVersion security-inspector.io/v1, kind AuditReport */
+	SI_REPORT_HTML,    /* one self-contained page: nothing loaded from the network */
+	SI_REPORT_SARIF,   /* SARIF 2.1.0, one result per failure with file and line */
+	SI_REPORT_JUNIT,   /* one test suite per workload, one case per item and container */
+	SI_REPORT_FORMAT_COUNT
+};
 
-/* Writes the JSON report (apiVersion security-inspector.io/v1, kind
- * AuditReport) to `out`. */
-si_rc si_report_json(const struct si_audit *a, const struct si_report_options *o,
-			 FILE *out, struct si_error *err);
+/* "text", "json", "html", "sarif", "junit"; false for other names. */
+bool si_report_format_parse(const char *name, enum si_report_format *f);
+const char *si_report_format_name(enum si_report_format f);
 
-/* Writes one self-contained HTML page (inline CSS, SVG and script; nothing
- * loaded from the network): overview, categories, a filterable workload table
- * and per-workload details with the workload's YAML. */
-si_rc si_report_html(const struct si_audit *a, const struct si_report_options *o,
-		     FILE *out, struct si_error *err);
+/* A report being written while an audit runs: every format is written as
+ * the workloads come, so that memory does not grow with their number. The
+ * parts that need the whole run (summary, skipped objects, input errors)
+ * come last; the JSON report therefore has `workloads` before `summary`. */
+struct si_report;
 
-/* Writes SARIF 2.1.0: one rule per item, one result per failure with the
- * manifest's file and line. */
-si_rc si_report_sarif(const struct si_audit *a, const struct si_report_options *o,
-		      FILE *out, struct si_error *err);
+/* Starts a report on `out` (borrowed, must outlive the report; it is
+ * written to at once). On success the caller frees `*r` with
+ * si_report_free(). */
+si_rc si_report_open(enum si_report_format f, const struct si_report_options *o, FILE *out,
+		     struct si_report **r, struct si_error *err);
 
-/* Writes JUnit XML: one test suite per workload, one test case per item and
- * container. */
-si_rc si_report_junit(const struct si_audit *a, const struct si_report_options *o,
-		      FILE *out, struct si_error *err);
+/* Adds one workload. */
+si_rc si_report_entry(struct si_report *r, const struct si_audit_entry *e,
+		      struct si_error *err);
+
+/* Writes what follows the workloads, from the finished audit `a`, and
+ * flushes. SI_ERR_IO when `out` could not be written. */
+si_rc si_report_finish(struct si_report *r, const struct si_audit *a, struct si_error *err);
+
+/* Frees the report (not `out`). Accepts NULL. */
+void si_report_free(struct si_report *r);
+
+/* An si_audit_entry_fn that adds the entry to the si_report `ctx`. */
+si_rc si_report_entry_fn(const struct si_audit_entry *e, void *ctx, struct si_error *err);
 
 /* Where a result comes from: "path:line", or "path" alone without a line
  * (objects read from the API server). */

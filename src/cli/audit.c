@@ -40,26 +40,9 @@ static const char audit_usage[] =
 	"Exit codes: 0 nothing at or above --fail-on failed, 1 something did,\n"
 	"2 usage or input error, or an incomplete cluster scan.\n";
 
-typedef si_rc (*report_fn)(const struct si_audit *, const struct si_report_options *, FILE *,
-			   struct si_error *);
-
-static report_fn report_writer(const char *format)
-{
-	static const struct {
-		const char *name;
-		report_fn fn;
-	} formats[] = {
-		{ "text", si_report_text }, { "json", si_report_json }, { "html", si_report_html },
-		{ "sarif", si_report_sarif }, { "junit", si_report_junit },
-	};
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (strcmp(format, formats[i].name) == 0)
-			return formats[i].fn;
-	return NULL;
-}
-
 struct options {
-	const char *config, *format, *output, *color;
+	const char *config, *output, *color;
+	enum si_report_format format;
 	struct si_audit_filter filter;
 	bool failed_only;
 	bool show_env_values;
@@ -89,7 +72,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	int opt;
 
-	o->format = "text";
+	o->format = SI_REPORT_TEXT;
 	o->color = "auto";
 	o->fail_on = SI_SEVERITY_DANGER;
 	o->cl.page_size = 500;
@@ -98,7 +81,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	while ((opt = getopt_long(argc, argv, ":c:f:o:n:k:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': o->config = optarg; break;
-		case 'f': o->format = optarg; break;
+		case 'f':
+			if (!si_report_format_parse(optarg, &o->format)) {
+				si_cli_error("--format: expected text, json, html, sarif or junit, "
+					     "got \"%s\"", optarg);
+				return SI_EXIT_ERROR;
+			}
+			break;
 		case 'o': o->output = optarg; break;
 		case 'n': o->filter.namespace = optarg; break;
 		case 'k': o->filter.kind = optarg; break;
@@ -143,11 +132,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return SI_EXIT_ERROR;
 		}
 	}
-	if (!report_writer(o->format)) {
-		si_cli_error("--format: expected text, json, html, sarif or junit, got \"%s\"",
-			     o->format);
-		return SI_EXIT_ERROR;
-	}
 	if (strcmp(o->color, "auto") != 0 && strcmp(o->color, "always") != 0 &&
 	    strcmp(o->color, "never") != 0) {
 		si_cli_error("--color: expected auto, always or never, got \"%s\"", o->color);
@@ -162,25 +146,52 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return SI_EXIT_OK;
 }
 
-/* A problem of the cluster scan, printed as it is met. */
-static void print_note(const struct si_error *err, void *ctx)
+/* An input error, printed as it is met (the audit also counts it). */
+static void print_error(const struct si_error *err, void *ctx)
 {
 	char buf[1024];
 	(void)ctx;
 	si_cli_error("%s", si_error_format(err, buf, sizeof(buf)));
 }
 
-static void report_error(struct si_audit *a, const struct si_error *err)
+/* Inspects the objects of one file, read as a stream: one object in memory
+ * at a time. An object over a limit is an input error and the file goes
+ * on; a syntax error ends the file. Returns false when the run must stop,
+ * with `stop` set. */
+static bool inspect_file(struct si_audit *a, const char *file, struct si_error *stop)
 {
-	char buf[1024];
-	si_cli_error("%s", si_error_format(err, buf, sizeof(buf)));
-	if (si_audit_add_error(a, err))
-		si_cli_error("out of memory");
+	struct si_error err = { 0 };
+	struct si_stream *st = NULL;
+	struct si_input *in = NULL;
+	si_rc rc = si_stream_open(file, &si_limits_default, &st, &err);
+
+	while (rc == SI_OK) {
+		if ((rc = si_stream_next(st, &in, &err)) == SI_OK && !in)
+			break;
+		if (rc == SI_OK) {
+			rc = si_audit_inspect(a, in, stop);
+			si_input_free(in);
+			if (rc)
+				goto out;   /* `stop` says why */
+		} else if (rc != SI_ERR_NOMEM) {
+			/* The stream says whether more follows. */
+			rc = si_audit_add_error(a, &err);
+		}
+	}
+	if (rc && rc != SI_ERR_NOMEM)   /* the file could not be opened */
+		rc = si_audit_add_error(a, &err);
+	if (rc == SI_ERR_NOMEM)
+		si_error_set(stop, rc, file, 0, "out of memory");
+out:
+	si_stream_close(st);
+	return rc == SI_OK;
 }
 
-/* Reads every file under `path` into the audit. Returns false on an error
- * that stops the run (out of memory). */
-static bool add_path(struct si_audit *a, const char *path, bool *stdin_used)
+/* Inspects every file under `path`. Returns false on an error that stops
+ * the run (out of memory, a report that cannot be written), with `stop`
+ * set. */
+static bool add_path(struct si_audit *a, const char *path, bool *stdin_used,
+		     struct si_error *stop)
 {
 	struct si_error err = { 0 };
 	char **files = NULL;
@@ -189,35 +200,24 @@ static bool add_path(struct si_audit *a, const char *path, bool *stdin_used)
 	if (strcmp(path, "-") == 0) {
 		if (*stdin_used) {
 			si_error_set(&err, SI_ERR_USAGE, "<stdin>", 0, "stdin (-) given twice");
-			report_error(a, &err);
-			return true;
+			return si_audit_add_error(a, &err) == SI_OK;
 		}
 		*stdin_used = true;
 	}
 	if (si_paths_collect(path, &files, &n, &err)) {
-		report_error(a, &err);
-		return err.code != SI_ERR_NOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct si_input *in = NULL;
-		size_t known = a->n_errors;
-		si_rc rc = si_input_read(files[i], &si_limits_default, &in, &err);
-		if (rc == SI_OK)
-			rc = si_audit_add_input(a, in);
-		else
-			report_error(a, &err);
-		/* Objects with fields of the wrong type were recorded by the audit. */
-		for (size_t e = known + (rc != SI_OK); e < a->n_errors; e++) {
-			char buf[1024];
-			si_cli_error("%s", si_error_format(&a->errors[e], buf, sizeof(buf)));
-		}
-		if (rc == SI_ERR_NOMEM) {
-			si_paths_free(files, n);
+		if (err.code == SI_ERR_NOMEM) {
+			*stop = err;
 			return false;
 		}
+		return si_audit_add_error(a, &err) == SI_OK;
+	}
+	bool go_on = true;
+	for (size_t i = 0; go_on && i < n; i++) {
+		a->n_inputs++;
+		go_on = inspect_file(a, files[i], stop);
 	}
 	si_paths_free(files, n);
-	return true;
+	return go_on;
 }
 
 int si_cmd_audit(int argc, char **argv)
@@ -225,7 +225,9 @@ int si_cmd_audit(int argc, char **argv)
 	struct options o = { 0 };
 	struct si_policy *policy = NULL;
 	struct si_audit a;
+	struct si_report *report = NULL;
 	struct si_error err = { 0 };
+	char buf[1024];
 	FILE *out = stdout;
 	bool stdin_used = false;
 	int code = SI_EXIT_ERROR;
@@ -243,27 +245,7 @@ int si_cmd_audit(int argc, char **argv)
 		goto out;
 	}
 	if (o.config ? si_policy_load(o.config, &policy, &err) : si_policy_default(&policy, &err)) {
-		char buf[1024];
 		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
-		goto out;
-	}
-	si_audit_init(&a, policy, &o.filter);
-	for (size_t i = 0; i < n_paths; i++)
-		if (!add_path(&a, paths[i], &stdin_used))
-			goto out;
-	if (o.cluster) {
-		struct si_cluster_stats st;
-		if (si_cluster_scan(&a, &o.cl, print_note, NULL, &st)) {
-			si_cli_error("out of memory");
-			goto out;
-		}
-		if (st.restarts)
-			fprintf(stderr, "security-inspector: note: %u list%s expired (HTTP 410) and "
-				"%s started again\n", st.restarts, st.restarts > 1 ? "s" : "",
-				st.restarts > 1 ? "were" : "was");
-	}
-	if (si_audit_finish(&a)) {
-		si_cli_error("out of memory");
 		goto out;
 	}
 	if (o.output && !(out = fopen(o.output, "w"))) {
@@ -275,18 +257,38 @@ int si_cmd_audit(int argc, char **argv)
 	ro.color = strcmp(o.color, "always") == 0 ||
 		   (strcmp(o.color, "auto") == 0 && !o.output && isatty(fileno(out)) &&
 		    !getenv("NO_COLOR"));
-	si_rc rc = report_writer(o.format)(&a, &ro, out, &err);
-	if (fflush(out) != 0 || rc) {
-		char buf[1024];
-		si_cli_error("%s", rc ? si_error_format(&err, buf, sizeof(buf))
-				      : "cannot write the report");
-		goto out;
+	/* The report is written while the inputs are read: nothing of a
+	 * workload is kept once it is in the report. */
+	if (si_report_open(o.format, &ro, out, &report, &err))
+		goto fail;
+	si_audit_init(&a, policy, &o.filter);
+	a.on_entry = si_report_entry_fn;
+	a.on_error = print_error;
+	a.ctx = report;
+	for (size_t i = 0; i < n_paths; i++)
+		if (!add_path(&a, paths[i], &stdin_used, &err))
+			goto fail;
+	if (o.cluster) {
+		struct si_cluster_stats st;
+		a.n_inputs++;
+		if (si_cluster_scan(&a, &o.cl, &st, &err))
+			goto fail;
+		if (st.restarts)
+			fprintf(stderr, "security-inspector: note: %u list%s expired (HTTP 410) and "
+				"%s started again\n", st.restarts, st.restarts > 1 ? "s" : "",
+				st.restarts > 1 ? "were" : "was");
 	}
+	if (si_audit_finish(&a) || si_report_finish(report, &a, &err))
+		goto fail;
 	if (a.n_errors)
 		code = SI_EXIT_ERROR;
 	else
 		code = si_audit_failed_at(&a, o.fail_on) ? SI_EXIT_FINDINGS : SI_EXIT_OK;
+	goto out;
+fail:
+	si_cli_error("%s", err.code ? si_error_format(&err, buf, sizeof(buf)) : "out of memory");
 out:
+	si_report_free(report);
 	if (out && out != stdout)
 		fclose(out);
 	si_audit_free(&a);

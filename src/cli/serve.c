@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// `security-inspector serve`: check the certificate, load the policy, start
-// the HTTPS server, then wait for signals: SIGHUP and file changes reload,
-// SIGTERM gives up the leadership, drains the requests in flight and exits
-// 0.
+// `security-inspector serve`: options to configurations; check the
+// certificate, load the policy, start the modules (election, certificate
+// Secret, scans, webhook configuration, the HTTPS server), then wait for
+// signals: SIGHUP and file changes reload, SIGTERM gives up the leadership,
+// drains the server and stops the modules in order.
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -17,8 +18,11 @@
 #include "http_server.h"
 #include "leader.h"
 #include "log.h"
+#include "proxy.h"
 #include "reconciler.h"
 #include "reload.h"
+#include "reviewer.h"
+#include "scan.h"
 #include "security-inspector/certs.h"
 #include "security-inspector/file.h"
 
@@ -119,19 +123,22 @@ struct serve_options {
 	const char *config, *cert, *key;
 	struct si_http_config http;
 	unsigned reload_interval;
-	struct si_inspector_config inspect;   /* interval 0 and no schedule: no scans */
-	struct si_cron cron;                  /* inspect.schedule points here when given */
+	struct si_scan_config scan;       /* interval 0 and no schedule: no scans */
+	struct si_cron cron;              /* scan.schedule points here when given */
 	bool no_events;
 	const char *manage_webhook, *webhook_url;
 	struct si_certmgr_config certs;   /* secret NULL: certificates from files */
 	bool leader_elect;
 	const char *lease_name, *lease_namespace, *report_url;
+	/* What defaults found (namespaces of the pod), for as long as the
+	 * modules that borrow them run. */
+	char events_ns[254], cert_ns[254], own_ns[254];
 };
 
 /* Whether scans are scheduled, by interval or by cron expression. */
 static bool inspects(const struct serve_options *o)
 {
-	return o->inspect.interval || o->inspect.schedule;
+	return o->scan.interval || o->scan.schedule;
 }
 
 /* "90", "90s", "15m", "1h30m", "1d": seconds from 1 to `max`. */
@@ -280,9 +287,11 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 	int opt;
 
 	snprintf(host, host_size, "0.0.0.0");
-	o->http = (struct si_http_config){ host, 8443, cores > 0 ? (unsigned)cores : 1,
-					   SI_ADMISSION_MAX_BODY, 30, 10, 1024, NULL, NULL, NULL };
-	o->inspect.scan.page_size = 500;
+	o->http = (struct si_http_config){ .host = host, .port = 8443,
+					   .threads = cores > 0 ? (unsigned)cores : 1,
+					   .max_body = SI_ADMISSION_MAX_BODY, .idle_timeout = 30,
+					   .request_timeout = 10, .max_connections = 1024 };
+	o->scan.cluster.page_size = 500;
 	o->reload_interval = 2;
 	o->certs = (struct si_certmgr_config){ .service = "security-inspector",
 					       .ca_lifetime = 365 * 86400, .cert_lifetime = 90 * 86400,
@@ -297,15 +306,15 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'C': o->cert = optarg; continue;
 		case 'K': o->key = optarg; continue;
 		case 'h': usage(stdout); return -1;
-		case 'G': o->inspect.scan.kubeconfig = optarg; continue;
-		case 'X': o->inspect.scan.context = optarg; continue;
-		case 'N': o->inspect.events_namespace = optarg; continue;
-		case 'D': o->inspect.events_deployment = optarg; continue;
+		case 'G': o->scan.cluster.kubeconfig = optarg; continue;
+		case 'X': o->scan.cluster.context = optarg; continue;
+		case 'N': o->scan.events_namespace = optarg; continue;
+		case 'D': o->scan.events_deployment = optarg; continue;
 		case 'E': o->no_events = true; continue;
-		case 'P': o->inspect.report_dir = optarg; continue;
+		case 'P': o->scan.report_dir = optarg; continue;
 		case 'Q':
 			if (si_cron_parse(optarg, &o->cron, &err) == SI_OK) {
-				o->inspect.schedule = &o->cron;
+				o->scan.schedule = &o->cron;
 				continue;
 			}
 			si_cli_error("--inspect-schedule: %s, in \"%s\" (e.g. '0 2 * * *' or "
@@ -357,7 +366,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 				return SI_EXIT_ERROR;
 			}
 			switch (opt) {
-			case 'S': o->inspect.interval = (unsigned)v; break;
+			case 'S': o->scan.interval = (unsigned)v; break;
 			case 'a': o->certs.ca_lifetime = (long long)v; break;
 			case 'e': o->certs.cert_lifetime = (long long)v; break;
 			case 'o': o->certs.overlap = (long long)v; break;
@@ -410,13 +419,13 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		si_cli_error("serve: unexpected argument \"%s\"", argv[optind]);
 		return SI_EXIT_ERROR;
 	}
-	if (o->inspect.interval && o->inspect.schedule) {
+	if (o->scan.interval && o->scan.schedule) {
 		si_cli_error("--inspect-interval and --inspect-schedule exclude each other: "
 			     "give one");
 		return SI_EXIT_ERROR;
 	}
-	if (!inspects(o) && (o->inspect.events_namespace || o->inspect.report_dir ||
-			     o->inspect.events_deployment || o->no_events)) {
+	if (!inspects(o) && (o->scan.events_namespace || o->scan.report_dir ||
+			     o->scan.events_deployment || o->no_events)) {
 		si_cli_error("--report-dir and the --events options need --inspect-interval "
 			     "or --inspect-schedule");
 		return SI_EXIT_ERROR;
@@ -430,7 +439,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		return SI_EXIT_ERROR;
 	}
 	if (!inspects(o) && !o->certs.secret && !o->manage_webhook && !o->leader_elect &&
-	    (o->inspect.scan.kubeconfig || o->inspect.scan.context)) {
+	    (o->scan.cluster.kubeconfig || o->scan.cluster.context)) {
 		si_cli_error("--kubeconfig and --context need --inspect-interval, "
 			     "--inspect-schedule, --manage-certs, --manage-webhook or --leader-elect");
 		return SI_EXIT_ERROR;
@@ -492,13 +501,13 @@ static bool own_namespace(char *buf, size_t size)
  * Namespace default. */
 static void events_defaults(struct serve_options *o, char *ns, size_t size)
 {
-	struct si_inspector_config *c = &o->inspect;
+	struct si_scan_config *c = &o->scan;
 	if (o->no_events) {
 		c->events_namespace = c->events_deployment = NULL;
 		return;
 	}
-	char *kubeconfig = c->scan.kubeconfig ? NULL : si_kube_default_kubeconfig();
-	bool in_cluster = !c->scan.kubeconfig && !kubeconfig && getenv("KUBERNETES_SERVICE_HOST");
+	char *kubeconfig = c->cluster.kubeconfig ? NULL : si_kube_default_kubeconfig();
+	bool in_cluster = !c->cluster.kubeconfig && !kubeconfig && getenv("KUBERNETES_SERVICE_HOST");
 	free(kubeconfig);
 	if (!c->events_namespace)
 		c->events_namespace = in_cluster && own_namespace(ns, size) ? ns : "default";
@@ -541,7 +550,7 @@ static si_rc start_election(const struct serve_options *o, struct si_metrics *me
 		.renew_deadline = RENEW_DEADLINE,
 		.retry_period = RETRY_PERIOD,
 	};
-	return si_leader_start(&lc, o->inspect.scan.kubeconfig, o->inspect.scan.context, metrics,
+	return si_leader_start(&lc, o->scan.cluster.kubeconfig, o->scan.cluster.context, metrics,
 			       out, err);
 }
 
@@ -556,15 +565,15 @@ static void log_event(const char *level, const char *msg, const struct serve_opt
 		cJSON_AddNumberToObject(f, "threads", o->http.threads);
 		cJSON_AddNumberToObject(f, "maxBody", (double)o->http.max_body);
 		cJSON_AddStringToObject(f, "policy", o->config ? "file" : "embedded");
-		if (o->http.leader)
-			cJSON_AddStringToObject(f, "identity", si_leader_identity(o->http.leader));
-		if (o->inspect.interval)
-			cJSON_AddNumberToObject(f, "inspectIntervalSeconds", o->inspect.interval);
-		if (o->inspect.schedule) {
+		if (o->scan.leader)
+			cJSON_AddStringToObject(f, "identity", si_leader_identity(o->scan.leader));
+		if (o->scan.interval)
+			cJSON_AddNumberToObject(f, "inspectIntervalSeconds", o->scan.interval);
+		if (o->scan.schedule) {
 			char when[32];
 			struct tm tm;
-			time_t next = si_cron_next(o->inspect.schedule, time(NULL));
-			cJSON_AddStringToObject(f, "inspectSchedule", o->inspect.schedule->text);
+			time_t next = si_cron_next(o->scan.schedule, time(NULL));
+			cJSON_AddStringToObject(f, "inspectSchedule", o->scan.schedule->text);
 			cJSON_AddStringToObject(f, "inspectTimeZone",
 						o->cron.zone.name[0] ? o->cron.zone.name : "UTC");
 			if (next != (time_t)-1 && gmtime_r(&next, &tm) &&
@@ -572,11 +581,11 @@ static void log_event(const char *level, const char *msg, const struct serve_opt
 				cJSON_AddStringToObject(f, "nextScheduledScan", when);
 		}
 		if (inspects(o)) {
-			if (o->inspect.events_namespace)
+			if (o->scan.events_namespace)
 				cJSON_AddStringToObject(f, "eventsAbout",
-							o->inspect.events_deployment
-							? o->inspect.events_deployment
-							: o->inspect.events_namespace);
+							o->scan.events_deployment
+							? o->scan.events_deployment
+							: o->scan.events_namespace);
 		}
 	}
 	si_log(level, msg, f);
@@ -602,22 +611,134 @@ static unsigned long managed_generation(void *ctx)
 	return si_certmgr_generation(ctx);
 }
 
+/* Puts a certificate in use in the server `ctx`. */
+static si_rc serve_certificate(void *ctx, const char *cert_pem, size_t cert_len,
+			       const char *key_pem, size_t key_len, struct si_error *err)
+{
+	return si_http_server_set_certificate(ctx, cert_pem, cert_len, key_pem, key_len, err);
+}
+
+/* The modules of a running server, started in the order of the fields and
+ * stopped by stop_modules(). */
+struct modules {
+	struct si_policy_slot *slot;
+	struct si_metrics *metrics;
+	struct si_leader *leader;
+	struct si_certmgr *certmgr;
+	struct si_reviewer *reviewer;
+	struct si_guard *guard;
+	struct si_scan *scan;
+	struct si_proxy *proxy;
+	struct si_reconciler *reconciler;
+	struct si_http_server *server;
+	struct si_reloader *reloader;
+};
+
+/* Starts what `o` asks for around the server, then the server with the
+ * certificate `cert`/`key` (unless a certificate Secret gives them).
+ * Returns SI_EXIT_OK, or the exit code (1 when the server does not start),
+ * having said why on stderr. */
+static int start_modules(struct serve_options *o, struct modules *m, char **cert,
+			 size_t *cert_len, char **key, size_t *key_len)
+{
+	struct si_error err = { 0 };
+	char buf[1024];
+
+	if (o->leader_elect) {
+		if (start_election(o, m->metrics, &m->leader, &err))
+			goto fail;
+		o->scan.leader = m->leader;
+	}
+	if (o->certs.secret) {
+		/* Blocks until the Secret holds a serving certificate. Only the
+		 * leader renews and rotates. */
+		if (m->leader) {
+			o->certs.may_write = leads;
+			o->certs.may_write_ctx = m->leader;
+		}
+		if (si_certmgr_start(&o->certs, o->scan.cluster.kubeconfig, o->scan.cluster.context,
+				     m->metrics, &m->certmgr, &err))
+			goto fail;
+		if (si_certmgr_serving(m->certmgr, cert, cert_len, key, key_len)) {
+			si_cli_error("out of memory");
+			return SI_EXIT_ERROR;
+		}
+	}
+	if (inspects(o)) {
+		/* The reports show the cluster: only to callers the API server
+		 * vouches for. */
+		events_defaults(o, o->events_ns, sizeof(o->events_ns));
+		if (si_reviewer_new(o->scan.cluster.kubeconfig, o->scan.cluster.context, &m->reviewer,
+				    &err) ||
+		    si_guard_start(si_reviewer_review, m->reviewer, &m->guard, &err) ||
+		    si_scan_start(&o->scan, m->slot, m->metrics, &m->scan, &err))
+			goto fail;
+		si_scan_http_reports(m->scan, &o->http.reports);
+		o->http.guard = m->guard;
+		/* Forwarded requests take the time any request may take. */
+		unsigned t = o->http.request_timeout;
+		if (m->leader) {
+			if (si_proxy_new(m->leader, t < 5 ? (long)t : 5, (long)t, &m->proxy, &err))
+				goto fail;
+			si_proxy_http_leader(m->proxy, &o->http.leader);
+		}
+	}
+	if (o->manage_webhook) {
+		struct si_reconciler_config vc = {
+			.name = o->manage_webhook, .url = o->webhook_url,
+			.own_namespace = own_namespace(o->own_ns, sizeof(o->own_ns)) ? o->own_ns
+					 : "security-inspector",
+			.kubeconfig = o->scan.cluster.kubeconfig, .context = o->scan.cluster.context,
+			.ca_bundle = m->certmgr ? managed_bundle : NULL,
+			.ca_generation = m->certmgr ? managed_generation : NULL, .ca_ctx = m->certmgr,
+			.may_write = m->leader ? leads : NULL, .may_write_ctx = m->leader,
+		};
+		if (si_reconciler_start(&vc, m->slot, m->metrics, &m->reconciler, &err))
+			goto fail;
+	}
+	if (si_http_server_start(&o->http, *cert, *cert_len, *key, *key_len, m->slot, m->metrics,
+				 &m->server, &err)) {
+		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
+		return 1;
+	}
+	struct si_reload_config rc = { o->config, o->cert, o->key, si_certs_check,
+				       serve_certificate, m->server };
+	if (!(m->reloader = si_reloader_new(&rc, m->slot, m->metrics))) {
+		si_cli_error("out of memory");
+		return SI_EXIT_ERROR;
+	}
+	if (m->certmgr)
+		si_certmgr_attach(m->certmgr, serve_certificate, m->server);
+	return SI_EXIT_OK;
+fail:
+	si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
+	return SI_EXIT_ERROR;
+}
+
+/* Stops every module, each before what it uses. */
+static void stop_modules(struct modules *m)
+{
+	si_leader_stop(m->leader);         /* no more news for the scans */
+	si_reloader_free(m->reloader);
+	si_reconciler_stop(m->reconciler);
+	si_certmgr_stop(m->certmgr);       /* before the server it puts certificates in */
+	si_http_server_stop(m->server);
+	si_proxy_free(m->proxy);           /* after the server: it forwards through it */
+	si_scan_stop(m->scan);             /* after the server: it serves the reports */
+	si_guard_free(m->guard);
+	si_reviewer_free(m->reviewer);     /* after the guard: it asks it */
+	si_leader_free(m->leader);         /* after the server, the proxy and the scans */
+	si_metrics_free(m->metrics);
+	si_policy_slot_free(m->slot);
+}
+
 int si_cmd_serve(int argc, char **argv)
 {
 	struct serve_options o = { 0 };
+	struct modules m = { 0 };
 	char host[64], buf[1024];
 	struct si_error err = { 0 };
 	struct si_policy *policy = NULL;
-	struct si_policy_slot *slot = NULL;
-	struct si_metrics *metrics = NULL;
-	struct si_http_server *server = NULL;
-	struct si_reloader *reloader = NULL;
-	struct si_inspector *inspector = NULL;
-	struct si_guard *guard = NULL;
-	struct si_reconciler *reconciler = NULL;
-	struct si_certmgr *certmgr = NULL;
-	char events_ns[254], cert_ns[254], own_ns[254];
-	struct si_leader *leader = NULL;
 	char *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
 	struct si_cert_info cert_info;
@@ -635,8 +756,8 @@ int si_cmd_serve(int argc, char **argv)
 		}
 	} else {
 		if (!o.certs.namespace)
-			o.certs.namespace = own_namespace(cert_ns, sizeof(cert_ns)) ? cert_ns
-										    : "default";
+			o.certs.namespace = own_namespace(o.cert_ns, sizeof(o.cert_ns)) ? o.cert_ns
+											: "default";
 		if (si_certmgr_config_check(&o.certs, &err)) {
 			si_cli_error("%s", err.message);
 			goto out;
@@ -646,14 +767,14 @@ int si_cmd_serve(int argc, char **argv)
 		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
 		goto out;
 	}
-	if (!(slot = si_policy_slot_new(policy)) || !(metrics = si_metrics_new())) {
-		if (!slot)
+	if (!(m.slot = si_policy_slot_new(policy)) || !(m.metrics = si_metrics_new())) {
+		if (!m.slot)
 			si_policy_free(policy);
 		si_cli_error("out of memory");
 		goto out;
 	}
 	if (!o.certs.secret)
-		si_metrics_certificate(metrics, cert_info.not_after);
+		si_metrics_certificate(m.metrics, cert_info.not_after);
 
 	/* Signals are taken by sigtimedwait below, never by a handler: block
 	 * them before any thread starts, so that every thread inherits it. */
@@ -667,117 +788,30 @@ int si_cmd_serve(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	si_json_arena_init();
-	if (o.leader_elect) {
-		if (start_election(&o, metrics, &leader, &err)) {
-			si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
-			goto out;
-		}
-		o.http.leader = o.inspect.leader = leader;
-	}
-	if (o.certs.secret) {
-		/* Blocks until the Secret holds a serving certificate. Only the
-		 * leader renews and rotates. */
-		if (leader) {
-			o.certs.may_write = leads;
-			o.certs.may_write_ctx = leader;
-		}
-		if (si_certmgr_start(&o.certs, o.inspect.scan.kubeconfig, o.inspect.scan.context,
-				     metrics, &certmgr, &err) ||
-		    si_certmgr_serving(certmgr, &cert, &cert_len, &key, &key_len)) {
-			si_cli_error("%s", err.message[0] ? si_error_format(&err, buf, sizeof(buf))
-							   : "out of memory");
-			goto out;
-		}
-	}
-	if (inspects(&o)) {
-		/* The reports show the cluster: only to callers the API server
-		 * vouches for. */
-		events_defaults(&o, events_ns, sizeof(events_ns));
-		if (si_guard_start(o.inspect.scan.kubeconfig, o.inspect.scan.context, &guard, &err) ||
-		    si_inspector_start(&o.inspect, slot, metrics, &inspector, &err)) {
-			si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
-			goto out;
-		}
-		o.http.inspector = inspector;
-		o.http.guard = guard;
-	}
-	if (o.manage_webhook) {
-		struct si_reconciler_config vc = {
-			.name = o.manage_webhook, .url = o.webhook_url,
-			.own_namespace = own_namespace(own_ns, sizeof(own_ns)) ? own_ns
-					 : "security-inspector",
-			.kubeconfig = o.inspect.scan.kubeconfig, .context = o.inspect.scan.context,
-			.ca_bundle = certmgr ? managed_bundle : NULL,
-			.ca_generation = certmgr ? managed_generation : NULL, .ca_ctx = certmgr,
-			.may_write = leader ? leads : NULL, .may_write_ctx = leader,
-		};
-		if (si_reconciler_start(&vc, slot, metrics, &reconciler, &err)) {
-			si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
-			goto out;
-		}
-	}
-	if (si_http_server_start(&o.http, cert, cert_len, key, key_len, slot, metrics, &server,
-				 &err)) {
-		si_cli_error("%s", si_error_format(&err, buf, sizeof(buf)));
-		code = 1;
+	if ((code = start_modules(&o, &m, &cert, &cert_len, &key, &key_len)))
 		goto out;
-	}
-	struct si_reload_config rc = { o.config, o.cert, o.key };
-	if (!(reloader = si_reloader_new(&rc, slot, server, metrics))) {
-		si_cli_error("out of memory");
-		goto out;
-	}
-	if (certmgr)
-		si_certmgr_attach(certmgr, server);
 	log_event("info", "serving", &o);
 
 	for (;;) {
 		struct timespec wait = { (time_t)o.reload_interval, 0 };
 		int sig = sigtimedwait(&set, NULL, &wait);
 		if (sig == SIGHUP)
-			si_reloader_check(reloader, true);
+			si_reloader_check(m.reloader, true);
 		else if (sig == SIGTERM || sig == SIGINT)
 			break;
 		else
-			si_reloader_check(reloader, false);
+			si_reloader_check(m.reloader, false);
 	}
 
 	/* Another replica takes over as soon as it can: stop acting (a scan
 	 * under way is cancelled) and release the Lease before draining. */
-	si_leader_stop(leader);
-	/* Drain: accept nothing new, let the requests in flight finish. */
+	si_leader_stop(m.leader);
 	log_event("info", "draining", NULL);
-	si_http_server_drain(server);
-	/* Until nothing is in flight and the connections are gone: answers
-	 * carry "Connection: close" now. Idle keep-alive connections get 1 s
-	 * to leave after the last answer. Then the gate closes, and what got
-	 * through it before is finished. */
-	int i = 0, quiet = 0;
-	for (; i < DRAIN_SECONDS * 100 && quiet < 100; i++) {
-		if (si_http_server_in_flight(server) > 0)
-			quiet = 0;
-		else if (si_http_server_connections(server) == 0)
-			break;
-		else
-			quiet++;
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-	}
-	si_http_server_close(server);
-	for (; i < DRAIN_SECONDS * 100 && si_http_server_in_flight(server) > 0; i++)
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	si_http_server_drain(m.server, DRAIN_SECONDS);
 	log_event("info", "stopped", NULL);
 	code = SI_EXIT_OK;
 out:
-	si_leader_stop(leader);         /* no more news for the inspector */
-	si_reloader_free(reloader);
-	si_reconciler_stop(reconciler);
-	si_certmgr_stop(certmgr);   /* before the server it puts certificates in */
-	si_http_server_stop(server);
-	si_inspector_stop(inspector);   /* after the server: it serves the reports */
-	si_guard_free(guard);
-	si_leader_free(leader);         /* after the server and the inspector: they ask it */
-	si_metrics_free(metrics);
-	si_policy_slot_free(slot);
+	stop_modules(&m);
 	free(cert);
 	free(key);
 	return code;

@@ -45,16 +45,13 @@ struct scan {
 	struct si_audit *a;
 	const struct kind *kind;
 	size_t kept, owned;
-	si_cluster_note_fn note;
-	void *note_ctx;
+	struct si_error *stop;    /* why the run stopped */
 };
 
 /* Records `err` in the audit, so that every report says it is incomplete,
  * and tells the caller. */
 static si_rc report_error(struct scan *s, const struct si_error *err)
 {
-	if (s->note)
-		s->note(err, s->note_ctx);
 	return si_audit_add_error(s->a, err);
 }
 
@@ -86,8 +83,8 @@ static bool is_owned(const cJSON *item, enum owned_rule rule)
 	return false;
 }
 
-/* Drops what no check reads and that can be as big as the object itself:
- * the audit keeps every inspected object until the report is written. */
+/* Drops what no check reads and that can be as big as the object itself,
+ * so that reports do not copy it. */
 static void trim(cJSON *item)
 {
 	cJSON *meta = cJSON_GetObjectItemCaseSensitive(item, "metadata");
@@ -128,12 +125,12 @@ static si_rc on_item(cJSON *item, void *ctx, struct si_error *err)
 	si_rc rc = si_input_from_json(path, item, &in, err);
 	if (rc)
 		return rc;
-	size_t known = s->a->n_errors;
-	if ((rc = si_audit_add_input(s->a, in)))
-		return si_error_set(err, rc, path, 0, "out of memory");
-	/* Objects with fields of the wrong type were recorded by the audit. */
-	for (size_t e = known; e < s->a->n_errors && s->note; e++)
-		s->note(&s->a->errors[e], s->note_ctx);
+	rc = si_audit_inspect(s->a, in, err);
+	si_input_free(in);
+	if (rc) {
+		*s->stop = *err;
+		return rc;
+	}
 	s->kept++;
 	return SI_OK;
 }
@@ -177,18 +174,20 @@ si_rc si_kube_connect(const char *kubeconfig, const char *context, struct si_kub
 }
 
 si_rc si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o,
-		      si_cluster_note_fn note, void *note_ctx, struct si_cluster_stats *stats)
+		      struct si_cluster_stats *stats, struct si_error *stop)
 {
 	struct si_kube k;
-	struct si_error err = { 0 };
+	struct si_error err = { 0 }, stop_dummy = { 0 };
 	struct si_cluster_stats dummy;
-	struct scan base = { .a = a, .note = note, .note_ctx = note_ctx };
+	struct scan base = { .a = a, .stop = stop ? stop : &stop_dummy };
 	si_rc rc = SI_OK;
 
 	stats = stats ? stats : &dummy;
 	memset(stats, 0, sizeof(*stats));
 	if (si_kube_connect(o->kubeconfig, o->context, &k, &err))
-		return err.code == SI_ERR_NOMEM ? SI_ERR_NOMEM : report_error(&base, &err);
+		return err.code == SI_ERR_NOMEM ? si_error_set(base.stop, SI_ERR_NOMEM, NULL, 0,
+							       "out of memory")
+						: report_error(&base, &err);
 	k.cancel = o->cancel;
 	stats->complete = true;
 	for (size_t i = 0; i < N_KINDS; i++) {
@@ -209,10 +208,10 @@ si_rc si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o,
 		stats->inspected += s.kept;
 		stats->owned += s.owned;
 		stats->restarts += st.restarts;
-		if (rc == SI_ERR_NOMEM)
-			break;
 		if (!rc)
 			continue;
+		if (rc == SI_ERR_NOMEM || base.stop->code)
+			break;
 		stats->complete = false;
 		if ((rc = report_error(&s, &err)))
 			break;
@@ -242,5 +241,9 @@ si_rc si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o,
 		}
 	}
 	si_kube_free(&k);
-	return rc == SI_ERR_NOMEM ? SI_ERR_NOMEM : SI_OK;
+	if (base.stop->code)
+		return base.stop->code;
+	if (rc == SI_ERR_NOMEM)
+		return si_error_set(base.stop, rc, NULL, 0, "out of memory");
+	return SI_OK;
 }

@@ -84,11 +84,14 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 	struct si_peer_answer *a = t->out;
 	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {   /* a new answer: forget the last */
 		a->content_type[0] = a->www_authenticate[0] = a->retry_after[0] = '\0';
+		a->content_security_policy[0] = '\0';
 		return n;
 	}
 	keep_header(ptr, n, "Content-Type", a->content_type, sizeof(a->content_type));
 	keep_header(ptr, n, "WWW-Authenticate", a->www_authenticate, sizeof(a->www_authenticate));
 	keep_header(ptr, n, "Retry-After", a->retry_after, sizeof(a->retry_after));
+	keep_header(ptr, n, "Content-Security-Policy", a->content_security_policy,
+		    sizeof(a->content_security_policy));
 	return n;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// An audit run: every object of every input -> workload view -> evaluation,
-// then one summary for all reports.
+// An audit run, streamed: every object of every input -> workload view ->
+// evaluation -> the entry handler and the counts; nothing per workload kept.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,17 +8,6 @@
 
 #include "security-inspector/audit.h"
 #include "security-inspector/glob.h"
-
-/* Grows `*arr` (of `*n` elements of `size` bytes) by one zeroed element. */
-static void *grow(void **arr, size_t *n, size_t size)
-{
-	char *a = realloc(*arr, (*n + 1) * size);
-	if (!a)
-		return NULL;
-	*arr = a;
-	memset(a + *n * size, 0, size);
-	return a + (*n)++ * size;
-}
 
 void si_audit_init(struct si_audit *a, const struct si_policy *policy,
 		   const struct si_audit_filter *filter)
@@ -29,12 +18,34 @@ void si_audit_init(struct si_audit *a, const struct si_policy *policy,
 		a->filter = *filter;
 }
 
+/* Slot `n` of a list of at most SI_AUDIT_MAX_LISTED records of `size`
+ * bytes, allocated whole on first use; NULL when the list is full or
+ * memory is short (`*nomem` then set). */
+static void *listed_slot(void **arr, size_t n, size_t size, bool *nomem)
+{
+	if (n >= SI_AUDIT_MAX_LISTED)
+		return NULL;
+	if (!*arr && !(*arr = calloc(SI_AUDIT_MAX_LISTED, size))) {
+		*nomem = true;
+		return NULL;
+	}
+	return (char *)*arr + n * size;
+}
+
 si_rc si_audit_add_error(struct si_audit *a, const struct si_error *err)
 {
-	struct si_error *e = grow((void **)&a->errors, &a->n_errors, sizeof(*e));
-	if (!e)
+	bool nomem = false;
+	struct si_error *e = listed_slot((void **)&a->errors, a->n_errors_listed,
+					 sizeof(*e), &nomem);
+	if (nomem)
 		return SI_ERR_NOMEM;
-	*e = *err;
+	if (e) {
+		*e = *err;
+		a->n_errors_listed++;
+	}
+	a->n_errors++;
+	if (a->on_error)
+		a->on_error(err, a->ctx);
 	return SI_OK;
 }
 
@@ -45,81 +56,126 @@ static const char *meta_string(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static bool selected(const struct si_audit *a, const struct si_workload *w)
+static bool selected(const struct si_audit *a, const char *kind, const char *ns)
 {
-	if (a->filter.kind && strcasecmp(a->filter.kind, w->kind) != 0)
+	if (a->filter.kind && strcasecmp(a->filter.kind, kind) != 0)
 		return false;
-	return !a->filter.namespace || si_glob_match(a->filter.namespace, w->namespace);
+	return !a->filter.namespace || si_glob_match(a->filter.namespace, ns);
 }
 
-static si_rc add_object(struct si_audit *a, const struct si_input *in,
-			    const struct si_object *o)
+static si_rc add_skipped(struct si_audit *a, const struct si_input *in,
+			 const struct si_object *o, const char *reason)
 {
-	struct si_workload w;
-	struct si_error err = { 0 };
+	bool nomem = false;
+	struct si_audit_skipped *s = listed_slot((void **)&a->skipped, a->n_skipped_listed,
+						 sizeof(*s), &nomem);
+	if (nomem)
+		return SI_ERR_NOMEM;
+	a->n_skipped++;
+	if (!s)
+		return SI_OK;
+	a->n_skipped_listed++;
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o->json, "kind");
+	snprintf(s->kind, sizeof(s->kind), "%s", cJSON_IsString(kind) ? kind->valuestring : "");
+	snprintf(s->namespace, sizeof(s->namespace), "%s", meta_string(o->json, "namespace"));
+	snprintf(s->name, sizeof(s->name), "%s", meta_string(o->json, "name"));
+	snprintf(s->path, sizeof(s->path), "%s", in->path);
+	s->line = o->line;
+	snprintf(s->reason, sizeof(s->reason), "%s", reason);
+	return SI_OK;
+}
+
+static void count_kind(struct si_audit_summary *s, const char *kind)
+{
+	size_t k = 0;
+	size_t max = sizeof(s->by_kind) / sizeof(s->by_kind[0]);
+	while (k < s->n_kinds && strcmp(s->by_kind[k].kind, kind) != 0)
+		k++;
+	if (k == s->n_kinds) {
+		if (k == max)   /* inspected kinds are fewer: never met */
+			return;
+		snprintf(s->by_kind[k].kind, sizeof(s->by_kind[k].kind), "%s", kind);
+		s->n_kinds++;
+	}
+	s->by_kind[k].count++;
+}
+
+static void count(struct si_audit_summary *s, const struct si_audit_entry *e)
+{
+	const struct si_evaluation *ev = &e->eval;
+	s->workloads++;
+	if (ev->failed)
+		s->failed_workloads++;
+	else
+		s->passed_workloads++;
+	s->items += ev->n_results;
+	s->passed += ev->passed;
+	s->failed += ev->failed;
+	s->whitelisted += ev->whitelisted;
+	s->danger_failed += ev->danger_failed;
+	s->warning_failed += ev->warning_failed;
+	for (size_t r = 0; r < ev->n_results; r++) {
+		const struct si_result *res = &ev->results[r];
+		struct si_category_count *c = &s->by_category[res->item->category];
+		struct si_category_count *it = &s->by_item[res->item->id];
+		switch (res->status) {
+		case SI_RESULT_PASSED: c->passed++; it->passed++; break;
+		case SI_RESULT_FAILED: c->failed++; it->failed++; break;
+		case SI_RESULT_WHITELISTED: c->whitelisted++; it->whitelisted++; break;
+		}
+	}
+	count_kind(s, e->workload.kind);
+}
+
+static si_rc inspect_object(struct si_audit *a, const struct si_input *in,
+			    const struct si_object *o, struct si_error *err)
+{
+	struct si_audit_entry e = { .path = in->path, .object = o->json, .input = in,
+				    .line = o->line };
+	struct si_error werr = { 0 };
 	const cJSON *where = NULL;
-	si_rc rc = si_workload_from_json(o->json, &w, &where, &err);
+	si_rc rc = si_workload_from_json(o->json, &e.workload, &where, &werr);
 
 	if (rc == SI_ERR_INVALID) {
 		/* Skipped objects are listed only when the filter selects them. */
 		const char *ns = meta_string(o->json, "namespace");
-		bool pick = (!a->filter.kind || strcasecmp(a->filter.kind, w.kind) == 0) &&
-			    (!a->filter.namespace ||
-			     si_glob_match(a->filter.namespace, ns[0] ? ns : "default"));
-		si_workload_clear(&w);
-		if (!pick)
-			return SI_OK;
-		struct si_audit_skipped *s = grow((void **)&a->skipped, &a->n_skipped,
-						  sizeof(*s));
-		if (!s)
-			return SI_ERR_NOMEM;
-		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o->json, "kind");
-		*s = (struct si_audit_skipped){
-			.kind = cJSON_IsString(kind) ? kind->valuestring : "",
-			.namespace = meta_string(o->json, "namespace"),
-			.name = meta_string(o->json, "name"),
-			.path = in->path,
-			.line = o->line,
-		};
-		snprintf(s->reason, sizeof(s->reason), "%s", err.message);
-		return SI_OK;
+		if (selected(a, e.workload.kind, ns[0] ? ns : "default"))
+			rc = add_skipped(a, in, o, werr.message);
+		else
+			rc = SI_OK;
+		goto out;
 	}
 	if (rc) {
-		si_workload_clear(&w);
 		if (rc == SI_ERR_NOMEM)
-			return rc;
+			goto out;
 		/* Wrong field types: an input error that names the object. */
-		char msg[sizeof(err.message)];
-		snprintf(msg, sizeof(msg), "%s %s: %s", w.kind, w.name, err.message);
-		si_error_set(&err, rc, in->path, si_input_line(in, where, o->line), "%s", msg);
-		return si_audit_add_error(a, &err);
+		char msg[sizeof(werr.message)];
+		snprintf(msg, sizeof(msg), "%s %s: %s", e.workload.kind, e.workload.name,
+			 werr.message);
+		si_error_set(&werr, rc, in->path, si_input_line(in, where, o->line), "%s", msg);
+		rc = si_audit_add_error(a, &werr);
+		goto out;
 	}
-	if (!selected(a, &w)) {
-		si_workload_clear(&w);
-		return SI_OK;
-	}
-	struct si_audit_entry *e = grow((void **)&a->entries, &a->n_entries, sizeof(*e));
-	if (!e) {
-		si_workload_clear(&w);
-		return SI_ERR_NOMEM;
-	}
-	e->workload = w;
-	e->input = in;
-	e->object = o->json;
-	e->line = o->line;
-	return si_evaluate(&e->workload, a->policy, SI_EVAL_MESSAGES, &e->eval, &err);
+	if (!selected(a, e.workload.kind, e.workload.namespace))
+		goto out;
+	if ((rc = si_evaluate(&e.workload, a->policy, SI_EVAL_MESSAGES, &e.eval, err)))
+		goto out;
+	e.index = a->summary.workloads;
+	count(&a->summary, &e);
+	if (a->on_entry)
+		rc = a->on_entry(&e, a->ctx, err);
+out:
+	si_evaluation_clear(&e.eval);
+	si_workload_clear(&e.workload);
+	if (rc == SI_ERR_NOMEM && err && !err->code)
+		si_error_set(err, rc, in->path, o->line, "out of memory");
+	return rc;
 }
 
-si_rc si_audit_add_input(struct si_audit *a, struct si_input *in)
+si_rc si_audit_inspect(struct si_audit *a, const struct si_input *in, struct si_error *err)
 {
-	struct si_input **slot = grow((void **)&a->inputs, &a->n_inputs, sizeof(*slot));
-	if (!slot) {
-		si_input_free(in);
-		return SI_ERR_NOMEM;
-	}
-	*slot = in;
 	for (size_t i = 0; i < in->n_objects; i++) {
-		si_rc rc = add_object(a, in, &in->objects[i]);
+		si_rc rc = inspect_object(a, in, &in->objects[i], err);
 		if (rc)
 			return rc;
 	}
@@ -129,42 +185,6 @@ si_rc si_audit_add_input(struct si_audit *a, struct si_input *in)
 si_rc si_audit_finish(struct si_audit *a)
 {
 	struct si_audit_summary *s = &a->summary;
-	free(s->by_kind);
-	memset(s, 0, sizeof(*s));
-	for (size_t i = 0; i < a->n_entries; i++) {
-		const struct si_audit_entry *e = &a->entries[i];
-		const struct si_evaluation *ev = &e->eval;
-		s->workloads++;
-		if (ev->failed)
-			s->failed_workloads++;
-		else
-			s->passed_workloads++;
-		s->items += ev->n_results;
-		s->passed += ev->passed;
-		s->failed += ev->failed;
-		s->whitelisted += ev->whitelisted;
-		s->danger_failed += ev->danger_failed;
-		s->warning_failed += ev->warning_failed;
-		for (size_t r = 0; r < ev->n_results; r++) {
-			struct si_category_count *c = &s->by_category[ev->results[r].item->category];
-			switch (ev->results[r].status) {
-			case SI_RESULT_PASSED: c->passed++; break;
-			case SI_RESULT_FAILED: c->failed++; break;
-			case SI_RESULT_WHITELISTED: c->whitelisted++; break;
-			}
-		}
-		size_t k = 0;
-		while (k < s->n_kinds && strcmp(s->by_kind[k].kind, e->workload.kind) != 0)
-			k++;
-		if (k == s->n_kinds) {
-			struct si_kind_count *kc = grow((void **)&s->by_kind, &s->n_kinds,
-							sizeof(*kc));
-			if (!kc)
-				return SI_ERR_NOMEM;
-			kc->kind = e->workload.kind;
-		}
-		s->by_kind[k].count++;
-	}
 	s->score = si_score(s->passed, s->warning_failed, s->danger_failed);
 	s->health = si_health_of(s->warning_failed, s->danger_failed);
 	return SI_OK;
@@ -183,16 +203,7 @@ void si_audit_free(struct si_audit *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->n_entries; i++) {
-		si_evaluation_clear(&a->entries[i].eval);
-		si_workload_clear(&a->entries[i].workload);
-	}
-	free(a->entries);
-	for (size_t i = 0; i < a->n_inputs; i++)
-		si_input_free(a->inputs[i]);
-	free(a->inputs);
 	free(a->skipped);
 	free(a->errors);
-	free(a->summary.by_kind);
 	memset(a, 0, sizeof(*a));
 }

@@ -777,12 +777,14 @@ static si_rc failed(struct si_stream *s, si_rc rc, int line, struct si_error *er
 		rc = s->read_rc;
 		if (err)
 			*err = s->read_err;
+	} else if (rc == SI_ERR_LIMIT && err && strstr(err->message, "is not read")) {
+		s->done = true;   /* the reader cannot go on: said in the message */
 	} else if (rc == SI_ERR_LIMIT && err && err->line != line) {
-		char msg[sizeof(err->message)];
-		snprintf(msg, sizeof(msg), "%s", err->message);
-		snprintf(err->message, sizeof(err->message), "%s (line %d); the object is skipped",
-			 msg, err->line);
-		err->line = line;
+		/* The error names where the limit was crossed (an alias, a
+		 * deep value); the message, which object is left out. */
+		size_t n = strlen(err->message);
+		snprintf(err->message + n, sizeof(err->message) - n,
+			 "; the object at line %d is skipped", line);
 	} else if (rc == SI_ERR_LIMIT && err) {
 		size_t n = strlen(err->message);
 		snprintf(err->message + n, sizeof(err->message) - n, "; the object is skipped");

@@ -41,6 +41,7 @@ struct frame {
 };
 
 struct builder {
+	bool too_deep;              /* the depth limit was crossed: stop */
 	const char *path;
 	const struct si_limits *lim;
 	struct si_linemap *lines;
@@ -492,9 +493,14 @@ static si_rc on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
 		return fail(b, SI_ERR_SYNTAX, line, "%s",
 			    "mapping key is not a scalar (a template placeholder such "
 			    "as {{ value }} needs quotes)");
-	if (b->depth - b->depth_from >= b->lim->max_depth)
+	if (b->depth - b->depth_from >= b->lim->max_depth) {
+		/* Not skipped: libyaml's time grows with the square of the
+		 * nesting, and "[[[[..." costs two bytes a level. */
+		b->too_deep = true;
 		return si_error_set(b->err, SI_ERR_LIMIT, b->path, line,
-				    "nesting deeper than %u levels", b->lim->max_depth);
+				    "nesting deeper than %u levels; the rest of the input "
+				    "is not read", b->lim->max_depth);
+	}
 	si_rc rc = count_nodes(b, 1, line);
 	if (rc)
 		return rc;
@@ -926,10 +932,11 @@ si_rc si_yaml_reader_next(struct si_yaml_reader *r, struct si_linemap *lines,
 			skip_event(r, &ev);
 		else
 			rc = on_event(r, &ev, obj);
-		if (rc == SI_ERR_LIMIT) {
+		if (rc == SI_ERR_LIMIT && !b->too_deep) {
 			obj->line = r->obj_line;
 			skip_object(r, &ev);
 		} else if (rc) {
+			obj->line = r->obj_line;
 			r->done = true;
 		}
 		yaml_event_delete(&ev);

@@ -6,8 +6,11 @@
 
 #include <stddef.h>
 
-/* report.js does filters, sorting and details over data-* attributes and
- * textContent only: nothing from a manifest is ever parsed as markup.
+/* report.js reads the data blocks of report_html.c (JSON and base64 gzip,
+ * unpacked with DecompressionStream) and builds the table rows and the
+ * details with createElement and textContent only: nothing from a manifest
+ * is ever parsed as markup. It offers window.siOpenWorkload(i), a promise of
+ * workload i's opened details, to tests and scripts.
  * report.css keeps its `details::details-content` print rule in an @media
  * block of its own, so that a browser that does not know the selector drops
  * only that rule. The files carry no comments of their own about this: the

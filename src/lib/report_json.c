@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "security-inspector/report.h"
+#include "report_internal.h"
 
 /* Returns `o`, or deletes it and returns NULL when a member could not be
  * added: a report with a member missing is out of memory, not shorter. */
@@ -64,7 +64,7 @@ static cJSON *workload_json(const struct si_audit_entry *e, bool failed_only)
 	const struct si_workload *w = &e->workload;
 	char src[300];
 	cJSON *o = cJSON_CreateObject(), *results = NULL;
-	si_report_source(src, sizeof(src), e->input->path, e->line);
+	si_report_source(src, sizeof(src), e->path, e->line);
 	bool ok = o && cJSON_AddStringToObject(o, "kind", w->kind) &&
 		  cJSON_AddStringToObject(o, "namespace", w->namespace) &&
 		  cJSON_AddStringToObject(o, "name", w->name) &&
@@ -73,6 +73,16 @@ static cJSON *workload_json(const struct si_audit_entry *e, bool failed_only)
 		  cJSON_AddNumberToObject(o, "failed", (double)e->eval.failed) &&
 		  cJSON_AddNumberToObject(o, "whitelisted", (double)e->eval.whitelisted) &&
 		  (results = cJSON_AddArrayToObject(o, "results")) != NULL;
+	/* The controllers whose whitelist entries cover this workload. */
+	cJSON *owners = NULL;
+	if (ok && w->n_owners)
+		ok = (owners = cJSON_AddArrayToObject(o, "owners")) != NULL;
+	for (size_t i = 0; ok && i < w->n_owners; i++) {
+		cJSON *ow = cJSON_CreateObject();
+		ok = cJSON_AddItemToArray(owners, built(ow, ow &&
+			cJSON_AddStringToObject(ow, "kind", w->owners[i].kind) &&
+			cJSON_AddStringToObject(ow, "name", w->owners[i].name)));
+	}
 	for (size_t i = 0; ok && i < e->eval.n_results; i++)
 		if (!failed_only || e->eval.results[i].status == SI_RESULT_FAILED)
 			ok = cJSON_AddItemToArray(results, result_json(&e->eval.results[i]));
@@ -90,27 +100,11 @@ static si_rc print_json(cJSON *root, FILE *out, struct si_error *err)
 	return ok ? SI_OK : si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report");
 }
 
-/* Writes `v` (taking ownership) as the member or element of a structure
- * nested `tabs` deep, so that the report streams out one workload at a time
- * yet reads as if printed whole. */
 static si_rc put_nested(FILE *out, const char *key, cJSON *v, int tabs, bool last)
 {
-	char *text = v ? cJSON_Print(v) : NULL;
-	cJSON_Delete(v);
-	if (!text)
-		return SI_ERR_NOMEM;
-	for (int i = 0; i < tabs; i++)
-		fputc('\t', out);
-	if (key)
-		fprintf(out, "\"%s\":\t", key);
-	for (const char *c = text; *c; c++) {
-		fputc(*c, out);
-		for (int i = 0; *c == '\n' && i < tabs; i++)
-			fputc('\t', out);
-	}
+	si_rc rc = si_report_put_json(out, key, v, tabs);
 	fputs(last ? "\n" : ",\n", out);
-	cJSON_free(text);
-	return SI_OK;
+	return rc;
 }
 
 static cJSON *skipped_json(const struct si_audit_skipped *s)
@@ -134,43 +128,80 @@ static cJSON *error_json(const struct si_error *e)
 			cJSON_AddStringToObject(o, "message", e->message));
 }
 
-si_rc si_report_json(const struct si_audit *a, const struct si_report_options *o,
-			 FILE *out, struct si_error *err)
+/* Writes the elements of a list of `n` records of `size` bytes as the
+ * member `key`, with `more` of them not listed noted in `key`NotListed. */
+static si_rc put_list(FILE *out, const char *key, const void *arr, size_t n, size_t size,
+		      size_t more, cJSON *(*to_json)(const void *), bool last)
 {
-	si_rc rc;
-	size_t last = a->n_entries;
-
-	fputs("{\n\t\"apiVersion\":\t\"security-inspector.io/v1\",\n"
-	      "\t\"kind\":\t\"AuditReport\",\n", out);
-	if ((rc = put_nested(out, "summary", summary_json(&a->summary), 1, false)))
-		goto fail;
-	while (o->failed_only && last > 0 && !a->entries[last - 1].eval.failed)
-		last--;
-	fputs(last ? "\t\"workloads\":\t[\n" : "\t\"workloads\":\t[", out);
-	for (size_t i = 0; i < last; i++)
-		if (!o->failed_only || a->entries[i].eval.failed)
-			if ((rc = put_nested(out, NULL, workload_json(&a->entries[i], o->failed_only),
-					     2, i + 1 == last)))
-				goto fail;
-	fputs(last ? "\t],\n" : "],\n", out);
-	fputs(a->n_skipped ? "\t\"skipped\":\t[\n" : "\t\"skipped\":\t[", out);
-	for (size_t i = 0; i < a->n_skipped; i++)
-		if ((rc = put_nested(out, NULL, skipped_json(&a->skipped[i]), 2,
-				     i + 1 == a->n_skipped)))
-			goto fail;
-	fputs(a->n_skipped ? "\t],\n" : "],\n", out);
-	fputs(a->n_errors ? "\t\"errors\":\t[\n" : "\t\"errors\":\t[", out);
-	for (size_t i = 0; i < a->n_errors; i++)
-		if ((rc = put_nested(out, NULL, error_json(&a->errors[i]), 2,
-				     i + 1 == a->n_errors)))
-			goto fail;
-	fputs(a->n_errors ? "\t]\n}\n" : "]\n}\n", out);
-	if (ferror(out))
-		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report");
-	return SI_OK;
-fail:
-	return si_error_set(err, rc, NULL, 0, "out of memory");
+	si_rc rc = SI_OK;
+	fprintf(out, n ? "\t\"%s\":\t[\n" : "\t\"%s\":\t[", key);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = put_nested(out, NULL, to_json((const char *)arr + i * size), 2, i + 1 == n);
+	fputs(n ? "\t]" : "]", out);
+	if (more)
+		fprintf(out, ",\n\t\"%sNotListed\":\t%zu", key, more);
+	fputs(last ? "\n" : ",\n", out);
+	return rc;
 }
+
+static cJSON *skipped_elem(const void *p)
+{
+	return skipped_json(p);
+}
+
+static cJSON *error_elem(const void *p)
+{
+	return error_json(p);
+}
+
+static si_rc json_begin(struct si_report *r, struct si_error *err)
+{
+	fputs("{\n\t\"apiVersion\":\t\"security-inspector.io/v1\",\n"
+	      "\t\"kind\":\t\"AuditReport\",\n\t\"workloads\":\t[", r->out);
+	return SI_OK;
+}
+
+/* Workloads are written as they come: the separator goes before each. */
+struct json_report {
+	struct si_report base;
+	size_t written;
+};
+
+static si_rc json_entry(struct si_report *r, const struct si_audit_entry *e,
+			struct si_error *err)
+{
+	struct json_report *j = (struct json_report *)r;
+	if (r->opt.failed_only && !e->eval.failed)
+		return SI_OK;
+	fputs(j->written++ ? ",\n" : "\n", r->out);
+	if (si_report_put_json(r->out, NULL, workload_json(e, r->opt.failed_only), 2))
+		return si_error_set(err, SI_ERR_NOMEM, e->path, e->line, "out of memory");
+	return SI_OK;
+}
+
+static si_rc json_finish(struct si_report *r, const struct si_audit *a, struct si_error *err)
+{
+	struct json_report *j = (struct json_report *)r;
+	FILE *out = r->out;
+	si_rc rc;
+
+	fputs(j->written ? "\n\t],\n" : "],\n", out);
+	if ((rc = put_nested(out, "summary", summary_json(&a->summary), 1, false)) ||
+	    (rc = put_list(out, "skipped", a->skipped, a->n_skipped_listed, sizeof(*a->skipped),
+			   a->n_skipped - a->n_skipped_listed, skipped_elem, false)) ||
+	    (rc = put_list(out, "errors", a->errors, a->n_errors_listed, sizeof(*a->errors),
+			   a->n_errors - a->n_errors_listed, error_elem, true)))
+		return si_error_set(err, rc, NULL, 0, "out of memory");
+	fputs("}\n", out);
+	return SI_OK;
+}
+
+const struct si_report_ops si_report_json_ops = {
+	.size = sizeof(struct json_report),
+	.begin = json_begin,
+	.entry = json_entry,
+	.finish = json_finish,
+};
 
 static const char *scope_name(enum si_scope s)
 {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "security-inspector/report.h"
+#include "report_internal.h"
 #include "security-inspector/utf8.h"
 
 /* Writes `s` (from a manifest, a policy or an error, so anything) as XML 1.0
@@ -102,7 +102,7 @@ static void test_case(FILE *out, const struct si_audit_entry *e, const struct si
 		xml(out, r->container->name, true);
 	}
 	fputc('"', out);
-	attr(out, "file", e->input->path);
+	attr(out, "file", e->path);
 	if (line > 0)
 		fprintf(out, " line=\"%d\"", line);
 	switch (r->status) {
@@ -137,7 +137,7 @@ static void test_suite(FILE *out, const struct si_audit_entry *e, bool failed_on
 	attr_count(out, "failures", c.failures);
 	attr_count(out, "errors", 0);
 	attr_count(out, "skipped", c.skipped);
-	attr(out, "file", e->input->path);
+	attr(out, "file", e->path);
 	if (!c.tests) {
 		fputs("/>\n", out);
 		return;
@@ -154,12 +154,12 @@ static void test_suite(FILE *out, const struct si_audit_entry *e, bool failed_on
 static void input_errors(FILE *out, const struct si_audit *a)
 {
 	fputs("  <testsuite name=\"input errors\"", out);
-	attr_count(out, "tests", a->n_errors);
+	attr_count(out, "tests", a->n_errors_listed);
 	attr_count(out, "failures", 0);
-	attr_count(out, "errors", a->n_errors);
+	attr_count(out, "errors", a->n_errors_listed);
 	attr_count(out, "skipped", 0);
 	fputs(">\n", out);
-	for (size_t i = 0; i < a->n_errors; i++) {
+	for (size_t i = 0; i < a->n_errors_listed; i++) {
 		const struct si_error *e = &a->errors[i];
 		char where[1024];
 		if (e->file[0] && e->line > 0)
@@ -182,31 +182,62 @@ static void input_errors(FILE *out, const struct si_audit *a)
 	fputs("  </testsuite>\n", out);
 }
 
-si_rc si_report_junit(const struct si_audit *a, const struct si_report_options *o,
-		      FILE *out, struct si_error *err)
-{
-	struct counts total = { 0, 0, 0 };
-	for (size_t i = 0; i < a->n_entries; i++) {
-		struct counts c = entry_counts(&a->entries[i], o->failed_only);
-		total.tests += c.tests;
-		total.failures += c.failures;
-		total.skipped += c.skipped;
-	}
+/* The totals of the root element are known at the end only: the root is
+ * written with room for them, filled in when the output can seek (a file),
+ * left without them otherwise (a pipe); consumers add up the suites. */
+#define TOTALS_ROOM 100
 
+struct junit_report {
+	struct si_report base;
+	struct counts total;
+	long totals_at;    /* offset of the room; -1: cannot seek */
+};
+
+static si_rc junit_begin(struct si_report *r, struct si_error *err)
+{
+	struct junit_report *j = (struct junit_report *)r;
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"security-inspector\"",
-	      out);
-	attr_count(out, "tests", total.tests + a->n_errors);
-	attr_count(out, "failures", total.failures);
-	attr_count(out, "errors", a->n_errors);
-	attr_count(out, "skipped", total.skipped);
-	fputs(">\n", out);
-	for (size_t i = 0; i < a->n_entries; i++)
-		if (!o->failed_only || a->entries[i].eval.failed)
-			test_suite(out, &a->entries[i], o->failed_only);
+	      r->out);
+	j->totals_at = ftell(r->out);
+	fprintf(r->out, "%*s>\n", TOTALS_ROOM, "");
+	return SI_OK;
+}
+
+static si_rc junit_entry(struct si_report *r, const struct si_audit_entry *e,
+			 struct si_error *err)
+{
+	struct junit_report *j = (struct junit_report *)r;
+	struct counts c = entry_counts(e, r->opt.failed_only);
+	j->total.tests += c.tests;
+	j->total.failures += c.failures;
+	j->total.skipped += c.skipped;
+	if (!r->opt.failed_only || e->eval.failed)
+		test_suite(r->out, e, r->opt.failed_only);
+	return SI_OK;
+}
+
+static si_rc junit_finish(struct si_report *r, const struct si_audit *a, struct si_error *err)
+{
+	struct junit_report *j = (struct junit_report *)r;
+	FILE *out = r->out;
 	if (a->n_errors)
 		input_errors(out, a);
 	fputs("</testsuites>\n", out);
-	if (ferror(out))
-		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report");
+	long end = ftell(out);
+	if (j->totals_at >= 0 && end > j->totals_at && fflush(out) == 0 &&
+	    fseek(out, j->totals_at, SEEK_SET) == 0) {
+		attr_count(out, "tests", j->total.tests + a->n_errors_listed);
+		attr_count(out, "failures", j->total.failures);
+		attr_count(out, "errors", a->n_errors_listed);
+		attr_count(out, "skipped", j->total.skipped);
+		fseek(out, end, SEEK_SET);
+	}
 	return SI_OK;
 }
+
+const struct si_report_ops si_report_junit_ops = {
+	.size = sizeof(struct junit_report),
+	.begin = junit_begin,
+	.entry = junit_entry,
+	.finish = junit_finish,
+};

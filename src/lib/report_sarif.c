@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "security-inspector/report.h"
+#include "report_internal.h"
 #include "security-inspector/utf8.h"
 
 #ifndef SI_VERSION
@@ -196,7 +196,7 @@ static cJSON *result(struct tree *t, const struct si_audit_entry *e, const struc
 	put(t, res, "message", message(t, r->message ? r->message : r->item->title));
 	int line = r->container ? si_input_line(e->input, r->container->spec, e->line) : e->line;
 	cJSON *loc = put(t, put(t, res, "locations", cJSON_CreateArray()), NULL,
-			 location(t, e->input->path, line));
+			 location(t, e->path, line));
 	cJSON *logical = put(t, put(t, loc, "logicalLocations", cJSON_CreateArray()), NULL,
 			     cJSON_CreateObject());
 	if (!fqn)
@@ -230,60 +230,90 @@ static cJSON *notification(struct tree *t, const struct si_error *err)
 	return n;
 }
 
-static cJSON *sarif_log(struct tree *t, const struct si_audit *a, bool failed_only)
-{
-	cJSON *root = cJSON_CreateObject();
-	put(t, root, "$schema", string("https://json.schemastore.org/sarif-2.1.0.json"));
-	put(t, root, "version", string("2.1.0"));
-	cJSON *run = put(t, put(t, root, "runs", cJSON_CreateArray()), NULL, cJSON_CreateObject());
-
-	cJSON *driver = put(t, put(t, run, "tool", cJSON_CreateObject()), "driver",
-			    cJSON_CreateObject());
-	put(t, driver, "name", string("security-inspector"));
-	put(t, driver, "informationUri",
-	    string("https://github.com/security-inspector/security-inspector"));
-	put(t, driver, "version", string(SI_VERSION));
-	cJSON *rules = put(t, driver, "rules", cJSON_CreateArray());
-	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
-		put(t, rules, NULL, rule(t, &si_items[i]));
-
-	/* Input errors do not stop the run: the tool completed, and says what
-	 * it could not read. */
-	cJSON *inv = put(t, put(t, run, "invocations", cJSON_CreateArray()), NULL,
-			 cJSON_CreateObject());
-	put(t, inv, "executionSuccessful", cJSON_CreateTrue());
-	if (a->n_errors) {
-		cJSON *notes = put(t, inv, "toolExecutionNotifications", cJSON_CreateArray());
-		for (size_t i = 0; i < a->n_errors; i++)
-			put(t, notes, NULL, notification(t, &a->errors[i]));
-	}
-
-	cJSON *results = put(t, run, "results", cJSON_CreateArray());
-	for (size_t i = 0; i < a->n_entries && !t->nomem; i++) {
-		const struct si_audit_entry *e = &a->entries[i];
-		for (size_t j = 0; j < e->eval.n_results; j++) {
-			const struct si_result *r = &e->eval.results[j];
-			if (r->status == SI_RESULT_FAILED ||
-			    (r->status == SI_RESULT_WHITELISTED && !failed_only))
-				put(t, results, NULL, result(t, e, r));
-		}
-	}
-	return root;
-}
-
-si_rc si_report_sarif(const struct si_audit *a, const struct si_report_options *o,
-		      FILE *out, struct si_error *err)
+/* The log is written as it goes: the tool and its rules, each result as
+ * its workload comes, then the invocation with the input errors. */
+static si_rc sarif_begin(struct si_report *r, struct si_error *err)
 {
 	struct tree t = { false };
-	cJSON *root = sarif_log(&t, a, o->failed_only);
-	char *text = t.nomem ? NULL : cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text)
+	cJSON *tool = cJSON_CreateObject();
+	cJSON *driver = put(&t, tool, "driver", cJSON_CreateObject());
+	put(&t, driver, "name", string("security-inspector"));
+	put(&t, driver, "informationUri",
+	    string("https://github.com/security-inspector/security-inspector"));
+	put(&t, driver, "version", string(SI_VERSION));
+	cJSON *rules = put(&t, driver, "rules", cJSON_CreateArray());
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+		put(&t, rules, NULL, rule(&t, &si_items[i]));
+	if (t.nomem || !tool) {
+		cJSON_Delete(tool);
 		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
-	fputs(text, out);
-	fputc('\n', out);
-	cJSON_free(text);
-	if (ferror(out))
-		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report");
+	}
+	fputs("{\n\t\"$schema\":\t\"https://json.schemastore.org/sarif-2.1.0.json\",\n"
+	      "\t\"version\":\t\"2.1.0\",\n\t\"runs\":\t[{\n", r->out);
+	si_rc rc = si_report_put_json(r->out, "tool", tool, 2);
+	if (rc)
+		return si_error_set(err, rc, NULL, 0, "out of memory");
+	fputs(",\n\t\t\"results\":\t[", r->out);
 	return SI_OK;
 }
+
+struct sarif_report {
+	struct si_report base;
+	size_t written;
+};
+
+static si_rc sarif_entry(struct si_report *r, const struct si_audit_entry *e,
+			 struct si_error *err)
+{
+	struct sarif_report *sr = (struct sarif_report *)r;
+	for (size_t j = 0; j < e->eval.n_results; j++) {
+		const struct si_result *res = &e->eval.results[j];
+		if (res->status != SI_RESULT_FAILED &&
+		    (res->status != SI_RESULT_WHITELISTED || r->opt.failed_only))
+			continue;
+		struct tree t = { false };
+		cJSON *v = result(&t, e, res);
+		if (t.nomem || !v) {
+			cJSON_Delete(v);
+			return si_error_set(err, SI_ERR_NOMEM, e->path, e->line, "out of memory");
+		}
+		fputs(sr->written++ ? ",\n" : "\n", r->out);
+		si_rc rc = si_report_put_json(r->out, NULL, v, 3);
+		if (rc)
+			return si_error_set(err, rc, e->path, e->line, "out of memory");
+	}
+	return SI_OK;
+}
+
+static si_rc sarif_finish(struct si_report *r, const struct si_audit *a, struct si_error *err)
+{
+	struct sarif_report *sr = (struct sarif_report *)r;
+	struct tree t = { false };
+	/* Input errors do not stop the run: the tool completed, and says what
+	 * it could not read. */
+	cJSON *inv = cJSON_CreateArray();
+	cJSON *i0 = put(&t, inv, NULL, cJSON_CreateObject());
+	put(&t, i0, "executionSuccessful", cJSON_CreateTrue());
+	if (a->n_errors) {
+		cJSON *notes = put(&t, i0, "toolExecutionNotifications", cJSON_CreateArray());
+		for (size_t i = 0; i < a->n_errors_listed; i++)
+			put(&t, notes, NULL, notification(&t, &a->errors[i]));
+	}
+	if (t.nomem || !inv) {
+		cJSON_Delete(inv);
+		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	}
+	fputs(sr->written ? "\n\t\t],\n" : "],\n", r->out);
+	si_rc rc = si_report_put_json(r->out, "invocations", inv, 2);
+	if (rc)
+		return si_error_set(err, rc, NULL, 0, "out of memory");
+	fputs("\n\t}]\n}\n", r->out);
+	return SI_OK;
+}
+
+const struct si_report_ops si_report_sarif_ops = {
+	.size = sizeof(struct sarif_report),
+	.begin = sarif_begin,
+	.entry = sarif_entry,
+	.finish = sarif_finish,
+};

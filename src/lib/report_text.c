@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "security-inspector/report.h"
+#include "report_internal.h"
 
 struct style {
 	const char *bold, *red, *yellow, *green, *dim, *off;
@@ -63,7 +63,7 @@ static void workload_block(FILE *out, const struct style *st, const struct si_au
 	const struct si_workload *w = &e->workload;
 	const struct si_evaluation *ev = &e->eval;
 	char src[1100];
-	si_report_source(src, sizeof(src), e->input->path, e->line);
+	si_report_source(src, sizeof(src), e->path, e->line);
 	fprintf(out, "%s%s %s%s%s%s  %s(%s)%s  %s%zu danger%s, %s%zu warning%s\n",
 		st->bold, w->kind, w->namespace, w->namespace[0] ? "/" : "", w->name, st->off,
 		st->dim, src, st->off,
@@ -79,25 +79,37 @@ static void workload_block(FILE *out, const struct style *st, const struct si_au
 	fputc('\n', out);
 }
 
-si_rc si_report_text(const struct si_audit *a, const struct si_report_options *o,
-			 FILE *out, struct si_error *err)
+static const struct style *style_of(const struct si_report *r)
 {
-	const struct style *st = o->color ? &ansi : &plain;
-	const struct si_audit_summary *s = &a->summary;
+	return r->opt.color ? &ansi : &plain;
+}
 
-	for (size_t i = 0; i < a->n_entries; i++)
-		if (a->entries[i].eval.failed)
-			workload_block(out, st, &a->entries[i], o->failed_only);
-	if (!o->failed_only && a->n_skipped) {
+static si_rc text_entry(struct si_report *r, const struct si_audit_entry *e,
+			struct si_error *err)
+{
+	if (e->eval.failed)
+		workload_block(r->out, style_of(r), e, r->opt.failed_only);
+	return SI_OK;
+}
+
+static si_rc text_finish(struct si_report *r, const struct si_audit *a, struct si_error *err)
+{
+	const struct style *st = style_of(r);
+	const struct si_audit_summary *s = &a->summary;
+	FILE *out = r->out;
+
+	if (!r->opt.failed_only && a->n_skipped) {
 		fprintf(out, "%sSkipped %zu object%s not inspected:%s\n", st->dim, a->n_skipped,
 			a->n_skipped == 1 ? "" : "s", st->off);
-		for (size_t i = 0; i < a->n_skipped; i++) {
+		for (size_t i = 0; i < a->n_skipped_listed; i++) {
 			const struct si_audit_skipped *k = &a->skipped[i];
 			char src[1100];
 			si_report_source(src, sizeof(src), k->path, k->line);
 			fprintf(out, "  %s %s%s%s (%s): %s\n", k->kind[0] ? k->kind : "-",
 				k->namespace, k->namespace[0] ? "/" : "", k->name, src, k->reason);
 		}
+		if (a->n_skipped > a->n_skipped_listed)
+			fprintf(out, "  ... and %zu more\n", a->n_skipped - a->n_skipped_listed);
 		fputc('\n', out);
 	}
 	if (a->n_errors)   /* each one was reported on stderr as it was met */
@@ -117,9 +129,14 @@ si_rc si_report_text(const struct si_audit *a, const struct si_report_options *o
 			s->by_category[c].failed);
 	fprintf(out, "%sScore%s: %d/100  %sHealth%s: %s%s%s\n", st->bold, st->off, s->score,
 		st->bold, st->off, hc, si_health_name(s->health), st->off);
-	return ferror(out) ? si_error_set(err, SI_ERR_IO, NULL, 0, "cannot write the report")
-			   : SI_OK;
+	return SI_OK;
 }
+
+const struct si_report_ops si_report_text_ops = {
+	.size = sizeof(struct si_report),
+	.entry = text_entry,
+	.finish = text_finish,
+};
 
 si_rc si_report_checks_text(FILE *out, bool color)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Bearer tokens checked by the API server, one at a time in a thread of
-// their own, with a small cache of verdicts.
+// Bearer tokens checked by the API server (through the review function),
+// one at a time in a thread of their own, with a small cache of verdicts.
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,8 +21,6 @@
 #define CACHE_SIZE 256
 #define TTL_ALLOWED 60
 #define TTL_REFUSED 10
-/* Seconds one check may wait for the API server. */
-#define REVIEW_TIMEOUT 5
 
 struct job {
 	struct job *next;
@@ -40,7 +38,8 @@ struct entry {
 };
 
 struct si_guard {
-	struct si_kube kube;
+	si_guard_review_fn review;
+	void *review_ctx;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t wake;
@@ -133,18 +132,19 @@ static void job_free(struct job *j)
 
 static enum si_guard_verdict check(struct si_guard *g, const struct job *j)
 {
-	struct si_access_review r;
+	struct si_guard_review r = { .verdict = SI_GUARD_UNAVAILABLE };
 	struct si_error err = { 0 };
 	char buf[1024];
 
-	if (si_kube_review_access(&g->kube, j->token, j->verb, j->path, &r, &err)) {
+	if (g->review(g->review_ctx, j->token, j->verb, j->path, &g->cancel, &r, &err) ||
+	    r.verdict == SI_GUARD_UNAVAILABLE) {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "path", j->path);
 		cJSON_AddStringToObject(f, "error", si_error_format(&err, buf, sizeof(buf)));
 		si_log("warn", "cannot check a bearer token with the API server: answered 503", f);
 		return SI_GUARD_UNAVAILABLE;
 	}
-	if (r.access == SI_ACCESS_ALLOWED)
+	if (r.verdict == SI_GUARD_ALLOW)
 		return SI_GUARD_ALLOW;
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "verb", j->verb);
@@ -154,11 +154,11 @@ static enum si_guard_verdict check(struct si_guard *g, const struct job *j)
 	if (r.reason[0])
 		cJSON_AddStringToObject(f, "reason", r.reason);
 	bool get = strcmp(j->verb, "get") == 0;
-	si_log("info", r.access == SI_ACCESS_FORBIDDEN
+	si_log("info", r.verdict == SI_GUARD_FORBIDDEN
 		       ? get ? "report request refused: the user may not get it"
 			     : "report request refused: the user may not create it"
 		       : "report request refused: the bearer token is not valid", f);
-	return r.access == SI_ACCESS_FORBIDDEN ? SI_GUARD_FORBIDDEN : SI_GUARD_UNAUTHENTICATED;
+	return r.verdict == SI_GUARD_FORBIDDEN ? SI_GUARD_FORBIDDEN : SI_GUARD_UNAUTHENTICATED;
 }
 
 static void *run(void *arg)
@@ -187,30 +187,22 @@ static void *run(void *arg)
 	return NULL;
 }
 
-si_rc si_guard_start(const char *kubeconfig, const char *context, struct si_guard **out,
+si_rc si_guard_start(si_guard_review_fn review, void *review_ctx, struct si_guard **out,
 		     struct si_error *err)
 {
 	struct si_guard *g = calloc(1, sizeof(*g));
-	si_rc rc;
 
 	*out = NULL;
 	if (!g)
 		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
-	if ((rc = si_kube_global_init(err)) ||
-	    (rc = si_kube_connect(kubeconfig, context, &g->kube, err))) {
-		free(g);
-		return rc;
-	}
-	g->kube.timeout = REVIEW_TIMEOUT;
-	g->kube.connect_timeout = REVIEW_TIMEOUT;
-	g->kube.cancel = &g->cancel;
+	g->review = review;
+	g->review_ctx = review_ctx;
 	g->tail = &g->head;
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->wake, NULL);
 	if (pthread_create(&g->thread, NULL, run, g) != 0) {
 		pthread_cond_destroy(&g->wake);
 		pthread_mutex_destroy(&g->mu);
-		si_kube_free(&g->kube);
 		free(g);
 		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot start a thread");
 	}
@@ -263,6 +255,5 @@ void si_guard_free(struct si_guard *g)
 	pthread_cond_destroy(&g->wake);
 	pthread_mutex_destroy(&g->mu);
 	explicit_bzero(g->cache, sizeof(g->cache));
-	si_kube_free(&g->kube);
 	free(g);
 }

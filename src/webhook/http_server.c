@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The HTTPS server on libmicrohttpd (and its GnuTLS): routing, TLS
 // certificates swapped without a restart, body and connection limits,
-// timeouts, the in-flight count for draining.
+// timeouts, and the drain (SIGTERM) that lets the requests in flight finish.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/tcp.h>
@@ -25,7 +25,6 @@
 #include "admission.h"
 #include "http_server.h"
 #include "log.h"
-#include "proxy.h"
 
 #define MAX_CHAIN 8
 /* TLS 1.3, and TLS 1.2 with ECDHE and AEAD ciphers only (as Mozilla's
@@ -95,7 +94,6 @@ struct si_http_server {
 	atomic_bool draining;
 	atomic_bool closing;             /* no new request is taken */
 	atomic_long suspended;           /* connections waiting for the guard or the leader */
-	struct si_proxy *proxy;          /* with a leader: forwards report requests */
 	pthread_mutex_t conns_mu;        /* the list of connections */
 	struct conn *conns;
 	pthread_t watchdog;
@@ -121,7 +119,7 @@ struct request {
 	/* A report request forwarded to the leader, and its answer (set
 	 * before the connection resumes). */
 	bool forwarded;
-	struct si_proxy_answer answer;
+	struct si_http_relayed answer;
 	/* A review. */
 	char *body;
 	size_t len, cap;
@@ -136,6 +134,31 @@ struct request {
  * note that its answer is due. */
 static struct request answer_next;
 
+/* Whether the reports of scheduled scans are served. */
+static bool has_reports(const struct si_http_server *s)
+{
+	return s->cfg.reports.open != NULL;
+}
+
+/* The report's pages, rendered for each request. */
+static bool is_page(const char *url)
+{
+	return strcmp(url, "/report") == 0 || strcmp(url, "/report/workload") == 0;
+}
+
+/* The report's pages and files, guarded and served by the leader. */
+static bool is_report(const char *url)
+{
+	return is_page(url) || strcmp(url, "/report.json") == 0 ||
+	       strcmp(url, "/report.html") == 0;
+}
+
+/* Whether this replica serves the reports itself: it leads, or there is
+ * no election. */
+static bool leads(const struct si_http_server *s)
+{
+	return !s->cfg.leader.leads || s->cfg.leader.leads(s->cfg.leader.ctx);
+}
 
 static void creds_free(struct creds *c)
 {
@@ -313,19 +336,53 @@ static enum MHD_Result respond_text(struct si_http_server *s, struct MHD_Connect
 		       false);
 }
 
-/* GET /report (HTML) and /report.json: the latest scheduled scan's report,
+/* The query of a request, as name, value pairs: for a page, or for the
+ * leader. */
+#define MAX_QUERY 32
+struct query {
+	const char *list[2 * MAX_QUERY + 1];
+	size_t n;
+	bool too_many;
+};
+
+static enum MHD_Result add_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct query *q = cls;
+	(void)kind;
+	if (q->n + 2 >= sizeof(q->list) / sizeof(q->list[0])) {
+		q->too_many = true;
+		return MHD_NO;
+	}
+	q->list[q->n++] = key;
+	q->list[q->n++] = value ? value : "";
+	return MHD_YES;
+}
+
+/* The headers of every answer about the report: never cached, never
+ * sniffed, and closing while the server drains. */
+static void report_headers(struct si_http_server *s, struct MHD_Response *r)
+{
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (atomic_load(&s->draining))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+#define NO_SCAN "no scheduled scan: start serve with --inspect-interval"
+#define NO_SCAN_YET "the first scan of the cluster has not finished yet"
+
+/* GET /report.json and /report.html: the latest scheduled scan's report,
  * read from its file as it is sent. */
 static enum MHD_Result serve_report(struct si_http_server *s, struct MHD_Connection *c,
-				    enum si_report_format f)
+				    enum si_http_report f)
 {
-	if (!s->cfg.inspector)
-		return respond_error(s, c, MHD_HTTP_NOT_FOUND,
-				     "no scheduled scan: start serve with --inspect-interval");
+	if (!has_reports(s))
+		return respond_error(s, c, MHD_HTTP_NOT_FOUND, NO_SCAN);
 	size_t size = 0;
-	int fd = si_inspector_report(s->cfg.inspector, f, &size);
+	int fd = s->cfg.reports.open(s->cfg.reports.ctx, f, &size);
 	if (fd < 0)
-		return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					  "the first scan of the cluster has not finished yet",
+		return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, NO_SCAN_YET,
 					  "Retry-After", "5");
 	struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)size, fd);
 	if (!r) {
@@ -333,12 +390,45 @@ static enum MHD_Result serve_report(struct si_http_server *s, struct MHD_Connect
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				f == SI_REPORT_JSON ? "application/json"
-						    : "text/html; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	if (atomic_load(&s->draining))
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+				f == SI_HTTP_REPORT_JSON ? "application/json"
+							 : "text/html; charset=utf-8");
+	report_headers(s, r);
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* GET /report and /report/workload: a page rendered from the latest
+ * scan's report for the request's query. */
+static enum MHD_Result serve_page(struct si_http_server *s, struct MHD_Connection *c,
+				  const char *url)
+{
+	struct query q = { .n = 0 };
+	struct si_http_page p;
+	char msg[64];
+
+	if (!has_reports(s))
+		return respond_error(s, c, MHD_HTTP_NOT_FOUND, NO_SCAN);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_argument, &q);
+	if (q.too_many) {
+		snprintf(msg, sizeof(msg), "over %d query parameters", MAX_QUERY);
+		return respond_error(s, c, MHD_HTTP_BAD_REQUEST, msg);
+	}
+	s->cfg.reports.page(s->cfg.reports.ctx, url, q.list, &p);
+	if (p.status != MHD_HTTP_OK)
+		return respond_error_with(s, c, p.status, p.error,
+					  p.status == MHD_HTTP_SERVICE_UNAVAILABLE ? "Retry-After"
+										   : NULL, "5");
+	struct MHD_Response *r = MHD_create_response_from_buffer(p.len, p.body,
+								 MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(p.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, "Content-Security-Policy", p.csp);
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	report_headers(s, r);
 	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ok;
@@ -361,7 +451,7 @@ static enum MHD_Result inspect_now(struct si_http_server *s, struct MHD_Connecti
 	struct tm tm;
 	time_t since;
 
-	if (si_inspector_inspect_now(s->cfg.inspector, &since)) {
+	if (s->cfg.reports.inspect_now(s->cfg.reports.ctx, &since)) {
 		si_log("info", "scan asked for: starting", NULL);
 		return respond(s, c, MHD_HTTP_ACCEPTED, "application/json", (char *)started,
 			       sizeof(started) - 1, false);
@@ -408,20 +498,22 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 				 const char *url, const char *method)
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-	bool report = strcmp(url, "/report") == 0, report_json = strcmp(url, "/report.json") == 0;
-	if (s->cfg.inspector && is_inspect(url))
+	if (has_reports(s) && is_inspect(url))
 		return respond_with(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				    (char *)"method not allowed\n", 19, MHD_RESPMEM_PERSISTENT,
 				    MHD_HTTP_HEADER_ALLOW, "POST");
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
-	    strcmp(url, "/metrics") == 0 || report || report_json) {
+	    strcmp(url, "/metrics") == 0 || is_report(url)) {
 		if (!get)
 			return respond_with(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
 					    "text/plain; charset=utf-8",
 					    (char *)"method not allowed\n", 19,
 					    MHD_RESPMEM_PERSISTENT, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-		if (report || report_json)
-			return serve_report(s, c, report ? SI_REPORT_HTML : SI_REPORT_JSON);
+		if (is_page(url))
+			return serve_page(s, c, url);
+		if (is_report(url))
+			return serve_report(s, c, strcmp(url, "/report.json") == 0 ? SI_HTTP_REPORT_JSON
+									 : SI_HTTP_REPORT_HTML);
 		if (strcmp(url, "/healthz") == 0)
 			return respond_text(s, c, MHD_HTTP_OK, "ok\n");
 		if (strcmp(url, "/readyz") == 0)
@@ -439,12 +531,13 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 	}
 	return respond_error(s, c, MHD_HTTP_NOT_FOUND,
 			     "not found: the webhook serves POST /validate[/enforce|warn|audit|off], "
-			     "GET /healthz, /readyz, /metrics, /report and /report.json");
+			     "GET /healthz, /readyz, /metrics, /report, /report/workload, /report.json "
+			     "and /report.html");
 }
 
 /* A request's state, counted in flight; NULL when the server takes no new
  * request or out of memory. Counted before the gate is looked at
- * (si_http_server_close waits for the count after closing it): either the
+ * (si_http_server_drain waits for the count after closing it): either the
  * request is refused here, or the server waits for its answer. */
 static struct request *new_request(struct si_http_server *s)
 {
@@ -567,11 +660,6 @@ static struct conn *conn_of(struct MHD_Connection *c)
 	return i ? i->socket_context : NULL;
 }
 
-static bool is_report(const char *url)
-{
-	return strcmp(url, "/report") == 0 || strcmp(url, "/report.json") == 0;
-}
-
 /* The bearer token of the request, or NULL. */
 static const char *bearer_token(struct MHD_Connection *c)
 {
@@ -626,34 +714,16 @@ static enum MHD_Result start_guarded(struct si_http_server *s, struct MHD_Connec
 }
 
 /* The leader's answer to a forwarded request: the connection goes on. */
-static void on_forwarded(void *ctx, struct si_proxy_answer *a)
+static void on_forwarded(void *ctx, struct si_http_relayed *a)
 {
 	struct request *r = ctx;
 	r->answer = *a;
 	MHD_resume_connection(r->conn);
 }
 
-/* The query of a request, as name, value pairs for the leader. */
-#define MAX_QUERY 32
-struct query {
-	const char *list[2 * MAX_QUERY + 1];
-	size_t n;
-	bool too_many;
-};
-
-static enum MHD_Result add_argument(void *cls, enum MHD_ValueKind kind, const char *key,
-				    const char *value)
-{
-	struct query *q = cls;
-	(void)kind;
-	if (q->n + 2 >= sizeof(q->list) / sizeof(q->list[0])) {
-		q->too_many = true;
-		return MHD_NO;
-	}
-	q->list[q->n++] = key;
-	q->list[q->n++] = value ? value : "";
-	return MHD_YES;
-}
+/* The longest leader's address taken: as long as the election takes
+ * (SI_LEADER_MAX_URL). */
+#define LEADER_URL_MAX 512
 
 /* The pins the leader's key must match: this replica's certificate (the
  * replicas share one), and the one it replaced, for the time a new Secret
@@ -673,7 +743,7 @@ static void leader_pins(struct si_http_server *s, char *buf, size_t size)
 static enum MHD_Result start_forwarded(struct si_http_server *s, struct MHD_Connection *c,
 				       const char *url, const char *method, void **req_cls)
 {
-	char base[SI_LEADER_MAX_URL], pins[2 * sizeof(((struct creds *)0)->pin) + 1];
+	char base[LEADER_URL_MAX], pins[2 * sizeof(((struct creds *)0)->pin) + 1];
 	struct query q = { .n = 0 };
 	struct request *r;
 	char *auth_line = NULL;
@@ -684,17 +754,17 @@ static enum MHD_Result start_forwarded(struct si_http_server *s, struct MHD_Conn
 	r->conn = c;
 	r->answer.fd = -1;
 	*req_cls = r;
-	struct si_proxy_answer *a = &r->answer;
+	struct si_http_relayed *a = &r->answer;
 	leader_pins(s, pins, sizeof(pins));
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_argument, &q);
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_AUTHORIZATION);
-	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, SI_PROXY_HEADER)) {
+	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, SI_HTTP_FORWARDED_HEADER)) {
 		/* Forwarded by a replica that took this one for the leader. */
 		a->error_status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		snprintf(a->error, sizeof(a->error),
 			 "this replica does not lead (any more): retry");
-	} else if (!si_leader_report_url(s->cfg.leader, base, sizeof(base))) {
+	} else if (!s->cfg.leader.leader_url(s->cfg.leader.ctx, base, sizeof(base))) {
 		a->error_status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		snprintf(a->error, sizeof(a->error),
 			 "no replica leads now (leader election under way), so no report can be "
@@ -710,12 +780,12 @@ static enum MHD_Result start_forwarded(struct si_http_server *s, struct MHD_Conn
 		a->error_status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		snprintf(a->error, sizeof(a->error), "out of memory");
 	} else {
-		const char *headers[3] = { SI_PROXY_HEADER ": 1", NULL, NULL };
+		const char *headers[3] = { SI_HTTP_FORWARDED_HEADER ": 1", NULL, NULL };
 		if (auth_line) {
 			snprintf(auth_line, strlen(auth) + 16, "Authorization: %s", auth);
 			headers[1] = auth_line;
 		}
-		struct si_peer_request req = {
+		struct si_http_forward req = {
 			.base = base, .path = url, .query = q.list, .head = strcmp(method, "HEAD") == 0,
 			.post = strcmp(method, "POST") == 0,
 			.headers = headers, .pinned_keys = pins,
@@ -723,8 +793,8 @@ static enum MHD_Result start_forwarded(struct si_http_server *s, struct MHD_Conn
 		r->suspended = true;
 		atomic_fetch_add(&s->suspended, 1);
 		MHD_suspend_connection(c);
-		if (!si_proxy_submit(s->proxy, &req, on_forwarded, r)) {
-			struct si_proxy_answer busy = { .fd = -1, .error_status = 503 };
+		if (!s->cfg.leader.forward(s->cfg.leader.ctx, &req, on_forwarded, r)) {
+			struct si_http_relayed busy = { .fd = -1, .error_status = 503 };
 			snprintf(busy.error, sizeof(busy.error),
 				 "too many report requests forwarded to the leader: retry");
 			on_forwarded(r, &busy);
@@ -750,20 +820,20 @@ static enum MHD_Result start_inspect(struct si_http_server *s, struct MHD_Connec
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
 		return respond_error(s, c, MHD_HTTP_BAD_REQUEST,
 				     "POST /report/inspect takes no body");
-	return si_leader_is_leader(s->cfg.leader) ? start_guarded(s, c, "create", url, req_cls)
-						  : start_forwarded(s, c, url, method, req_cls);
+	return leads(s) ? start_guarded(s, c, "create", url, req_cls)
+			: start_forwarded(s, c, url, method, req_cls);
 }
 
 /* Relays the leader's answer, or says why there is none. */
 static enum MHD_Result respond_forwarded(struct si_http_server *s, struct MHD_Connection *c,
 					 struct request *r)
 {
-	struct si_proxy_answer *a = &r->answer;
+	struct si_http_relayed *a = &r->answer;
 	if (a->fd < 0)
 		return respond_error_with(s, c, a->error_status, a->error,
 					  a->error_status == MHD_HTTP_SERVICE_UNAVAILABLE
 					  ? "Retry-After" : NULL, "2");
-	long status = a->peer.status;
+	long status = a->status;
 	if (status < 100 || status > 599)
 		return respond_error(s, c, MHD_HTTP_BAD_GATEWAY,
 				     "the leader gave no valid HTTP status");
@@ -771,17 +841,18 @@ static enum MHD_Result respond_forwarded(struct si_http_server *s, struct MHD_Co
 	if (!resp)
 		return MHD_NO;
 	a->fd = -1;   /* the response closes it */
-	if (a->peer.content_type[0])
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->peer.content_type);
-	if (a->peer.www_authenticate[0])
+	if (a->content_type[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->content_type);
+	if (a->www_authenticate[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					a->peer.www_authenticate);
-	if (a->peer.retry_after[0])
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, a->peer.retry_after);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	if (atomic_load(&s->draining))
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+					a->www_authenticate);
+	if (a->retry_after[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, a->retry_after);
+	if (a->content_security_policy[0])
+		MHD_add_response_header(resp, "Content-Security-Policy", a->content_security_policy);
+	if (strncmp(a->content_type, "text/html", 9) == 0)
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	report_headers(s, resp);
 	if (status >= 400)
 		si_metrics_http_error(s->metrics, (int)status);
 	enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, resp);
@@ -950,7 +1021,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 						  "(--max-connections): retry", "Retry-After", "1");
 		if (strncmp(url, "/validate", 9) == 0 && (url[9] == '\0' || url[9] == '/'))
 			return start_validate(s, c, url, method, req_cls);
-		if (s->cfg.inspector && is_inspect(url) && strcmp(method, "POST") == 0)
+		if (has_reports(s) && is_inspect(url) && strcmp(method, "POST") == 0)
 			return start_inspect(s, c, url, method, req_cls);
 		/* A GET is answered on the next call: a response queued in the
 		 * first one makes libmicrohttpd close the connection. Other
@@ -962,10 +1033,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						MHD_HTTP_HEADER_TRANSFER_ENCODING))
 			return serve_get(s, c, url, method);
-		if (s->cfg.inspector && is_report(url))
-			return si_leader_is_leader(s->cfg.leader)
-			       ? start_guarded(s, c, "get", url, req_cls)
-			       : start_forwarded(s, c, url, method, req_cls);
+		if (has_reports(s) && is_report(url))
+			return leads(s) ? start_guarded(s, c, "get", url, req_cls)
+					: start_forwarded(s, c, url, method, req_cls);
 		*req_cls = &answer_next;
 		return MHD_YES;
 	}
@@ -1121,11 +1191,6 @@ si_rc si_http_server_start(const struct si_http_config *cfg, const char *cert_pe
 	pthread_condattr_destroy(&ca);
 	if ((rc = creds_load(cert_pem, cert_len, key_pem, key_len, &c, err)))
 		goto fail;
-	/* Forwarded requests take the time any request may take. */
-	if (cfg->leader && cfg->inspector &&
-	    (rc = si_proxy_new(cfg->request_timeout < 5 ? (long)cfg->request_timeout : 5,
-			       (long)cfg->request_timeout, &s->proxy, err)))
-		goto fail;
 	atomic_store(&s->creds, c);
 	the_server = s;
 	if ((rc = open_listener(cfg, &s->listen_fd, err)))
@@ -1173,7 +1238,13 @@ fail:
 	return rc;
 }
 
-void si_http_server_drain(struct si_http_server *s)
+/* Sleeps 10 ms: the step of the drain's waits. */
+static void tick(void)
+{
+	nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+}
+
+void si_http_server_drain(struct si_http_server *s, unsigned timeout)
 {
 	atomic_store(&s->draining, true);
 	/* Report requests waiting for a token check are answered now. */
@@ -1182,21 +1253,26 @@ void si_http_server_drain(struct si_http_server *s)
 	if (fd >= 0)
 		close(fd);
 	s->listen_fd = -1;
-}
-
-long si_http_server_in_flight(const struct si_http_server *s)
-{
-	return atomic_load(&s->in_flight);
-}
-
-long si_http_server_connections(const struct si_http_server *s)
-{
-	return atomic_load(&s->connections);
-}
-
-void si_http_server_close(struct si_http_server *s)
-{
+	/* Until nothing is in flight and the connections are gone: answers
+	 * carry "Connection: close" now. Idle keep-alive connections get 1 s
+	 * to leave after the last answer. Then the gate closes (a request that
+	 * arrives is closed unanswered), and what got through it before is
+	 * finished: new_request() counts a request before it looks at the
+	 * gate. */
+	unsigned long ticks = 100ul * timeout, i = 0;
+	int quiet = 0;
+	for (; i < ticks && quiet < 100; i++) {
+		if (atomic_load(&s->in_flight) > 0)
+			quiet = 0;
+		else if (atomic_load(&s->connections) == 0)
+			break;
+		else
+			quiet++;
+		tick();
+	}
 	atomic_store(&s->closing, true);
+	for (; i < ticks && atomic_load(&s->in_flight) > 0; i++)
+		tick();
 }
 
 void si_http_server_stop(struct si_http_server *s)
@@ -1206,10 +1282,10 @@ void si_http_server_stop(struct si_http_server *s)
 	/* Connections waiting for the guard or the leader are answered and
 	 * go on: libmicrohttpd must not be stopped with one still suspended. */
 	si_guard_close(s->cfg.guard);
-	si_proxy_close(s->proxy);
+	if (s->cfg.leader.close)
+		s->cfg.leader.close(s->cfg.leader.ctx);
 	for (int i = 0; i < 1000 && atomic_load(&s->suspended) > 0; i++)
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-	si_proxy_free(s->proxy);
+		tick();
 	if (s->watchdog_started) {
 		pthread_mutex_lock(&s->watch_mu);
 		s->watch_stop = true;

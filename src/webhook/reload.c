@@ -9,10 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "http_server.h"
 #include "log.h"
 #include "reload.h"
-#include "security-inspector/certs.h"
 #include "security-inspector/file.h"
 
 struct si_policy_hold {
@@ -147,19 +145,17 @@ static bool stamp_equal(const struct stamp *a, const struct stamp *b)
 struct si_reloader {
 	struct si_reload_config cfg;
 	struct si_policy_slot *slot;
-	struct si_http_server *server;
 	struct si_metrics *metrics;
 	struct stamp policy, cert, key;
 };
 
 struct si_reloader *si_reloader_new(const struct si_reload_config *cfg,
-				    struct si_policy_slot *slot, struct si_http_server *server,
-				    struct si_metrics *metrics)
+				    struct si_policy_slot *slot, struct si_metrics *metrics)
 {
 	struct si_reloader *r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	*r = (struct si_reloader){ *cfg, slot, server, metrics, stamp_of(cfg->policy_path),
+	*r = (struct si_reloader){ *cfg, slot, metrics, stamp_of(cfg->policy_path),
 				   stamp_of(cfg->cert_path), stamp_of(cfg->key_path) };
 	return r;
 }
@@ -206,10 +202,9 @@ static void reload_certificate(struct si_reloader *r)
 	if (rc == SI_OK)
 		rc = si_read_file(r->cfg.key_path, SI_CERTS_MAX_PEM, &key, &key_len, &err);
 	if (rc == SI_OK)
-		rc = si_certs_check(cert, cert_len, key, key_len, &info, &err);
+		rc = r->cfg.check_certificate(cert, cert_len, key, key_len, &info, &err);
 	if (rc == SI_OK)
-		rc = si_http_server_set_certificate(r->server, cert, cert_len, key, key_len,
-						    &err);
+		rc = r->cfg.use_certificate(r->cfg.use_ctx, cert, cert_len, key, key_len, &err);
 	if (rc == SI_OK)
 		si_metrics_certificate(r->metrics, info.not_after);
 	si_metrics_reload(r->metrics, SI_RELOAD_CERTIFICATE, rc == SI_OK);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "metrics.h"
+#include "security-inspector/certs.h"
 #include "security-inspector/policy.h"
 
 struct si_policy_slot;
@@ -29,19 +30,22 @@ si_rc si_policy_slot_swap(struct si_policy_slot *s, struct si_policy *p);
 /* Changes with every swap: who derives state from the policy compares it. */
 unsigned long si_policy_slot_generation(struct si_policy_slot *s);
 
-struct si_http_server;
-
 struct si_reload_config {
 	const char *policy_path;     /* NULL: the embedded policy, never reloaded */
 	const char *cert_path, *key_path;   /* NULL: not from files */
+	/* With cert_path: checks what the files hold (si_certs_check()), then
+	 * puts it in use. */
+	si_rc (*check_certificate)(const char *cert_pem, size_t cert_len, const char *key_pem,
+				   size_t key_len, struct si_cert_info *info, struct si_error *err);
+	si_certs_use_fn use_certificate;
+	void *use_ctx;
 };
 
 struct si_reloader;
 
 /* Remembers what the files hold now. Borrowed arguments must outlive it. */
 struct si_reloader *si_reloader_new(const struct si_reload_config *cfg,
-				    struct si_policy_slot *slot, struct si_http_server *server,
-				    struct si_metrics *metrics);
+				    struct si_policy_slot *slot, struct si_metrics *metrics);
 void si_reloader_free(struct si_reloader *r);
 
 /* Reloads what changed since the last look (everything with `force`). A bad

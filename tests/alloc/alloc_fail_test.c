@@ -353,8 +353,27 @@ static void run_admission(const struct path *p, FILE *out, struct run *r)
 	pthread_join(t, NULL);
 }
 
-/* Manifests -> audit -> the JSON report (whole, then failures only) and the
- * text report, as `security-inspector audit` writes them. */
+/* The reports of one loader run, fed at once as the audit hands over each
+ * workload. */
+#define N_REPORTS 4
+struct reports {
+	struct si_report *r[N_REPORTS];
+};
+
+static si_rc reports_entry(const struct si_audit_entry *e, void *ctx, struct si_error *err)
+{
+	struct reports *rs = ctx;
+	for (int i = 0; i < N_REPORTS; i++) {
+		si_rc rc = si_report_entry(rs->r[i], e, err);
+		if (rc)
+			return rc;
+	}
+	return SI_OK;
+}
+
+/* Manifests -> audit -> the JSON report (whole, then failures only), the
+ * text report and the HTML report, as `security-inspector audit` writes
+ * them. */
 static void run_loader(const struct path *p, FILE *out, struct run *r)
 {
 	const struct si_report_options all = { 0 }, failed = { .failed_only = true };
@@ -376,11 +395,21 @@ static void run_loader(const struct path *p, FILE *out, struct run *r)
 			       si_rc_name(err.code));
 		return;
 	}
-	if ((r->rc = si_audit_add_input(&a, in)) == SI_OK &&
-	    (r->rc = si_audit_finish(&a)) == SI_OK &&
-	    (r->rc = si_report_json(&a, &all, out, &err)) == SI_OK &&
-	    (r->rc = si_report_json(&a, &failed, out, &err)) == SI_OK)
-		r->rc = si_report_text(&a, &all, out, &err);
+	struct reports rs = { { NULL } };
+	if ((r->rc = si_report_open(SI_REPORT_JSON, &all, out, &rs.r[0], &err)) == SI_OK &&
+	    (r->rc = si_report_open(SI_REPORT_JSON, &failed, out, &rs.r[1], &err)) == SI_OK &&
+	    (r->rc = si_report_open(SI_REPORT_TEXT, &all, out, &rs.r[2], &err)) == SI_OK &&
+	    (r->rc = si_report_open(SI_REPORT_HTML, &all, out, &rs.r[3], &err)) == SI_OK) {
+		a.on_entry = reports_entry;
+		a.ctx = &rs;
+		if ((r->rc = si_audit_inspect(&a, in, &err)) == SI_OK)
+			r->rc = si_audit_finish(&a);
+		for (int i = 0; !r->rc && i < N_REPORTS; i++)
+			r->rc = si_report_finish(rs.r[i], &a, &err);
+	}
+	for (int i = 0; i < N_REPORTS; i++)
+		si_report_free(rs.r[i]);
+	si_input_free(in);
 	inject_end();
 	si_audit_free(&a);
 }

@@ -277,4 +277,30 @@ si audit --format json comments-only.yaml
 exits_with 0 "a YAML file of comments only: exit 0"
 is "$(names "$SCRATCH/last.out")" "" "a YAML file of comments only: no workloads"
 
+# --- streaming: what the audit keeps is bounded --------------------------------
+
+# 1 005 objects of a kind that is not inspected: reports list the first 1 000
+# and count the rest, so that a stream of a million costs no more.
+python3 -c '
+for i in range(1005):
+    print("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\ndata:\n  k: v" % i)
+' >many-configmaps.yaml
+{ echo ---; cat hardened.yaml; } >>many-configmaps.yaml
+si audit many-configmaps.yaml
+exits_with 0 "1 005 skipped objects: exit 0"
+contains "$OUT" "Skipped 1005 objects not inspected:" "text: every skipped object counted"
+contains "$OUT" "cm-999 (many-configmaps.yaml:" "text: the 1 000th is listed"
+lacks "$OUT" "cm-1000 " "text: the 1 001st is not"
+contains "$OUT" "... and 5 more" "text: the rest are counted"
+si audit --format json many-configmaps.yaml
+py_tap "$SCRATCH/last.out" <<'PY'
+d = load(sys.argv[1]) or {}
+eq(len(d.get("skipped", [])), 1000, "JSON: skipped lists the first 1 000")
+eq(d.get("skippedNotListed"), 5, "JSON: skippedNotListed counts the rest")
+eq([w.get("name") for w in d.get("workloads", [])], ["hardened", "hardened-reader"],
+   "JSON: the workloads after them are inspected")
+eq(list(d.keys())[:4], ["apiVersion", "kind", "workloads", "summary"],
+   "JSON: streamed, workloads come before the summary")
+PY
+
 tap_finish

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The HTML report's stylesheet and script are src/lib/report.css and
 # src/lib/report.js: the script parses, and every report holds each file's
-# bytes verbatim, once, as the whole content of its <style> or <script>.
+# bytes verbatim, once, as the whole content of its <style> or <script>;
+# every other script element holds data, of a type the browser never runs.
 
 . "$(dirname "$0")/lib.sh"
 tap_setup "$@"
@@ -41,6 +42,11 @@ for path in sys.argv[3:5]:
        "%s: <style> holds exactly the bytes of report.css" % path)
     eq(page.split(b"<script>\n", 1)[-1].split(b"</script>", 1)[0], js,
        "%s: <script> holds exactly the bytes of report.js" % path)
+    types = re.findall(rb'<script type="([^"]*)"', page)
+    eq(len(types) + 1, page.lower().count(b"<script"),
+       "%s: every other <script> element has a type" % path)
+    eq(sorted(set(types)), [b"application/json", b"application/octet-stream"],
+       "%s: and it is data: application/json or application/octet-stream" % path)
 PY
 
 tap_finish

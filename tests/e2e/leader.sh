@@ -159,9 +159,16 @@ code=$(fetch $follower /report.json fwd.json -H "Authorization: Bearer $token")
 out="$code $(head -c 300 "$work/fwd.json")"
 check "GET /report.json on the other replica with the reader's token: 200, the leader's report" \
 	bash -c "[ $code = 200 ] && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(r[\"kind\"] != \"AuditReport\")' $work/fwd.json"
-code=$(fetch $follower '/report?view=all' fwd.html -H "Authorization: Bearer $token")
-check "GET /report (with a query) on the other replica: 200, the HTML report" \
+code=$(fetch $follower '/report?status=failed&size=10' fwd.html -H "Authorization: Bearer $token")
+check "GET /report (with a query) on the other replica: 200, the leader's page" \
 	bash -c "[ $code = 200 ] && grep -qi '<!DOCTYPE html>' $work/fwd.html && grep -qi '^content-type: text/html' $work/fwd.html.h"
+check "... with the leader's Content-Security-Policy" \
+	grep -qi "^content-security-policy: default-src 'none'; style-src 'sha256-" "$work/fwd.html.h"
+code=$(fetch $follower '/report/workload?id=0' fwd-w.html -H "Authorization: Bearer $token")
+check "GET /report/workload?id=0 on the other replica: 200, the leader's page" \
+	bash -c "[ $code = 200 ] && grep -q 'All workloads' $work/fwd-w.html"
+code=$(fetch $follower '/report?colour=red' fwd-bad.json -H "Authorization: Bearer $token")
+check "... a bad parameter: 400 from the leader" test "$code" = 400
 code=$(fetch $follower /report.json anon.json)
 out="$code $(cat "$work/anon.json.h" "$work/anon.json")"
 check "... without a token: 401 from the leader, with its WWW-Authenticate" \

@@ -9,6 +9,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+struct fanout {
+	struct si_report *r[2];
+};
+
+static si_rc fanout_entry(const struct si_audit_entry *e, void *ctx, struct si_error *err)
+{
+	struct fanout *f = ctx;
+	for (int i = 0; i < 2; i++)
+		if (f->r[i] && si_report_entry(f->r[i], e, err))
+			return SI_ERR_IO;
+	return SI_OK;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct si_policy *policy;
@@ -22,15 +35,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (si_input_parse("fuzz", (const char *)data, size, &lim, &in, NULL))
 		return 0;
-	si_audit_init(&a, policy, NULL);
-	if (si_audit_add_input(&a, in) == SI_OK && si_audit_finish(&a) == SI_OK) {
-		FILE *null = fopen("/dev/null", "w");
-		if (null) {
-			si_report_json(&a, &o, null, NULL);
-			si_report_text(&a, &o, null, NULL);
-			fclose(null);
-		}
+	FILE *null = fopen("/dev/null", "w");
+	struct fanout f = { { NULL, NULL } };
+	if (null) {
+		si_report_open(SI_REPORT_JSON, &o, null, &f.r[0], NULL);
+		si_report_open(SI_REPORT_TEXT, &o, null, &f.r[1], NULL);
 	}
+	si_audit_init(&a, policy, NULL);
+	a.on_entry = fanout_entry;
+	a.ctx = &f;
+	if (si_audit_inspect(&a, in, NULL) == SI_OK && si_audit_finish(&a) == SI_OK)
+		for (int i = 0; i < 2; i++)
+			if (f.r[i])
+				si_report_finish(f.r[i], &a, NULL);
+	for (int i = 0; i < 2; i++)
+		si_report_free(f.r[i]);
+	if (null)
+		fclose(null);
+	si_input_free(in);
 	si_audit_free(&a);
 	return 0;
 }

@@ -236,6 +236,21 @@ run_serve() {
 	ERR=$(cat "$SCRATCH/.serve.err")
 }
 
+# kubeconfig FILE PORT [USER] : a kubeconfig for http://127.0.0.1:PORT (a
+# stand-in API server) with the credentials USER (YAML flow mapping;
+# default a bearer token).
+kubeconfig() {
+	local user=${3:-'{token: t}'}
+	cat >"$1" <<KC
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:$2"}}]
+users: [{name: u, user: $user}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+KC
+}
+
 # --- requests ------------------------------------------------------------------
 
 RESP=""

@@ -14,20 +14,6 @@ CA="$SCRATCH/certs/ca.crt"
 TLS=(--tls-cert "$SCRATCH/certs/tls.crt" --tls-key "$SCRATCH/certs/tls.key")
 review "$SCRATCH/root.json" pod-clean --del spec.securityContext --uid root
 
-# kubeconfig FILE PORT [USER] : a kubeconfig for http://127.0.0.1:PORT with
-# the credentials USER (YAML flow mapping; default a bearer token).
-kubeconfig() {
-	local user=${3:-'{token: t}'}
-	cat >"$1" <<KC
-apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:$2"}}]
-users: [{name: u, user: $user}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-KC
-}
-
 # --- options ---------------------------------------------------------------------------
 
 for bad in 0s abc 1x 31d -5 1h- s ''; do
@@ -61,7 +47,7 @@ contains "$ERR" "exclude each other" "... saying they exclude each other"
 # --- without scheduled scans -----------------------------------------------------------
 
 start_server plain "${TLS[@]}" || { echo "Bail out! serve did not start"; exit 1; }
-for path in /report /report.json; do
+for path in /report /report.json /report.html '/report/workload?id=0'; do
 	get "$path"
 	is "$CODE" 404 "GET $path without --inspect-interval: 404"
 	contains "$(cat "$RESP")" "start serve with --inspect-interval" "... saying how to get one"
@@ -105,7 +91,8 @@ ok("scan stopped, not inspected" in msgs, "... naming what was not inspected", m
 PY
 get /report
 is "$CODE" 401 "GET /report without a token: 401"
-is "$(ls -A "$SCRATCH/reports" | tr '\n' ' ')" "report.html report.json " "nothing else is left in --report-dir"
+is "$(ls -A "$SCRATCH/reports" | tr '\n' ' ')" "report.html report.idx report.json " \
+	"nothing else is left in --report-dir than the reports and report.json's index"
 contains "$(head -c 300 "$SCRATCH/reports/report.html")" "<!DOCTYPE html>" "report.html is a page"
 is "$(metric 'security_inspector_scans_total{result="incomplete"}')" 1 "one incomplete scan counted"
 is "$(metric security_inspector_scan_complete)" 0 "scan_complete 0"
@@ -180,10 +167,15 @@ is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: applicat
 is "$(grep -i '^Cache-Control:' "$HEADERS" | tr -d '\r')" "Cache-Control: no-store" "... never cached"
 ok "... that does not print env values (the stub's Deployment has one)" \
 	test "$(grep -c 'stub-plaintext-secret' "$RESP")" = 0
-get /report "${READER[@]}"
-is "$CODE" 200 "GET /report with that token: 200"
+get /report.html "${READER[@]}"
+is "$CODE" 200 "GET /report.html (the page to keep) with that token: 200"
+# The page carries its manifests gzipped and base64-encoded: read them
+# unpacked, as the page does.
+HTML_DATA=$(python3 "$(dirname "$0")/../html/html_data.py" "$RESP" 2>&1)
 ok "... that shows the variable's name and masks its value" \
-	test "$(grep -c 'stub-plaintext-secret' "$RESP")" = 0 -a "$(grep -c 'DB_PASSWORD' "$RESP")" -ge 1
+	test "$(grep -c 'stub-plaintext-secret' "$RESP")" = 0 -a \
+	"$(grep -c 'stub-plaintext-secret' <<<"$HTML_DATA")" = 0 -a \
+	"$(grep -c 'DB_PASSWORD' <<<"$HTML_DATA")" -ge 1
 is "$(grep -i '^Content-Type:' "$HEADERS" | tr -d '\r')" "Content-Type: text/html; charset=utf-8" "... as HTML"
 contains "$(head -c 300 "$RESP")" "<!DOCTYPE html>" "... a page"
 code=$(curl -s -I --max-time 10 --cacert "$CA" "${READER[@]}" -o /dev/null -w '%{http_code}' \
@@ -211,7 +203,7 @@ eq(sorted({r["body"]["spec"]["token"] for r in trs}), ["forged-token", "nobody-t
 ok(all(r["body"]["apiVersion"] == "authentication.k8s.io/v1" and r["body"]["kind"] == "TokenReview"
        for r in trs), "... authentication.k8s.io/v1 TokenReview")
 reader = [r["body"]["spec"] for r in sars if r["body"]["spec"]["user"] == "reader"]
-eq(sorted(s["nonResourceAttributes"]["path"] for s in reader), ["/report", "/report.json"],
+eq(sorted(s["nonResourceAttributes"]["path"] for s in reader), ["/report.html", "/report.json"],
    "one SubjectAccessReview per path for the reader (HEAD and the second GET from the cache)")
 eq(reader[0]["nonResourceAttributes"]["verb"], "get", "... for the verb get")
 eq([reader[0].get("groups"), reader[0].get("uid"), reader[0].get("extra")],
@@ -229,16 +221,16 @@ ok "... report.json is now a file of the server's own" test -f "$SCRATCH/stub-re
 # (The next scan, within a second, puts a real report back: what is
 # checked is that the planted file's content is never served.)
 ln -sf "$SCRATCH/secret.txt" "$SCRATCH/stub-reports/report.html"
-get /report "${READER[@]}"
+get /report.html "${READER[@]}"
 ok "a link put in place of report.html: what it points to is not served ($CODE)" \
 	test "$(grep -c 'the secret' "$RESP")" = 0
 rm -f "$SCRATCH/stub-reports/report.html"
 ln "$SCRATCH/secret.txt" "$SCRATCH/stub-reports/report.html"
-get /report "${READER[@]}"
+get /report.html "${READER[@]}"
 ok "a hard link put in place of report.html is not served ($CODE)" test "$(grep -c 'the secret' "$RESP")" = 0
 rm -f "$SCRATCH/stub-reports/report.html"
 mkfifo "$SCRATCH/stub-reports/report.html"
-get /report "${READER[@]}"
+get /report.html "${READER[@]}"
 isnt "$CODE" 000 "a FIFO put in place of report.html does not hang the request ($CODE)"
 rm -f "$SCRATCH/stub-reports/report.html"
 stub_trs() { grep -c 'tokenreviews' "$SCRATCH/stub.log"; }

@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "http_server.h"
 #include "metrics.h"
 #include "security-inspector/certs.h"
 #include "security-inspector/error.h"
@@ -106,9 +105,10 @@ si_rc si_certmgr_start(const struct si_certmgr_config *cfg, const char *kubeconf
 si_rc si_certmgr_serving(struct si_certmgr *cm, char **cert_pem, size_t *cert_len,
 			 char **key_pem, size_t *key_len);
 
-/* From now on, puts each new serving certificate in `server` (borrowed;
- * detach with NULL before stopping it), starting with the one in use. */
-void si_certmgr_attach(struct si_certmgr *cm, struct si_http_server *server);
+/* From now on, hands each new serving certificate to `use` (with `ctx`,
+ * borrowed: detach with NULL before stopping what it feeds), starting with
+ * the one in use. A new certificate that `use` refuses is not taken. */
+void si_certmgr_attach(struct si_certmgr *cm, si_certs_use_fn use, void *ctx);
 
 /* A copy of the CA bundle clients must trust (ca.crt): PEM, not base64,
  * NUL-terminated; caller frees. NULL when out of memory. */

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Scheduled scans of the cluster in a thread of their own: the latest
-// reports, the scan metrics and the Events about each scan.
-#include <errno.h>
+// reports (through the report store), the scan metrics, the Events about
+// each scan, and the report interface the server serves them through.
 #include <limits.h>
-#include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -13,121 +12,59 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "inspector.h"
 #include "log.h"
+#include "report_page.h"
+#include "report_store.h"
+#include "scan.h"
 #include "security-inspector/audit.h"
-#include "security-inspector/report.h"
 
 #define COMPONENT "security-inspector"
 #define SCAN_NICE 10
 
-static const char *const report_names[] = { "report.json", "report.html" };
-
 static void log_error(const char *msg, const struct si_error *err);
 
-struct si_inspector {
-	struct si_inspector_config cfg;
-	char dir[4096];               /* where the reports are */
-	int dirfd;                    /* that folder: files are opened in it, never */
-				      /* through a symbolic link */
-	bool own_dir;                 /* made by us, removed at stop */
+struct si_scan {
+	struct si_scan_config cfg;
+	struct si_report_store *store;   /* the latest reports */
 	struct si_policy_slot *slot;
 	struct si_metrics *metrics;
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t wake;          /* signalled by si_inspector_stop() */
+	pthread_cond_t wake;          /* signalled by si_scan_stop() */
 	bool stop;                    /* under mu */
 	bool asked;                   /* under mu: a scan was asked for (inspect now) */
 	bool running;                 /* under mu: a scan is under way */
 	time_t since;                 /* under mu: when it started or was asked for */
 	atomic_bool cancel;           /* read by the API client during a scan */
-	bool ready[2];                /* under mu: a report of that format exists */
+	bool done;                    /* under mu: a scan's reports are in place */
 	char host[256];
 	const char *instance;         /* reportingInstance of the Events: the */
 				      /* election's identity, else `host` */
 };
 
-int si_inspector_report(struct si_inspector *in, enum si_report_format f, size_t *size)
+int si_scan_open_report(struct si_scan *sc, enum si_http_report f, size_t *size)
 {
-	struct stat st;
-
-	pthread_mutex_lock(&in->mu);
-	bool ready = in->ready[f];
-	pthread_mutex_unlock(&in->mu);
-	if (!ready)
-		return -1;
-	/* Only the file we wrote: not a link, a FIFO or another's file put in
-	 * its place by whoever else can write in the folder. */
-	int fd = openat(in->dirfd, report_names[f], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-			st.st_nlink != 1)) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd >= 0)
-		*size = (size_t)st.st_size;
-	return fd;
+	return si_report_store_open_file(sc->store, f, size);
 }
 
-/* Creates a new file of our own in the report folder, named after `base`
- * with a unique suffix (in `name`); never opens an existing file or a
- * link. */
-static FILE *create_new(struct si_inspector *in, const char *base, char *name, size_t size)
-{
-	static atomic_uint serial;
-	for (int i = 0; i < 16; i++) {
-		snprintf(name, size, ".%s.%ld.%u", base, (long)getpid(), atomic_fetch_add(&serial, 1));
-		int fd = openat(in->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				0600);
-		if (fd >= 0) {
-			FILE *f = fdopen(fd, "w");
-			if (!f)
-				close(fd);
-			return f;
-		}
-		if (errno != EEXIST)
-			return NULL;
-	}
-	return NULL;
-}
+/* A scan's reports being written, and its figures. */
+struct scan_reports {
+	struct si_report_writer *w;
+	struct si_scan_figures *fig;
+};
 
-/* Writes one report of `a` next to the current one, then puts it in its
- * place: a request reading the old file goes on reading it whole. */
-static void render(struct si_inspector *in, const struct si_audit *a, enum si_report_format f)
+/* Each workload goes to the reports and to the figures, then is gone. */
+static si_rc reports_entry(const struct si_audit_entry *e, void *ctx, struct si_error *err)
 {
-	/* Served reports always mask env values and last-applied-configuration:
-	 * who may read the report need not be who may read the Secrets. */
-	struct si_report_options ro = { .show_env_values = false };
-	struct si_error err = { 0 };
-	char tmp[256];
-
-	FILE *out = create_new(in, report_names[f], tmp, sizeof(tmp));
-	si_rc rc = out ? (f == SI_REPORT_JSON ? si_report_json(a, &ro, out, &err)
-					  : si_report_html(a, &ro, out, &err))
-		       : si_error_set(&err, SI_ERR_IO, in->dir, 0, "cannot write a report: %s",
-				      strerror(errno));
-	if (out && fclose(out) != 0 && !rc)
-		rc = si_error_set(&err, SI_ERR_IO, in->dir, 0, "cannot write %s: %s", tmp,
-				  strerror(errno));
-	/* rename() replaces whatever has the report's name, a link included,
-	 * and follows nothing. */
-	if (!rc && renameat(in->dirfd, tmp, in->dirfd, report_names[f]) != 0)
-		rc = si_error_set(&err, SI_ERR_IO, in->dir, 0, "cannot write %s: %s",
-				  report_names[f], strerror(errno));
-	if (rc) {
-		if (out)
-			unlinkat(in->dirfd, tmp, 0);
-		log_error("cannot write the scan's report; the previous one stays", &err);
-		return;
-	}
-	pthread_mutex_lock(&in->mu);
-	in->ready[f] = true;
-	pthread_mutex_unlock(&in->mu);
+	struct scan_reports *sr = ctx;
+	for (size_t r = 0; r < e->eval.n_results; r++)
+		if (e->eval.results[r].status == SI_RESULT_FAILED)
+			sr->fig->failures[e->eval.results[r].item->id][e->eval.results[r].severity]++;
+	return si_report_writer_entry(sr->w, e, err);
 }
 
 static void log_error(const char *msg, const struct si_error *err)
@@ -140,15 +77,14 @@ static void log_error(const char *msg, const struct si_error *err)
 
 static void note(const struct si_error *err, void *ctx)
 {
-	(void)ctx;
 	log_error("scan: an API error, the report will say it is incomplete", err);
 }
 
 /* The object the Events are about, as an involvedObject (with its uid when
  * it can be read); NULL without events or out of memory. */
-static cJSON *involved_object(struct si_inspector *in, struct si_kube *k)
+static cJSON *involved_object(struct si_scan *sc, struct si_kube *k)
 {
-	const char *ns = in->cfg.events_namespace, *dep = in->cfg.events_deployment;
+	const char *ns = sc->cfg.events_namespace, *dep = sc->cfg.events_deployment;
 	char path[512];
 	cJSON *o = cJSON_CreateObject(), *obj = NULL;
 	struct si_error err = { 0 };
@@ -182,7 +118,7 @@ static cJSON *involved_object(struct si_inspector *in, struct si_kube *k)
 }
 
 /* Posts one Event about `involved`. Failures are logged, never fatal. */
-static void post_event(struct si_inspector *in, struct si_kube *k, const cJSON *involved,
+static void post_event(struct si_scan *sc, struct si_kube *k, const cJSON *involved,
 		       const char *type, const char *reason, const char *message)
 {
 	struct timespec now;
@@ -192,14 +128,14 @@ static void post_event(struct si_inspector *in, struct si_kube *k, const cJSON *
 	/* Events about a cluster-scoped object (a Namespace) belong in the
 	 * namespace default, as client-go records them: the API server
 	 * refuses them elsewhere. */
-	const char *ns = in->cfg.events_deployment ? in->cfg.events_namespace : "default";
+	const char *ns = sc->cfg.events_deployment ? sc->cfg.events_namespace : "default";
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	/* Named as client-go names them: the object's name and the time. */
 	snprintf(name, sizeof(name), "%s.%llx",
-		 in->cfg.events_deployment ? in->cfg.events_deployment : in->cfg.events_namespace,
+		 sc->cfg.events_deployment ? sc->cfg.events_deployment : sc->cfg.events_namespace,
 		 (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec);
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/events", ns);
 
@@ -217,12 +153,12 @@ static void post_event(struct si_inspector *in, struct si_kube *k, const cJSON *
 		  cJSON_AddStringToObject(e, "reason", reason) &&
 		  cJSON_AddStringToObject(e, "message", message) &&
 		  cJSON_AddStringToObject(src, "component", COMPONENT) &&
-		  cJSON_AddStringToObject(src, "host", in->host) &&
+		  cJSON_AddStringToObject(src, "host", sc->host) &&
 		  cJSON_AddStringToObject(e, "firstTimestamp", when) &&
 		  cJSON_AddStringToObject(e, "lastTimestamp", when) &&
 		  cJSON_AddNumberToObject(e, "count", 1) &&
 		  cJSON_AddStringToObject(e, "reportingComponent", COMPONENT) &&
-		  cJSON_AddStringToObject(e, "reportingInstance", in->instance);
+		  cJSON_AddStringToObject(e, "reportingInstance", sc->instance);
 	if (inv && !(e && cJSON_GetObjectItemCaseSensitive(e, "involvedObject") == inv))
 		cJSON_Delete(inv);
 	if (!ok)
@@ -244,25 +180,14 @@ static double since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* The scan's failed results by item and severity, for the metrics. */
-static void count_failures(const struct si_audit *a, struct si_scan_figures *f)
-{
-	for (size_t i = 0; i < a->n_entries; i++) {
-		const struct si_evaluation *ev = &a->entries[i].eval;
-		for (size_t r = 0; r < ev->n_results; r++)
-			if (ev->results[r].status == SI_RESULT_FAILED)
-				f->failures[ev->results[r].item->id][ev->results[r].severity]++;
-	}
-}
-
 /* Whether the scan of `term` may go on acting: this replica still leads
  * in that term, and the server is not stopping. */
-static bool still_leads(struct si_inspector *in, unsigned long term)
+static bool still_leads(struct si_scan *sc, unsigned long term)
 {
-	return !atomic_load(&in->cancel) && si_leader_in_term(in->cfg.leader, term);
+	return !atomic_load(&sc->cancel) && si_leader_in_term(sc->cfg.leader, term);
 }
 
-static void scan_once(struct si_inspector *in, unsigned long term, const char *why)
+static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 {
 	struct timespec t0;
 	struct si_kube k = { 0 };
@@ -271,53 +196,64 @@ static void scan_once(struct si_inspector *in, unsigned long term, const char *w
 	struct si_policy_hold *hold;
 	struct si_cluster_stats st = { 0 };
 	struct si_scan_figures fig = { 0 };
+	struct scan_reports sr = { .fig = &fig };
 	cJSON *involved = NULL;
-	bool events = in->cfg.events_namespace != NULL;
+	bool events = sc->cfg.events_namespace != NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (events) {
-		if (si_kube_connect(in->cfg.scan.kubeconfig, in->cfg.scan.context, &k, &err)) {
+		if (si_kube_connect(sc->cfg.cluster.kubeconfig, sc->cfg.cluster.context, &k, &err)) {
 			log_error("events: no API server to post them to", &err);
 			events = false;
 		} else {
-			k.cancel = &in->cancel;
-			involved = involved_object(in, &k);
+			k.cancel = &sc->cancel;
+			involved = involved_object(sc, &k);
 			events = involved != NULL;
 		}
 	}
-	if (events && still_leads(in, term))
-		post_event(in, &k, involved, "Normal", "SecurityInspectorConfigAuditStart",
+	if (events && still_leads(sc, term))
+		post_event(sc, &k, involved, "Normal", "SecurityInspectorConfigAuditStart",
 			   "Start to running config audit");
 	cJSON *why_f = cJSON_CreateObject();
 	cJSON_AddStringToObject(why_f, "reason", why);
 	si_log("info", "scan started", why_f);
 
-	const struct si_policy *p = si_policy_slot_acquire(in->slot, &hold);
+	const struct si_policy *p = si_policy_slot_acquire(sc->slot, &hold);
 	si_audit_init(&a, p, NULL);
-	struct si_cluster_options o = in->cfg.scan;
-	o.cancel = &in->cancel;
-	si_rc rc = si_cluster_scan(&a, &o, note, in, &st);
-	if (!still_leads(in, term)) {
-		si_log("info", si_leader_in_term(in->cfg.leader, term)
+	a.on_entry = reports_entry;
+	a.on_error = note;
+	a.ctx = &sr;
+	struct si_cluster_options o = sc->cfg.cluster;
+	o.cancel = &sc->cancel;
+	si_rc rc = si_report_writer_open(sc->store, &sr.w, &err);
+	if (rc) {
+		log_error("scan abandoned: cannot write its reports", &err);
+		goto out;
+	}
+	rc = si_cluster_scan(&a, &o, &st, &err);
+	if (!still_leads(sc, term)) {
+		si_log("info", si_leader_in_term(sc->cfg.leader, term)
 			       ? "scan cancelled: the server is stopping"
 			       : "scan cancelled: this replica no longer leads", NULL);
 		goto out;
 	}
-	if (rc || si_audit_finish(&a)) {
-		si_log("error", "scan abandoned: out of memory", NULL);
-		goto out;
-	}
-	render(in, &a, SI_REPORT_JSON);
-	render(in, &a, SI_REPORT_HTML);
-
 	struct timespec wall;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	fig.finished_at = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
 	fig.duration = since(&t0);
+	if (rc || (rc = si_audit_finish(&a)) ||
+	    (rc = si_report_writer_commit(sr.w, &a, wall.tv_sec,
+					  (uint64_t)(fig.duration * 1000 + 0.5), &err))) {
+		log_error("scan abandoned; the previous reports stay", &err);
+		goto out;
+	}
+	pthread_mutex_lock(&sc->mu);
+	sc->done = true;
+	pthread_mutex_unlock(&sc->mu);
+
 	fig.complete = a.n_errors == 0;
 	fig.workloads = a.summary.workloads;
-	count_failures(&a, &fig);
-	si_metrics_scan(in->metrics, &fig);
+	si_metrics_scan(sc->metrics, &fig);
 
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddBoolToObject(f, "complete", fig.complete);
@@ -330,19 +266,20 @@ static void scan_once(struct si_inspector *in, unsigned long term, const char *w
 	cJSON_AddNumberToObject(f, "seconds", fig.duration);
 	si_log("info", "scan finished", f);
 
-	if (events && still_leads(in, term)) {
-		post_event(in, &k, involved, "Normal", "SecurityInspectorConfigAuditFinished",
+	if (events && still_leads(sc, term)) {
+		post_event(sc, &k, involved, "Normal", "SecurityInspectorConfigAuditFinished",
 			   "Finished running once config audit");
-		if (a.summary.danger_failed && still_leads(in, term)) {
+		if (a.summary.danger_failed && still_leads(sc, term)) {
 			char msg[128];
 			snprintf(msg, sizeof(msg),
 				 "%zu high risks have been found after running config audit",
 				 a.summary.danger_failed);
-			post_event(in, &k, involved, "Warning",
+			post_event(sc, &k, involved, "Warning",
 				   "SecurityInspectorConfigAuditHighRiskFound", msg);
 		}
 	}
 out:
+	si_report_writer_free(sr.w);
 	si_audit_free(&a);
 	si_policy_slot_release(hold);
 	cJSON_Delete(involved);
@@ -353,16 +290,16 @@ out:
  * interval later alone; with a leader, at the next multiple of the
  * interval on the wall clock, the same on every replica, and at least half
  * an interval away. */
-static struct timespec next_scan(const struct si_inspector *in, struct timespec now)
+static struct timespec next_scan(const struct si_scan *sc, struct timespec now)
 {
-	double step = (double)in->cfg.interval;
-	if (in->cfg.leader) {
+	double step = (double)sc->cfg.interval;
+	if (sc->cfg.leader) {
 		struct timespec wall;
 		clock_gettime(CLOCK_REALTIME, &wall);
 		double w = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
-		double tick = ((double)(long long)(w / in->cfg.interval) + 1) * in->cfg.interval;
+		double tick = ((double)(long long)(w / sc->cfg.interval) + 1) * sc->cfg.interval;
 		if (tick - w < step / 2)
-			tick += in->cfg.interval;
+			tick += sc->cfg.interval;
 		step = tick - w;
 	}
 	time_t whole = (time_t)step;
@@ -379,42 +316,42 @@ static struct timespec next_scan(const struct si_inspector *in, struct timespec 
  * term may start one. */
 static void on_leader(void *ctx, bool leading, unsigned long term)
 {
-	struct si_inspector *in = ctx;
+	struct si_scan *sc = ctx;
 	(void)term;
-	pthread_mutex_lock(&in->mu);
+	pthread_mutex_lock(&sc->mu);
 	if (!leading)
-		atomic_store(&in->cancel, true);
-	pthread_cond_signal(&in->wake);
-	pthread_mutex_unlock(&in->mu);
+		atomic_store(&sc->cancel, true);
+	pthread_cond_signal(&sc->wake);
+	pthread_mutex_unlock(&sc->mu);
 }
 
-bool si_inspector_inspect_now(struct si_inspector *in, time_t *since)
+bool si_scan_inspect_now(struct si_scan *sc, time_t *since)
 {
-	pthread_mutex_lock(&in->mu);
-	bool start = !in->running && !in->asked;
+	pthread_mutex_lock(&sc->mu);
+	bool start = !sc->running && !sc->asked;
 	if (start) {
-		in->asked = true;
-		in->since = time(NULL);
-		pthread_cond_signal(&in->wake);
+		sc->asked = true;
+		sc->since = time(NULL);
+		pthread_cond_signal(&sc->wake);
 	}
-	*since = in->since;
-	pthread_mutex_unlock(&in->mu);
+	*since = sc->since;
+	pthread_mutex_unlock(&sc->mu);
 	return start;
 }
 
 /* Waits on `wake` at most `seconds` (the wall clock may move meanwhile). */
-static void wait_seconds(struct si_inspector *in, struct timespec now, long seconds)
+static void wait_seconds(struct si_scan *sc, struct timespec now, long seconds)
 {
 	struct timespec t = { now.tv_sec + seconds, now.tv_nsec };
-	pthread_cond_timedwait(&in->wake, &in->mu, &t);
+	pthread_cond_timedwait(&sc->wake, &sc->mu, &t);
 }
 
 static void *run(void *arg)
 {
-	struct si_inspector *in = arg;
+	struct si_scan *sc = arg;
 	struct timespec next;
 	unsigned long tried = ULONG_MAX;   /* the last term with a scan started */
-	const struct si_cron *cron = in->cfg.schedule;
+	const struct si_cron *cron = sc->cfg.schedule;
 	/* With a schedule: the wall-clock instant of the next scheduled scan
 	 * (-1: none within the years si_cron_next() looks at). */
 	time_t due = cron ? si_cron_next(cron, time(NULL)) : 0;
@@ -423,142 +360,177 @@ static void *run(void *arg)
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), SCAN_NICE);
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	pthread_mutex_lock(&in->mu);
-	while (!in->stop) {
+	pthread_mutex_lock(&sc->mu);
+	while (!sc->stop) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		unsigned long term = si_leader_term(in->cfg.leader);
-		if (!si_leader_in_term(in->cfg.leader, term)) {
+		unsigned long term = si_leader_term(sc->cfg.leader);
+		if (!si_leader_in_term(sc->cfg.leader, term)) {
 			/* Not leading: woken when that changes. */
-			in->asked = false;
-			wait_seconds(in, now, 1);
+			sc->asked = false;
+			wait_seconds(sc, now, 1);
 			continue;
 		}
-		bool first = term != tried && !in->ready[SI_REPORT_JSON], asked = in->asked;
+		bool first = term != tried && !sc->done, asked = sc->asked;
 		time_t wall = time(NULL);
 		if (!first && !asked && cron && (due == (time_t)-1 || wall < due)) {
 			/* A minute at most, so that a step of the wall clock is
 			 * seen within one. */
 			long left = due == (time_t)-1 ? 3600 : (long)(due - wall);
-			wait_seconds(in, now, left < 60 ? left : 60);
+			wait_seconds(sc, now, left < 60 ? left : 60);
 			continue;
 		}
 		if (!first && !asked && !cron &&
 		    (now.tv_sec < next.tv_sec ||
 		     (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec))) {
-			pthread_cond_timedwait(&in->wake, &in->mu, &next);
+			pthread_cond_timedwait(&sc->wake, &sc->mu, &next);
 			continue;
 		}
 		tried = term;
-		/* Under mu, after `stop` was read: si_inspector_stop() sets
+		/* Under mu, after `stop` was read: si_scan_stop() sets
 		 * both under mu, and the election tells of a lost term under
 		 * mu too, so neither is undone here. */
-		atomic_store(&in->cancel, false);
-		in->asked = false;
-		in->running = true;
+		atomic_store(&sc->cancel, false);
+		sc->asked = false;
+		sc->running = true;
 		if (!asked)
-			in->since = wall;
-		pthread_mutex_unlock(&in->mu);
+			sc->since = wall;
+		pthread_mutex_unlock(&sc->mu);
 		if (cron && due != (time_t)-1 && due <= wall)
 			due = si_cron_next(cron, wall > due ? wall : due);
 		else if (!cron)
-			next = next_scan(in, now);
-		scan_once(in, term, asked ? "requested" : first ? "first" : "scheduled");
+			next = next_scan(sc, now);
+		scan_once(sc, term, asked ? "requested" : first ? "first" : "scheduled");
 #ifdef __GLIBC__
 		/* The scan's memory goes back to the system until the next. */
 		malloc_trim(0);
 #endif
-		pthread_mutex_lock(&in->mu);
-		in->running = false;
+		pthread_mutex_lock(&sc->mu);
+		sc->running = false;
 	}
-	pthread_mutex_unlock(&in->mu);
+	pthread_mutex_unlock(&sc->mu);
 	return NULL;
 }
 
-si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy_slot *slot,
-			 struct si_metrics *metrics, struct si_inspector **out,
+si_rc si_scan_start(const struct si_scan_config *cfg, struct si_policy_slot *slot,
+			 struct si_metrics *metrics, struct si_scan **out,
 			 struct si_error *err)
 {
-	struct si_inspector *in = calloc(1, sizeof(*in));
+	struct si_scan *sc = calloc(1, sizeof(*sc));
 	pthread_condattr_t ca;
 
 	*out = NULL;
-	if (!in)
+	if (!sc)
 		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
 	si_rc rc = si_kube_global_init(err);
 	if (rc) {
-		free(in);
+		free(sc);
 		return rc;
 	}
-	in->cfg = *cfg;
-	if (cfg->report_dir) {
-		snprintf(in->dir, sizeof(in->dir), "%s", cfg->report_dir);
-	} else {
-		const char *t = getenv("TMPDIR");
-		snprintf(in->dir, sizeof(in->dir), "%s/security-inspector-XXXXXX",
-			 t && t[0] ? t : "/tmp");
-		if (!mkdtemp(in->dir)) {
-			rc = si_error_set(err, SI_ERR_IO, in->dir, 0,
-					  "cannot make a folder for the reports: %s "
-					  "(set TMPDIR or --report-dir)", strerror(errno));
-			free(in);
-			return rc;
-		}
-		in->own_dir = true;
-	}
-	if ((in->dirfd = open(in->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		rc = si_error_set(err, SI_ERR_IO, in->dir, 0, "cannot open the report folder: %s",
-				  strerror(errno));
-		if (in->own_dir)
-			rmdir(in->dir);
-		free(in);
+	sc->cfg = *cfg;
+	if ((rc = si_report_store_open(cfg->report_dir, &sc->store, err))) {
+		free(sc);
 		return rc;
 	}
-	in->slot = slot;
-	in->metrics = metrics;
-	if (gethostname(in->host, sizeof(in->host) - 1) != 0)
-		snprintf(in->host, sizeof(in->host), "%s", COMPONENT);
-	in->instance = cfg->leader ? si_leader_identity(cfg->leader) : in->host;
-	pthread_mutex_init(&in->mu, NULL);
+	sc->slot = slot;
+	sc->metrics = metrics;
+	if (gethostname(sc->host, sizeof(sc->host) - 1) != 0)
+		snprintf(sc->host, sizeof(sc->host), "%s", COMPONENT);
+	sc->instance = cfg->leader ? si_leader_identity(cfg->leader) : sc->host;
+	pthread_mutex_init(&sc->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&in->wake, &ca);
+	pthread_cond_init(&sc->wake, &ca);
 	pthread_condattr_destroy(&ca);
-	if (pthread_create(&in->thread, NULL, run, in) != 0) {
-		pthread_cond_destroy(&in->wake);
-		pthread_mutex_destroy(&in->mu);
-		close(in->dirfd);
-		if (in->own_dir)
-			rmdir(in->dir);
-		free(in);
+	if (pthread_create(&sc->thread, NULL, run, sc) != 0) {
+		pthread_cond_destroy(&sc->wake);
+		pthread_mutex_destroy(&sc->mu);
+		si_report_store_free(sc->store);
+		free(sc);
 		return si_error_set(err, SI_ERR_IO, NULL, 0, "cannot start the scan thread");
 	}
-	if (cfg->leader && !si_leader_watch(cfg->leader, on_leader, in)) {
-		si_inspector_stop(in);
+	if (cfg->leader && !si_leader_watch(cfg->leader, on_leader, sc)) {
+		si_scan_stop(sc);
 		return si_error_set(err, SI_ERR_LIMIT, NULL, 0,
 				    "the leader election takes no more watchers");
 	}
-	*out = in;
+	*out = sc;
 	return SI_OK;
 }
 
-void si_inspector_stop(struct si_inspector *in)
+void si_scan_stop(struct si_scan *sc)
 {
-	if (!in)
+	if (!sc)
 		return;
-	pthread_mutex_lock(&in->mu);
-	atomic_store(&in->cancel, true);
-	in->stop = true;
-	pthread_cond_signal(&in->wake);
-	pthread_mutex_unlock(&in->mu);
-	pthread_join(in->thread, NULL);
-	if (in->own_dir) {
-		for (int f = SI_REPORT_JSON; f <= SI_REPORT_HTML; f++)
-			unlinkat(in->dirfd, report_names[f], 0);
-		rmdir(in->dir);
+	pthread_mutex_lock(&sc->mu);
+	atomic_store(&sc->cancel, true);
+	sc->stop = true;
+	pthread_cond_signal(&sc->wake);
+	pthread_mutex_unlock(&sc->mu);
+	pthread_join(sc->thread, NULL);
+	si_report_store_free(sc->store);
+	pthread_cond_destroy(&sc->wake);
+	pthread_mutex_destroy(&sc->mu);
+	free(sc);
+}
+
+static int open_report(void *ctx, enum si_http_report f, size_t *size)
+{
+	return si_scan_open_report(ctx, f, size);
+}
+
+static bool inspect_now(void *ctx, time_t *since)
+{
+	return si_scan_inspect_now(ctx, since);
+}
+
+/* Renders a page of the latest report for the server: 400 for a bad
+ * query, 503 before the first report, 404 for a page or workload it does
+ * not have. */
+static void page(void *ctx, const char *path, const char *const *query,
+		 struct si_http_page *out)
+{
+	struct si_scan *sc = ctx;
+	struct si_page_query q;
+	struct si_error err = { 0 };
+	const struct si_report_files *f = NULL;
+	FILE *m = NULL;
+
+	memset(out, 0, sizeof(*out));
+	si_rc rc = si_page_query_parse(path, query, &q, &err);
+	if (!rc && !(f = si_report_store_acquire(sc->store))) {
+		out->status = 503;
+		snprintf(out->error, sizeof(out->error),
+			 "the first scan of the cluster has not finished yet");
+		return;
 	}
-	close(in->dirfd);
-	pthread_cond_destroy(&in->wake);
-	pthread_mutex_destroy(&in->mu);
-	free(in);
+	if (!rc && !(m = open_memstream(&out->body, &out->len)))
+		rc = si_error_set(&err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	if (!rc)
+		rc = strcmp(path, "/report") == 0 ? si_page_list(f, &q, m, &err)
+						  : si_page_workload(f, q.id, m, &err);
+	if (m && fclose(m) != 0 && !rc)
+		rc = si_error_set(&err, SI_ERR_NOMEM, NULL, 0, "out of memory");
+	if (f)
+		si_report_store_release(sc->store, f);
+	if (!rc) {
+		out->status = 200;
+		out->csp = si_page_csp();
+		return;
+	}
+	free(out->body);
+	out->body = NULL;
+	out->len = 0;
+	out->status = rc == SI_ERR_USAGE ? 400 : rc == SI_ERR_INVALID ? 404
+		      : rc == SI_ERR_NOMEM ? 503 : 500;
+	snprintf(out->error, sizeof(out->error), "%s", err.message);
+	if (out->status == 500) {
+		log_error("report page: cannot read the latest report", &err);
+		snprintf(out->error, sizeof(out->error), "cannot read the latest report");
+	}
+}
+
+void si_scan_http_reports(struct si_scan *sc, struct si_http_reports *out)
+{
+	*out = (struct si_http_reports){ open_report, page, inspect_now, sc };
 }

@@ -121,7 +121,8 @@ struct si_certmgr {
 	struct si_cert_pair serving; /* in use */
 	char *bundle;                /* ca.crt */
 	unsigned long generation;
-	struct si_http_server *server;
+	si_certs_use_fn use;         /* under mu: who serves the certificate */
+	void *use_ctx;
 };
 
 /* The number of `n` digits at `s`, or -1. */
@@ -394,9 +395,8 @@ static si_rc adopt(struct si_certmgr *cm, const struct secret *s, bool *rotated,
 			goto nomem;
 	}
 	pthread_mutex_lock(&cm->mu);
-	if (!same_cert && cm->server)
-		rc = si_http_server_set_certificate(cm->server, next.cert, next.cert_len, next.key,
-						    next.key_len, err);
+	if (!same_cert && cm->use)
+		rc = cm->use(cm->use_ctx, next.cert, next.cert_len, next.key, next.key_len, err);
 	if (!rc && !same_cert) {
 		*rotated = cm->serving.cert != NULL;
 		si_cert_pair_clear(&cm->serving);
@@ -601,16 +601,16 @@ si_rc si_certmgr_serving(struct si_certmgr *cm, char **cert_pem, size_t *cert_le
 	return SI_ERR_NOMEM;
 }
 
-void si_certmgr_attach(struct si_certmgr *cm, struct si_http_server *server)
+void si_certmgr_attach(struct si_certmgr *cm, si_certs_use_fn use, void *ctx)
 {
 	struct si_error err = { 0 };
 
 	pthread_mutex_lock(&cm->mu);
-	cm->server = server;
-	si_rc rc = server ? si_http_server_set_certificate(server, cm->serving.cert,
-							   cm->serving.cert_len, cm->serving.key,
-							   cm->serving.key_len, &err)
-			  : SI_OK;
+	cm->use = use;
+	cm->use_ctx = ctx;
+	si_rc rc = use ? use(ctx, cm->serving.cert, cm->serving.cert_len, cm->serving.key,
+			     cm->serving.key_len, &err)
+		       : SI_OK;
 	pthread_mutex_unlock(&cm->mu);
 	if (rc)
 		log_error("certificate Secret: cannot serve its certificate", &err);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Forwarded report requests: one short-lived thread each, bounded in number
-// and time, the answer in an unlinked temporary file.
+// and time, the answer in an unlinked temporary file; and the leader's
+// state for the server.
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,11 +13,13 @@
 
 #include "log.h"
 #include "proxy.h"
+#include "security-inspector/kube.h"
 
 /* Requests forwarded at once; past that a request gets 503 at once. */
 #define MAX_RUNNING 8
 
 struct si_proxy {
+	struct si_leader *leader;
 	long connect_timeout, timeout;
 	atomic_bool cancel;
 	pthread_mutex_t mu;
@@ -29,7 +32,7 @@ struct job {
 	struct si_proxy *p;
 	struct si_peer_request req;   /* its strings owned by the job */
 	char **query, **headers;
-	si_proxy_done_fn done;
+	si_http_relay_fn done;
 	void *ctx;
 };
 
@@ -88,9 +91,10 @@ static int temporary_file(void)
 	return fd;
 }
 
-static void forward(struct job *j, struct si_proxy_answer *a)
+static void forward(struct job *j, struct si_http_relayed *a)
 {
 	struct si_error err = { 0 };
+	struct si_peer_answer peer = { 0 };
 	char buf[1024];
 
 	a->fd = temporary_file();
@@ -100,15 +104,22 @@ static void forward(struct job *j, struct si_proxy_answer *a)
 			 "cannot keep the leader's answer: %s (TMPDIR)", strerror(errno));
 		return;
 	}
-	si_rc rc = si_kube_peer_get(&j->req, a->fd, &a->peer, &err);
+	si_rc rc = si_kube_peer_get(&j->req, a->fd, &peer, &err);
 	if (!rc && lseek(a->fd, 0, SEEK_SET) == 0) {
-		a->size = a->peer.body_len;
+		a->size = peer.body_len;
+		a->status = peer.status;
+		snprintf(a->content_type, sizeof(a->content_type), "%s", peer.content_type);
+		snprintf(a->www_authenticate, sizeof(a->www_authenticate), "%s",
+			 peer.www_authenticate);
+		snprintf(a->retry_after, sizeof(a->retry_after), "%s", peer.retry_after);
+		snprintf(a->content_security_policy, sizeof(a->content_security_policy), "%s",
+			 peer.content_security_policy);
 		return;
 	}
 	close(a->fd);
 	a->fd = -1;
 	si_error_format(&err, buf, sizeof(buf));
-	if (a->peer.timed_out) {
+	if (peer.timed_out) {
 		a->error_status = 504;
 		snprintf(a->error, sizeof(a->error),
 			 "the leader did not answer within --request-timeout: retry");
@@ -132,7 +143,7 @@ static void *run(void *arg)
 {
 	struct job *j = arg;
 	struct si_proxy *p = j->p;
-	struct si_proxy_answer a = { .fd = -1 };
+	struct si_http_relayed a = { .fd = -1 };
 
 	forward(j, &a);
 	j->done(j->ctx, &a);
@@ -144,8 +155,8 @@ static void *run(void *arg)
 	return NULL;
 }
 
-si_rc si_proxy_new(long connect_timeout, long timeout, struct si_proxy **out,
-		   struct si_error *err)
+si_rc si_proxy_new(struct si_leader *leader, long connect_timeout, long timeout,
+		   struct si_proxy **out, struct si_error *err)
 {
 	struct si_proxy *p = calloc(1, sizeof(*p));
 	*out = NULL;
@@ -156,6 +167,7 @@ si_rc si_proxy_new(long connect_timeout, long timeout, struct si_proxy **out,
 		free(p);
 		return rc;
 	}
+	p->leader = leader;
 	p->connect_timeout = connect_timeout;
 	p->timeout = timeout;
 	pthread_mutex_init(&p->mu, NULL);
@@ -164,8 +176,8 @@ si_rc si_proxy_new(long connect_timeout, long timeout, struct si_proxy **out,
 	return SI_OK;
 }
 
-bool si_proxy_submit(struct si_proxy *p, const struct si_peer_request *req,
-		     si_proxy_done_fn done, void *ctx)
+bool si_proxy_submit(struct si_proxy *p, const struct si_http_forward *req,
+		     si_http_relay_fn done, void *ctx)
 {
 	struct job *j = calloc(1, sizeof(*j));
 	pthread_attr_t attr;
@@ -176,7 +188,7 @@ bool si_proxy_submit(struct si_proxy *p, const struct si_peer_request *req,
 	j->p = p;
 	j->done = done;
 	j->ctx = ctx;
-	j->req = *req;
+	j->req = (struct si_peer_request){ .head = req->head, .post = req->post };
 	j->req.base = strdup(req->base);
 	j->req.path = strdup(req->path);
 	j->req.pinned_keys = strdup(req->pinned_keys);
@@ -229,4 +241,32 @@ void si_proxy_free(struct si_proxy *p)
 	pthread_cond_destroy(&p->idle);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
+}
+
+static bool leads(void *ctx)
+{
+	struct si_proxy *p = ctx;
+	return si_leader_is_leader(p->leader);
+}
+
+static bool leader_url(void *ctx, char *buf, size_t size)
+{
+	struct si_proxy *p = ctx;
+	return si_leader_report_url(p->leader, buf, size);
+}
+
+static bool submit(void *ctx, const struct si_http_forward *req, si_http_relay_fn done,
+		   void *done_ctx)
+{
+	return si_proxy_submit(ctx, req, done, done_ctx);
+}
+
+static void close_proxy(void *ctx)
+{
+	si_proxy_close(ctx);
+}
+
+void si_proxy_http_leader(struct si_proxy *p, struct si_http_leader *out)
+{
+	*out = (struct si_http_leader){ leads, leader_url, submit, close_proxy, p };
 }

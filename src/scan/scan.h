@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Scheduled inspection: a thread of its own (at a lower CPU priority) scans
- * the cluster every interval, one scan at a time, never in the way of
- * admission requests; writes the latest JSON and HTML reports to files for
- * GET /report.json and GET /report, records the scan's figures in the
- * metrics and posts Kubernetes Events about it. With leader election, only
- * the leader scans: a scan ends with its leader's term. */
-#ifndef SI_INSPECTOR_H
-#define SI_INSPECTOR_H
+/* Scheduled scans of the cluster: a thread of its own (at a lower CPU
+ * priority) scans the cluster every interval, one scan at a time, never in
+ * the way of admission requests; writes the latest reports as it goes
+ * (report_store.h) for the server to serve (GET /report.json and
+ * /report.html whole, GET /report and /report/workload as pages), records
+ * the scan's figures in the metrics and posts Kubernetes Events about it.
+ * With leader election, only the leader scans: a scan ends with its
+ * leader's term. */
+#ifndef SI_SCAN_H
+#define SI_SCAN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
+#include "http_server.h"
 #include "leader.h"
 #include "metrics.h"
 #include "reload.h"
@@ -19,12 +22,12 @@
 #include "security-inspector/error.h"
 #include "security-inspector/kube.h"
 
-struct si_inspector_config {
+struct si_scan_config {
 	unsigned interval;                /* seconds from the start of a scan to the next */
 	/* Borrowed, may be NULL; otherwise `interval` is not used: scans start
 	 * at the instants the schedule fires (the same on every replica). */
 	const struct si_cron *schedule;
-	struct si_cluster_options scan;   /* where and what; `cancel` is set by the inspector */
+	struct si_cluster_options cluster;   /* where and what; `cancel` is set by the scan */
 	/* The object the Events are about: the Deployment `events_deployment`
 	 * in `events_namespace`, or the Namespace `events_namespace` itself
 	 * when `events_deployment` is NULL. No Events when both are NULL. */
@@ -42,32 +45,34 @@ struct si_inspector_config {
 	struct si_leader *leader;
 };
 
-struct si_inspector;
+struct si_scan;
 
 /* Starts the scan thread; the first scan starts at once (with a leader:
  * once this replica leads). Borrowed arguments (strings of `cfg` and its
- * leader included) must outlive the inspector. */
-si_rc si_inspector_start(const struct si_inspector_config *cfg, struct si_policy_slot *slot,
-			 struct si_metrics *metrics, struct si_inspector **out,
-			 struct si_error *err);
+ * leader included) must outlive the scan. */
+si_rc si_scan_start(const struct si_scan_config *cfg, struct si_policy_slot *slot,
+		    struct si_metrics *metrics, struct si_scan **out, struct si_error *err);
 
 /* Cancels a scan in progress, waits for the thread and frees everything.
  * With a leader, stop the election first (si_leader_stop()): it tells the
- * inspector of changes until then. Accepts NULL. */
-void si_inspector_stop(struct si_inspector *in);
+ * scan of changes until then. Accepts NULL. */
+void si_scan_stop(struct si_scan *s);
 
 /* Asks for a scan at once (POST /report/inspect). True when one will
  * start now; false when a scan is under way or already asked for, with
  * `*since` the wall-clock time it started or was asked for. Scheduled
  * scans keep their instants. Without the lead (a request that raced a
  * change of leader) the request is dropped. */
-bool si_inspector_inspect_now(struct si_inspector *in, time_t *since);
+bool si_scan_inspect_now(struct si_scan *s, time_t *since);
 
-enum si_report_format { SI_REPORT_JSON, SI_REPORT_HTML };
+/* The latest report in format `f`: an open file (the caller closes it; a
+ * newer report replaces the file by rename, so it stays whole) and its
+ * size. -1 before the first scan has finished, or when the file cannot be
+ * opened. */
+int si_scan_open_report(struct si_scan *s, enum si_http_report f, size_t *size);
 
-/* The latest report: an open file (the caller closes it; a newer report
- * replaces the file by rename, so it stays whole) and its size. -1 before
- * the first scan has finished, or when the file cannot be opened. */
-int si_inspector_report(struct si_inspector *in, enum si_report_format f, size_t *size);
+/* Fills `out` so that the server serves the reports and pages of `s`
+ * (borrowed: stop the server before the scan). */
+void si_scan_http_reports(struct si_scan *s, struct si_http_reports *out);
 
 #endif
