@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """Writes N realistic Deployments (3 containers, probes, resources, env,
 volumes, affinity) as one multi-document YAML stream and as one kubectl-style
-JSON List, for the audit benchmarks. Usage: gen-manifests.py N OUTDIR"""
+JSON List, for the audit benchmarks, written one item at a time.
+Usage: gen-manifests.py N OUTDIR [yaml|json]"""
+import argparse
 import json
 import os
-import sys
 
 def deployment(i):
     name = f"svc-{i:05d}"
@@ -104,10 +105,15 @@ def write_json(path, n):
         f.write('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')
 
 def main():
-    """gen-manifests.py N OUTDIR [yaml|json]: N Deployments as
-    deployments-N.yaml (a YAML stream) and deployments-N.json (a List)."""
-    n, outdir = int(sys.argv[1]), sys.argv[2]
-    which = sys.argv[3:] or ["yaml", "json"]
+    ap = argparse.ArgumentParser(description=__doc__.split("Usage")[0].strip())
+    ap.add_argument("n", type=int, help="how many Deployments")
+    ap.add_argument("outdir", help="where deployments-N.yaml and deployments-N.json go")
+    ap.add_argument("which", nargs="*", metavar="yaml|json",
+                    help="the files to write (both when none is named)")
+    args = ap.parse_args()
+    n, outdir, which = args.n, args.outdir, args.which or ["yaml", "json"]
+    if set(which) - {"yaml", "json"}:
+        ap.error("the files to write are yaml or json")
     os.makedirs(outdir, exist_ok=True)
     if "yaml" in which:
         write_yaml(os.path.join(outdir, f"deployments-{n}.yaml"), n)

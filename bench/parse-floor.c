@@ -3,7 +3,13 @@
 //   parse-floor yaml FILE   libyaml's event parse of the whole stream, read
 //                           from the file as libyaml reads it (no tree)
 //   parse-floor json FILE   cJSON's parse of the whole text, read at once
-// Prints the wall seconds, reading the file included, as the audit reads it.
+//   parse-floor json-items FILE
+//                           cJSON's parse of each item of a List that
+//                           gen-manifests.py wrote, from its own text, as
+//                           ../shared/bench/parse-floor.c parses a document:
+//                           the items found first, the parses alone timed
+// Prints the wall seconds, reading the file included (but for json-items),
+// as the audit reads it.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +47,29 @@ static int yaml_floor(FILE *f, size_t *events)
 	return 0;
 }
 
-static int json_floor(FILE *f, size_t *events)
+/* The whole file into memory; NULL when it cannot be read. */
+static char *slurp(FILE *f, size_t *len)
 {
 	if (fseek(f, 0, SEEK_END) != 0)
-		return 1;
+		return NULL;
 	long n = ftell(f);
 	rewind(f);
-	char *buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+	char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		return NULL;
+	}
+	*len = (size_t)n;
+	return buf;
+}
+
+static int json_floor(FILE *f, size_t *events)
+{
+	size_t n;
+	char *buf = slurp(f, &n);
+	if (!buf)
 		return 1;
-	cJSON *root = cJSON_ParseWithLength(buf, (size_t)n);
+	cJSON *root = cJSON_ParseWithLength(buf, n);
 	if (!root)
 		return 1;
 	*events = (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(root, "items"));
@@ -59,10 +78,46 @@ static int json_floor(FILE *f, size_t *events)
 	return 0;
 }
 
+/* An item is the lines from "        {" to "        }": JSON strings hold no
+ * line breaks. */
+static int json_items_floor(FILE *f, size_t *events, double *t0)
+{
+	struct item { const char *text; size_t len; } *items = NULL;
+	size_t cap = 0, n;
+	char *buf = slurp(f, &n);
+	if (!buf)
+		return 1;
+	const char *end = buf + n, *from = NULL;
+	for (const char *p = buf, *nl; p < end; p = nl + 1) {
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			nl = end;
+		if (nl - p == 9 && memcmp(p, "        {", 9) == 0) {
+			from = p + 8;
+		} else if (from && nl - p >= 9 && memcmp(p, "        }", 9) == 0) {
+			if (*events == cap &&
+			    !(items = realloc(items, (cap = cap ? 2 * cap : 1024) * sizeof(*items))))
+				return 1;
+			items[(*events)++] = (struct item){ from, (size_t)(p + 9 - from) };
+			from = NULL;
+		}
+	}
+	*t0 = now();
+	for (size_t i = 0; i < *events; i++) {
+		cJSON *item = cJSON_ParseWithLength(items[i].text, items[i].len);
+		if (!item)
+			return 1;
+		cJSON_Delete(item);
+	}
+	free(items);
+	free(buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 3 || (strcmp(argv[1], "yaml") && strcmp(argv[1], "json"))) {
-		fputs("usage: parse-floor yaml|json FILE\n", stderr);
+	if (argc != 3 || (strcmp(argv[1], "yaml") && strcmp(argv[1], "json") &&
+			  strcmp(argv[1], "json-items"))) {
+		fputs("usage: parse-floor yaml|json|json-items FILE\n", stderr);
 		return 2;
 	}
 	FILE *f = fopen(argv[2], "rb");
@@ -72,7 +127,9 @@ int main(int argc, char **argv)
 	}
 	size_t events = 0;
 	double t0 = now();
-	int rc = argv[1][0] == 'y' ? yaml_floor(f, &events) : json_floor(f, &events);
+	int rc = argv[1][0] == 'y' ? yaml_floor(f, &events)
+	       : strcmp(argv[1], "json") == 0 ? json_floor(f, &events)
+	       : json_items_floor(f, &events, &t0);
 	printf("%.2f\n", now() - t0);
 	fclose(f);
 	return rc;

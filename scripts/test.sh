@@ -94,8 +94,9 @@ fuzz_smoke() {
 	CC=clang setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dbuildtype=debugoptimized -Dwerror=true || return 1
 	ninja -C build-fuzz tests/fuzz/fuzz_manifest tests/fuzz/fuzz_policy \
-		tests/fuzz/fuzz_admission tests/fuzz/fuzz_image_ref >/dev/null || return 1
-	for t in manifest policy admission image_ref; do
+		tests/fuzz/fuzz_admission tests/fuzz/fuzz_image_ref \
+		tests/fuzz/fuzz_stream >/dev/null || return 1
+	for t in manifest policy admission image_ref stream; do
 		n=$((n + 1))
 		mkdir -p "build-fuzz/corpus/$t"
 		if UBSAN_OPTIONS=halt_on_error=1 timeout $((secs + 60)) \

@@ -10,6 +10,9 @@
 struct si_linemap *si_linemap_new(void);
 /* Records `line` for `node`; false when out of memory. */
 bool si_linemap_put(struct si_linemap *map, const cJSON *node, int line);
+/* Makes room for `more` nodes at once (no growing on the way); false when
+ * out of memory. */
+bool si_linemap_reserve(struct si_linemap *map, size_t more);
 /* Records in `dst` the lines `src` knows of `node` and every node below it;
  * false when out of memory. */
 bool si_linemap_put_tree(struct si_linemap *dst, const struct si_linemap *src,
@@ -80,6 +83,38 @@ si_rc si_yaml_utf8_error(const char *path, int line, size_t column, unsigned cha
 si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *lim,
 			      cJSON **out, struct si_linemap *lines, int first_line,
 			      struct si_error *err);
+
+/* A JSON value scanned as its bytes come, to bound it before it is parsed:
+ * its end, its nesting and how many values cJSON will make of it. Only
+ * strings and brackets are looked at; the parser checks the rest. */
+struct si_json_scan {
+	size_t values;
+	unsigned depth;
+	bool started, scalar, in_string, escape;
+	bool opened;                /* a mapping or list was just opened */
+};
+
+enum si_json_scan_end {
+	SI_SCAN_MORE,               /* the value goes on past the bytes given */
+	SI_SCAN_END,                /* *at is just after the value */
+	SI_SCAN_TOO_DEEP,           /* *at is just after the bracket past
+				     * lim->max_depth */
+	SI_SCAN_TOO_MANY,           /* *at is where the value past lim->max_nodes
+				     * starts */
+};
+
+/* Goes on scanning `sc` (zeroed at first: before the value, or blanks
+ * before it) from d[*at] to d[len]. `lim` may be NULL: no bound. After a
+ * limit, scanning can go on from *at, without it. A number or a word
+ * reaching `len` gives SI_SCAN_MORE; at the end of the input, it ends
+ * there. */
+enum si_json_scan_end si_json_scan(struct si_json_scan *sc, const char *d, size_t len,
+				   size_t *at, const struct si_limits *lim);
+
+/* As si_json_parse_lines() for a text that si_json_scan() found within the
+ * limits, holding `values` values. */
+si_rc si_json_parse_scanned(const char *data, size_t len, size_t values, cJSON **out,
+			    struct si_linemap *lines, int first_line, struct si_error *err);
 
 /* Moves `*at`, inside a JSON string of `d` (after its opening quote), past
  * its closing quote and returns true; or when the string goes on past the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bytes -> cJSON, bounded: the only place that calls cJSON's parser.
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdalign.h>
@@ -190,64 +191,133 @@ static size_t after_blanks(const char *d, size_t len, size_t i)
 	return i;
 }
 
-/* The bytes the bounds scan stops at outside strings; runs of spaces are
- * skipped whole. */
+/* The bytes the scanner stops at inside a mapping or a list; runs of
+ * spaces are skipped whole. */
 static const bool structural[256] = {
 	['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true, [','] = true,
 	[' '] = true,
 };
 
-/* Bounds the depth and the number of values on the text, before the parser
- * allocates anything: the parser's recursion, and the memory of a request,
- * stay proportional to the limits whatever the text holds. A valid text
- * holds 1 + (its commas) + (its non-empty mappings and lists) values, which
- * is what cJSON makes of it; an invalid one fails in the parser after. */
-static si_rc check_text(const char *d, size_t len, const struct si_limits *lim,
-			int first_line, struct si_error *err)
+/* Counts one more value; false past the limit. */
+static bool count_value(struct si_json_scan *sc, const struct si_limits *lim)
 {
-	unsigned depth = 0;
-	size_t values = 1;
-	for (size_t i = 0; i < len; i++) {
-		if (!structural[(unsigned char)d[i]])
-			continue;
-		size_t next;
-		switch (d[i]) {
+	return ++sc->values <= (lim ? lim->max_nodes : SIZE_MAX);
+}
+
+/* After an opening bracket: an empty mapping or list holds no value and is
+ * closed at once; else its first value starts. */
+static enum si_json_scan_end after_open(struct si_json_scan *sc, const char *d, size_t len,
+					size_t *at, const struct si_limits *lim)
+{
+	size_t i = after_blanks(d, len, *at);
+	*at = i;
+	if (i == len)
+		return SI_SCAN_MORE;
+	sc->opened = false;
+	if (d[i] == '}' || d[i] == ']') {
+		*at = i + 1;
+		return --sc->depth == 0 ? SI_SCAN_END : SI_SCAN_MORE;
+	}
+	return count_value(sc, lim) ? SI_SCAN_MORE : SI_SCAN_TOO_MANY;
+}
+
+enum si_json_scan_end si_json_scan(struct si_json_scan *sc, const char *d, size_t len,
+				   size_t *at, const struct si_limits *lim)
+{
+	enum si_json_scan_end end;
+	size_t i = *at;
+
+	if (!sc->started) {
+		if ((i = after_blanks(d, len, i)) == len) {
+			*at = i;
+			return SI_SCAN_MORE;
+		}
+		sc->started = true;
+		sc->values = 1;
+		sc->in_string = d[i] == '"';
+		sc->scalar = !strchr("\"{[", d[i]);
+		if (sc->in_string)
+			i++;
+	}
+	if (sc->scalar) {               /* a number or a word, to the byte that ends it */
+		while (i < len && (unsigned char)d[i] > ' ' && !strchr(",:]}[{\"", d[i]))
+			i++;
+		*at = i;
+		return i < len ? SI_SCAN_END : SI_SCAN_MORE;
+	}
+	for (;;) {
+		if (sc->in_string) {
+			if (!si_json_string_end(d, len, &i, &sc->escape))
+				break;
+			sc->in_string = false;
+			if (sc->depth == 0) {
+				*at = i;
+				return SI_SCAN_END;
+			}
+		}
+		if (sc->opened && (end = after_open(sc, d, len, &i, lim)) != SI_SCAN_MORE) {
+			*at = i;
+			return end;
+		}
+		if (sc->opened)
+			break;
+		while (i < len && !structural[(unsigned char)d[i]])
+			i++;
+		if (i == len)
+			break;
+		switch (d[i++]) {
 		case ' ':
-			i = si_json_after_spaces(d, len, i) - 1;
-			continue;
+			i = si_json_after_spaces(d, len, i);
+			break;
 		case '"':
-			i = skip_string(d, len, i) - 1;
-			continue;
-		case '}':
-		case ']':
-			if (depth > 0)
-				depth--;
-			continue;
+			sc->in_string = true;
+			break;
 		case '{':
 		case '[':
-			if (++depth > lim->max_depth)
-				return si_error_set(err, SI_ERR_LIMIT, NULL,
-						    si_line_at(d, i) + first_line - 1,
-						    "nesting deeper than %u levels", lim->max_depth);
-			next = after_blanks(d, len, i + 1);
-			if (next < len && (d[next] == '}' || d[next] == ']')) {
-				depth--;        /* empty: no value, and closed */
-				i = next;
-				continue;
+			sc->opened = true;
+			if (++sc->depth > (lim ? lim->max_depth : UINT_MAX)) {
+				*at = i;
+				return SI_SCAN_TOO_DEEP;
 			}
 			break;
-		default:                /* ',' */
-			next = after_blanks(d, len, i + 1);
+		case ',':
+			if (!count_value(sc, lim)) {
+				*at = after_blanks(d, len, i);
+				return SI_SCAN_TOO_MANY;
+			}
 			break;
+		default:                /* '}' or ']' */
+			if (sc->depth > 0 && --sc->depth == 0) {
+				*at = i;
+				return SI_SCAN_END;
+			}
 		}
-		/* One more value, or member (named by its key), starts at `next`. */
-		if (++values > lim->max_nodes)
-			return si_error_set(err, SI_ERR_LIMIT, NULL,
-					    si_line_at(d, next) + first_line - 1,
-					    "more than %zu values in one document", lim->max_nodes);
-		i = next - 1;
 	}
-	return SI_OK;
+	*at = len;
+	return SI_SCAN_MORE;
+}
+
+/* Bounds the depth and the number of values on the text, before the parser
+ * allocates anything: the parser's recursion, and the memory of a request,
+ * stay proportional to the limits whatever the text holds. cJSON reads the
+ * first value of a text, and refuses the text when anything but blanks
+ * follows it. */
+static si_rc check_text(const char *d, size_t len, const struct si_limits *lim,
+			int first_line, size_t *n_values, struct si_error *err)
+{
+	struct si_json_scan sc = { 0 };
+	size_t i = len >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;   /* as cJSON */
+	switch (si_json_scan(&sc, d, len, &i, lim)) {
+	case SI_SCAN_TOO_DEEP:
+		return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(d, i - 1) + first_line - 1,
+				    "nesting deeper than %u levels", lim->max_depth);
+	case SI_SCAN_TOO_MANY:
+		return si_error_set(err, SI_ERR_LIMIT, NULL, si_line_at(d, i) + first_line - 1,
+				    "more than %zu values in one document", lim->max_nodes);
+	default:
+		*n_values = sc.values;
+		return SI_OK;
+	}
 }
 
 /* Walks the text of an already parsed value beside its tree, giving every
@@ -340,10 +410,20 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 	if (start == len)
 		return si_error_set(err, SI_ERR_SYNTAX, NULL, si_line_at(data, len) + before,
 				    "empty JSON document");
-	si_rc rc = check_text(data, len, lim, first_line, err);
+	size_t values = 0;
+	si_rc rc = check_text(data, len, lim, first_line, &values, err);
 	if (rc)
 		return rc;
+	return si_json_parse_scanned(data, len, values, out, lines, first_line, err);
+}
 
+si_rc si_json_parse_scanned(const char *data, size_t len, size_t values, cJSON **out,
+			    struct si_linemap *lines, int first_line, struct si_error *err)
+{
+	const int before = first_line - 1;
+	si_rc rc;
+
+	*out = NULL;
 	/* cJSON bounds its own recursion too (CJSON_NESTING_LIMIT, 1000). */
 	const char *end = NULL;
 	errno = 0;
@@ -369,7 +449,7 @@ si_rc si_json_parse_lines(const char *data, size_t len, const struct si_limits *
 
 	size_t bom = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 	struct scan s = { data, len, bom, first_line, lines, NULL, 0 };
-	if (lines && !map_value(&s, root, 0)) {
+	if (lines && (!si_linemap_reserve(lines, values) || !map_value(&s, root, 0))) {
 		rc = si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
 		goto fail;
 	}

@@ -51,6 +51,9 @@ struct si_stream {
 	uint64_t base;
 	bool eof, replay;
 	bool over;                  /* the kept text passed max_object: dropped */
+	int past;                   /* where the value being read went over a
+				     * limit of `lim`, or 0 */
+	bool past_depth;            /* that limit was the depth */
 	si_rc read_rc;              /* a read error (or one libyaml cannot go on
 				     * after), with its detail */
 	struct si_error read_err;
@@ -262,61 +265,33 @@ static si_rc expected(struct si_stream *s, const char *what, struct si_error *er
 			    "invalid JSON: %s expected", what);
 }
 
-/* The bytes the value scanner stops at: strings, brackets, and spaces,
- * which come in runs. */
-static const bool nesting[256] = {
-	['"'] = true, ['{'] = true, ['['] = true, ['}'] = true, [']'] = true, [' '] = true,
-};
-
-/* Moves s->pos past the JSON value that starts there: a string, a bracketed
- * value (only its strings and brackets are looked at; the parser checks the
- * rest), or a number or word up to the byte that ends it. */
-static si_rc skip_value(struct si_stream *s, struct si_error *err)
+/* Moves s->pos past the JSON value that starts there, reading more as
+ * needed: `sc` scans it (and with `lim`, bounds it). A value past a limit
+ * is scanned on to its end without one, its text dropped: s->past is then
+ * the line where it went over, and s->over is set. */
+static si_rc skip_value(struct si_stream *s, struct si_json_scan *sc,
+			const struct si_limits *lim, struct si_error *err)
 {
 	int c = next_token(s);
-	unsigned depth = 0;
-	bool in_string = false, escape = false;
 
+	*sc = (struct si_json_scan){ 0 };
 	if (c < 0 || strchr(",:]}", c))
 		return expected(s, "a value", err);
-	if (c != '"' && c != '{' && c != '[') {
-		for (;;) {
-			while (s->pos < s->len && (unsigned char)s->buf[s->pos] > ' ' &&
-			       !strchr(",:]}[{\"", s->buf[s->pos]))
-				s->pos++;
-			if (s->pos < s->len || !more(s))
-				return s->read_rc;
-		}
-	}
 	for (;;) {
-		if (s->pos == s->len && !more(s))
-			return expected(s, in_string ? "the end of a string" : "'}' or ']'", err);
-		if (in_string) {
-			if (!si_json_string_end(s->buf, s->len, &s->pos, &escape))
-				continue;
-			in_string = false;
-			if (depth == 0)
-				return SI_OK;
-			continue;
-		}
-		while (s->pos < s->len && !nesting[(unsigned char)s->buf[s->pos]])
-			s->pos++;
-		if (s->pos == s->len)
-			continue;
-		switch (s->buf[s->pos++]) {
-		case ' ':
-			s->pos = si_json_after_spaces(s->buf, s->len, s->pos);
-			break;
-		case '"':
-			in_string = true;
-			break;
-		case '{':
-		case '[':
-			depth++;
-			break;
-		default:
-			if (--depth == 0)
-				return SI_OK;
+		enum si_json_scan_end end = si_json_scan(sc, s->buf, s->len, &s->pos, lim);
+		if (end == SI_SCAN_END)
+			return SI_OK;
+		if (end != SI_SCAN_MORE) {
+			s->past = line_at(s, end == SI_SCAN_TOO_DEEP ? s->pos - 1 : s->pos);
+			s->past_depth = end == SI_SCAN_TOO_DEEP;
+			s->over = true;
+			s->replay = false;
+			lim = NULL;
+		} else if (!more(s)) {
+			if (sc->scalar && !s->read_rc)
+				return SI_OK;   /* a number or word ends the input */
+			return expected(s, sc->in_string ? "the end of a string" : "'}' or ']'",
+					err);
 		}
 	}
 }
@@ -357,6 +332,7 @@ static bool is_items(const struct si_stream *s, size_t from)
 static si_rc skip_members(struct si_stream *s, bool first, bool find_items, bool *items,
 			  struct si_error *err)
 {
+	struct si_json_scan sc;
 	si_rc rc;
 
 	*items = false;
@@ -376,7 +352,7 @@ static si_rc skip_members(struct si_stream *s, bool first, bool find_items, bool
 			return expected(s, "a key", err);
 		/* From `keep`: reading may drop the bytes before it. */
 		size_t key = s->pos - s->keep;
-		if ((rc = skip_value(s, err)))
+		if ((rc = skip_value(s, &sc, NULL, err)))
 			return rc;
 		bool want = find_items && !s->over && is_items(s, s->keep + key);
 		if (next_token(s) != ':')
@@ -386,21 +362,24 @@ static si_rc skip_members(struct si_stream *s, bool first, bool find_items, bool
 			*items = true;
 			return SI_OK;
 		}
-		if ((rc = skip_value(s, err)))
+		if ((rc = skip_value(s, &sc, NULL, err)))
 			return rc;
 	}
 }
 
-/* Parses buf[from, s->pos), which starts on `line`, as one object. */
+/* Parses buf[from, s->pos), which starts on `line`, as one object: the
+ * text of `values` values when scanned, else (0) bounded first. */
 static si_rc parse_object(struct si_stream *s, size_t from, int line, unsigned depth,
-			  struct built *out, struct si_error *err)
+			  size_t values, struct built *out, struct si_error *err)
 {
 	cJSON *root;
 	struct si_linemap *lines = si_linemap_new();
 	if (!lines)
 		return si_error_set(err, SI_ERR_NOMEM, s->path, line, "out of memory");
-	si_rc rc = si_json_parse_lines(s->buf + from, s->pos - from, &s->lim, &root, lines,
-				       line, err);
+	si_rc rc = values ? si_json_parse_scanned(s->buf + from, s->pos - from, values, &root,
+						  lines, line, err)
+		: si_json_parse_lines(s->buf + from, s->pos - from, &s->lim, &root, lines, line,
+				      err);
 	if (rc) {
 		si_linemap_free(lines);
 		if (err)
@@ -411,16 +390,22 @@ static si_rc parse_object(struct si_stream *s, size_t from, int line, unsigned d
 	return SI_OK;
 }
 
-/* The object of buf[keep, pos), starting on `line`: parsed, or refused when
- * its text passed the object limit. */
-static si_rc end_object(struct si_stream *s, int line, unsigned depth, struct built *out,
-			struct si_error *err)
+/* The object of buf[keep, pos), starting on `line`, of `values` values
+ * (0: not counted yet): parsed, or refused when it passed a limit. */
+static si_rc end_object(struct si_stream *s, int line, unsigned depth, size_t values,
+			struct built *out, struct si_error *err)
 {
 	out->line = line;
+	if (s->past && s->past_depth)
+		return si_error_set(err, SI_ERR_LIMIT, s->path, s->past,
+				    "nesting deeper than %u levels", s->lim.max_depth);
+	if (s->past)
+		return si_error_set(err, SI_ERR_LIMIT, s->path, s->past,
+				    "more than %zu values in one document", s->lim.max_nodes);
 	if (s->over || s->pos - s->keep > s->max_object)
 		return si_error_set(err, SI_ERR_LIMIT, s->path, line,
 				    "object of more than %zu bytes", s->max_object);
-	return parse_object(s, s->keep, line, depth, out, err);
+	return parse_object(s, s->keep, line, depth, values, out, err);
 }
 
 /* At the '[' of the items of the top-level object buf[keep, pos): parses
@@ -484,7 +469,7 @@ static si_rc json_start(struct si_stream *s, struct built *out, struct si_error 
 			s->pos = s->len;
 		while (more(s));
 		s->state = J_END;
-		return s->read_rc ? s->read_rc : end_object(s, s->list_line, 0, out, err);
+		return s->read_rc ? s->read_rc : end_object(s, s->list_line, 0, 0, out, err);
 	}
 	s->pos++;
 	if ((rc = skip_members(s, true, true, &items, err)))
@@ -503,11 +488,12 @@ static si_rc json_start(struct si_stream *s, struct built *out, struct si_error 
 		return SI_OK;
 	}
 	/* An object with "items" of its own, after a kind that is not a List's. */
-	if (items && ((rc = skip_value(s, err)) ||
+	struct si_json_scan sc;
+	if (items && ((rc = skip_value(s, &sc, NULL, err)) ||
 		      (rc = skip_members(s, false, false, &items, err))))
 		return rc;
 	s->state = J_AFTER;
-	return end_object(s, s->list_line, 0, out, err);
+	return end_object(s, s->list_line, 0, 0, out, err);
 }
 
 static si_rc json_item(struct si_stream *s, struct built *out, struct si_error *err)
@@ -531,9 +517,11 @@ static si_rc json_item(struct si_stream *s, struct built *out, struct si_error *
 	s->first = false;
 	s->keep = s->pos;
 	s->over = false;
+	s->past = 0;
 	int line = line_at(s, s->pos);
-	si_rc rc = skip_value(s, err);
-	return rc ? rc : end_object(s, line, 1, out, err);
+	struct si_json_scan sc;
+	si_rc rc = skip_value(s, &sc, &s->lim, err);
+	return rc ? rc : end_object(s, line, 1, sc.values, out, err);
 }
 
 /* The List's keys after its items: checked as JSON, and against the keys
@@ -586,11 +574,12 @@ out:
 /* After a refused top-level object's member: the rest of it, skipped. */
 static si_rc json_rest(struct si_stream *s, struct si_error *err)
 {
+	struct si_json_scan sc;
 	bool items;
 	s->over = true;
 	s->keep = s->pos;
 	s->state = J_AFTER;
-	si_rc rc = skip_value(s, err);
+	si_rc rc = skip_value(s, &sc, NULL, err);
 	return rc ? rc : skip_members(s, false, false, &items, err);
 }
 

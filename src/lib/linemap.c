@@ -12,9 +12,11 @@ struct slot {
 
 struct si_linemap {
 	struct slot *slots;
-	size_t cap;      /* a power of two */
+	size_t cap;      /* a power of two, or 0 before the first node */
 	size_t used;
 };
+
+#define FIRST_CAP 256
 
 static size_t hash_ptr(const void *p, size_t cap)
 {
@@ -31,16 +33,9 @@ static size_t hash_ptr(const void *p, size_t cap)
 
 struct si_linemap *si_linemap_new(void)
 {
-	struct si_linemap *m = calloc(1, sizeof(*m));
-	if (!m)
-		return NULL;
-	m->cap = 256;
-	m->slots = calloc(m->cap, sizeof(*m->slots));
-	if (!m->slots) {
-		free(m);
-		return NULL;
-	}
-	return m;
+	/* The table comes with the first node, or with a reservation: one
+	 * allocation of the right size. */
+	return calloc(1, sizeof(struct si_linemap));
 }
 
 static void insert(struct slot *slots, size_t cap, const cJSON *node, int line,
@@ -55,23 +50,42 @@ static void insert(struct slot *slots, size_t cap, const cJSON *node, int line,
 	slots[i].line = line;
 }
 
+/* Makes room for `more` nodes: the table stays at most three quarters
+ * full, where linear probing still finds a node in about two probes. */
+static bool grow(struct si_linemap *m, size_t more)
+{
+	size_t cap = m->cap ? m->cap : FIRST_CAP, used = 0;
+	while ((m->used + more) * 4 > cap * 3) {
+		if (cap > SIZE_MAX / 2 / sizeof(struct slot))
+			return false;
+		cap *= 2;
+	}
+	if (cap == m->cap && m->slots)
+		return true;
+	struct slot *slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return false;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].node)
+			insert(slots, cap, m->slots[i].node, m->slots[i].line, &used);
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
+	m->used = used;
+	return true;
+}
+
+bool si_linemap_reserve(struct si_linemap *m, size_t more)
+{
+	return !m || grow(m, more);
+}
+
 bool si_linemap_put(struct si_linemap *m, const cJSON *node, int line)
 {
 	if (!m || !node)
 		return true;
-	if ((m->used + 1) * 2 > m->cap) {
-		size_t cap = m->cap * 2, used = 0;
-		struct slot *slots = calloc(cap, sizeof(*slots));
-		if (!slots)
-			return false;
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->slots[i].node)
-				insert(slots, cap, m->slots[i].node, m->slots[i].line, &used);
-		free(m->slots);
-		m->slots = slots;
-		m->cap = cap;
-		m->used = used;
-	}
+	if (!grow(m, 1))
+		return false;
 	insert(m->slots, m->cap, node, line, &m->used);
 	return true;
 }
@@ -90,7 +104,7 @@ bool si_linemap_put_tree(struct si_linemap *dst, const struct si_linemap *src,
 
 int si_linemap_get(const struct si_linemap *m, const cJSON *node)
 {
-	if (!m || !node)
+	if (!m || !node || !m->cap)
 		return 0;
 	size_t i = hash_ptr(node, m->cap);
 	while (m->slots[i].node) {
