@@ -96,6 +96,15 @@ si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
 		   si_kube_item_fn fn, void *ctx, struct si_kube_list_stats *stats,
 		   struct si_error *err);
 
+/* As si_kube_list(), asking for the objects' metadata alone (a
+ * PartialObjectMetadataList: apiVersion, kind and metadata of each item,
+ * the labels and annotations included), as controllers do to learn what
+ * exists without reading it whole. An API server that cannot answer so
+ * answers with the whole objects. */
+si_rc si_kube_list_metadata(struct si_kube *k, const char *path, unsigned page_size,
+			    si_kube_item_fn fn, void *ctx, struct si_kube_list_stats *stats,
+			    struct si_error *err);
+
 struct si_audit;
 
 /* What a cluster scan inspects and how it reaches the API server. */
@@ -149,6 +158,10 @@ si_rc si_kube_create(struct si_kube *k, const char *path, const cJSON *obj, cJSO
  * since). The answer goes to `*out` when `out` is not NULL. */
 si_rc si_kube_update(struct si_kube *k, const char *path, const cJSON *obj, cJSON **out,
 		     long *status, struct si_error *err);
+
+/* DELETEs the object at `path`. `*status` (when not NULL) gets the HTTP
+ * status, also on failure: 404 when it was already gone. */
+si_rc si_kube_delete(struct si_kube *k, const char *path, long *status, struct si_error *err);
 
 /* Gets one watch event: `type` is ADDED, MODIFIED, DELETED or BOOKMARK;
  * `object` is borrowed for the call. A non-zero return stops the watch. */

@@ -39,10 +39,12 @@ enum si_report_format {
 	SI_REPORT_HTML,    /* one self-contained page: nothing loaded from the network */
 	SI_REPORT_SARIF,   /* SARIF 2.1.0, one result per failure with file and line */
 	SI_REPORT_JUNIT,   /* one test suite per workload, one case per item and container */
+	SI_REPORT_POLICYREPORT,   /* wgpolicyk8s.io/v1alpha2 objects, YAML (policyreport.h) */
 	SI_REPORT_FORMAT_COUNT
 };
 
-/* "text", "json", "html", "sarif", "junit"; false for other names. */
+/* "text", "json", "html", "sarif", "junit", "policyreport"; false for other
+ * names. */
 bool si_report_format_parse(const char *name, enum si_report_format *f);
 const char *si_report_format_name(enum si_report_format f);
 

@@ -19,7 +19,7 @@ static const char audit_usage[] =
 	"or, with --cluster, the workloads and role bindings of a live cluster.\n"
 	"\n"
 	"  -c, --config FILE       policy file (default: the embedded policy)\n"
-	"  -f, --format FORMAT     text (default), json, html, sarif or junit\n"
+	"  -f, --format FORMAT     text (default), json, html, sarif, junit or policyreport\n"
 	"  -o, --output FILE       write the report to FILE instead of stdout\n"
 	"  -n, --namespace NS      inspect only namespace NS (a glob)\n"
 	"  -k, --kind KIND         inspect only objects of KIND\n"
@@ -83,7 +83,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->config = optarg; break;
 		case 'f':
 			if (!si_report_format_parse(optarg, &o->format)) {
-				si_cli_error("--format: expected text, json, html, sarif or junit, "
+				si_cli_error("--format: expected text, json, html, sarif, junit or policyreport, "
 					     "got \"%s\"", optarg);
 				return SI_EXIT_ERROR;
 			}

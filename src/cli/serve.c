@@ -25,6 +25,7 @@
 #include "scan.h"
 #include "security-inspector/certs.h"
 #include "security-inspector/file.h"
+#include "security-inspector/policyreport.h"
 
 #define DRAIN_SECONDS 30
 /* client-go's defaults for leader election, in seconds. */
@@ -92,6 +93,14 @@ static const char serve_usage_cluster[] =
 	"      --no-events            post no Events\n"
 	"      --report-dir DIR       where the latest reports are written (default: a new\n"
 	"                             folder under TMPDIR or /tmp, removed at exit)\n"
+	"      --policy-reports       write a PolicyReport per namespace and a\n"
+	"                             ClusterPolicyReport (wgpolicyk8s.io/v1alpha2) after\n"
+	"                             each scan, changed ones only\n"
+	"      --policy-report-max-bytes N  split a report over N bytes (default 1048576)\n"
+	"      --policy-report-qps N  writes per second at most (default 10)\n"
+	"      --policy-report-owner NS  the Namespace that owns the reports, so that its\n"
+	"                             deletion removes them (default in a cluster: the\n"
+	"                             pod's own; outside: none)\n"
 	"\n"
 	"Webhook configuration (off by default):\n"
 	"      --manage-webhook NAME  keep the ValidatingWebhookConfiguration NAME in step\n"
@@ -277,6 +286,10 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "lease-name", required_argument, NULL, 'A' },
 		{ "lease-namespace", required_argument, NULL, 'Z' },
 		{ "report-url", required_argument, NULL, 'U' },
+		{ "policy-reports", no_argument, NULL, 'p' },
+		{ "policy-report-max-bytes", required_argument, NULL, 'x' },
+		{ "policy-report-qps", required_argument, NULL, 'q' },
+		{ "policy-report-owner", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -353,6 +366,15 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 			si_cli_error("--report-url: expected https://HOST:PORT (no path), got \"%s\"",
 				     optarg);
 			return SI_EXIT_ERROR;
+		case 'p': o->scan.policy_reports = true; continue;
+		case 'O':
+			if (is_dns_name(optarg, 63, false)) {
+				o->scan.policy_report_owner = optarg;
+				continue;
+			}
+			si_cli_error("--policy-report-owner: expected a namespace (a DNS-1123 label: "
+				     "lowercase letters, digits and '-', at most 63), got \"%s\"",
+				     optarg);
 			return SI_EXIT_ERROR;
 		case 'm': o->certs.secret = optarg; continue;
 		case 'n': o->certs.namespace = optarg; given_cert_option = true; continue;
@@ -396,6 +418,8 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 			{ 'T', "--threads", 1, 256 }, { 'B', "--max-body", 1024, 1ull << 30 },
 			{ 'I', "--idle-timeout", 1, 3600 }, { 'R', "--request-timeout", 1, 3600 },
 			{ 'M', "--max-connections", 1, 100000 }, { 'H', "--reload-interval", 1, 3600 },
+			{ 'x', "--policy-report-max-bytes", SI_POLICYREPORT_MIN_BYTES, 3u << 19 },
+			{ 'q', "--policy-report-qps", 1, 1000 },
 		};
 		for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 			if (ranges[i].opt != opt)
@@ -413,6 +437,8 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'R': o->http.request_timeout = (unsigned)v; break;
 		case 'M': o->http.max_connections = (unsigned)v; break;
 		case 'H': o->reload_interval = (unsigned)v; break;
+		case 'x': o->scan.policy_report_max_bytes = (size_t)v; break;
+		case 'q': o->scan.policy_report_qps = (unsigned)v; break;
 		}
 	}
 	if (optind < argc) {
@@ -425,9 +451,16 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		return SI_EXIT_ERROR;
 	}
 	if (!inspects(o) && (o->scan.events_namespace || o->scan.report_dir ||
-			     o->scan.events_deployment || o->no_events)) {
-		si_cli_error("--report-dir and the --events options need --inspect-interval "
-			     "or --inspect-schedule");
+			     o->scan.events_deployment || o->no_events || o->scan.policy_reports)) {
+		si_cli_error("--report-dir, --policy-reports and the --events options need "
+			     "--inspect-interval or --inspect-schedule");
+		return SI_EXIT_ERROR;
+	}
+	if (!o->scan.policy_reports &&
+	    (o->scan.policy_report_max_bytes || o->scan.policy_report_qps ||
+	     o->scan.policy_report_owner)) {
+		si_cli_error("--policy-report-max-bytes, --policy-report-qps and "
+			     "--policy-report-owner need --policy-reports");
 		return SI_EXIT_ERROR;
 	}
 	if (!o->leader_elect && (o->lease_name || o->lease_namespace || o->report_url)) {
@@ -498,17 +531,21 @@ static bool own_namespace(char *buf, size_t size)
 
 /* Which object the scan's Events are about, when not given: in a cluster,
  * the Deployment security-inspector in the pod's namespace; outside, the
- * Namespace default. */
+ * Namespace default. In a cluster, the pod's namespace owns the
+ * PolicyReports too. */
 static void events_defaults(struct serve_options *o, char *ns, size_t size)
 {
 	struct si_scan_config *c = &o->scan;
+	char *kubeconfig = c->cluster.kubeconfig ? NULL : si_kube_default_kubeconfig();
+	bool in_cluster = !c->cluster.kubeconfig && !kubeconfig && getenv("KUBERNETES_SERVICE_HOST");
+	free(kubeconfig);
+	if (c->policy_reports && !c->policy_report_owner && in_cluster &&
+	    own_namespace(ns, size) && is_dns_name(ns, 63, false))
+		c->policy_report_owner = ns;
 	if (o->no_events) {
 		c->events_namespace = c->events_deployment = NULL;
 		return;
 	}
-	char *kubeconfig = c->cluster.kubeconfig ? NULL : si_kube_default_kubeconfig();
-	bool in_cluster = !c->cluster.kubeconfig && !kubeconfig && getenv("KUBERNETES_SERVICE_HOST");
-	free(kubeconfig);
 	if (!c->events_namespace)
 		c->events_namespace = in_cluster && own_namespace(ns, size) ? ns : "default";
 	if (!c->events_deployment && in_cluster)

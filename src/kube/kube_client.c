@@ -26,6 +26,7 @@ struct body {
 	curl_write_callback sink;
 	void *sink_ctx;
 	long timeout;
+	const char *accept;   /* the Accept header; NULL: application/json */
 };
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -341,7 +342,9 @@ static si_rc perform(struct si_kube *k, CURL *h, const char *path, const char *u
 	*transport = false;
 	if ((rc = refresh_token(k, err)))
 		return rc;
-	headers = curl_slist_append(NULL, "Accept: application/json");
+	char accept[256];
+	snprintf(accept, sizeof(accept), "Accept: %s", b->accept ? b->accept : "application/json");
+	headers = curl_slist_append(NULL, accept);
 	if (headers && body) {
 		struct curl_slist *more = curl_slist_append(headers, "Content-Type: application/json");
 		if (!more) {
@@ -387,7 +390,7 @@ static si_rc perform(struct si_kube *k, CURL *h, const char *path, const char *u
 		c = curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	if (!c && body)
 		c = curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	if (!c && body && method)
+	if (!c && method)
 		c = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	if (!c && b->sink)
 		c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, b->sink);
@@ -495,13 +498,19 @@ si_rc si_kube_update(struct si_kube *k, const char *path, const cJSON *obj, cJSO
 	return send_object(k, "update", "PUT", path, obj, out, status, err);
 }
 
-si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
-		   si_kube_item_fn fn, void *ctx, struct si_kube_list_stats *stats,
-		   struct si_error *err)
+si_rc si_kube_delete(struct si_kube *k, const char *path, long *status, struct si_error *err)
+{
+	return one_request(k, "delete", path, "DELETE", NULL, NULL, status, err);
+}
+
+/* Lists `path` asking for `accept` (NULL: the objects as JSON). */
+static si_rc list(struct si_kube *k, const char *path, const char *accept, unsigned page_size,
+		  si_kube_item_fn fn, void *ctx, struct si_kube_list_stats *stats,
+		  struct si_error *err)
 {
 	struct si_kube_list_stats dummy;
 	struct list_state s = { .k = k, .path = path, .fn = fn, .ctx = ctx };
-	struct body b = { 0 };
+	struct body b = { .accept = accept };
 	char *cont = NULL;
 	si_rc rc = SI_OK;
 	CURL *h;
@@ -568,6 +577,23 @@ out:
 	free(b.data);
 	curl_easy_cleanup(h);
 	return rc;
+}
+
+si_rc si_kube_list(struct si_kube *k, const char *path, unsigned page_size,
+		   si_kube_item_fn fn, void *ctx, struct si_kube_list_stats *stats,
+		   struct si_error *err)
+{
+	return list(k, path, NULL, page_size, fn, ctx, stats, err);
+}
+
+si_rc si_kube_list_metadata(struct si_kube *k, const char *path, unsigned page_size,
+			    si_kube_item_fn fn, void *ctx, struct si_kube_list_stats *stats,
+			    struct si_error *err)
+{
+	return list(k, path,
+		    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, "
+		    "application/json",
+		    page_size, fn, ctx, stats, err);
 }
 
 struct watch_state {

@@ -9,12 +9,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include <yaml.h>
 
 #include "document_internal.h"
+#include "strhash.h"
 #include "security-inspector/utf8.h"
 
 struct anchor {
@@ -244,30 +244,8 @@ static si_rc count_nodes(struct builder *b, size_t n, int line)
 }
 
 /* Anchor names are found through a hash table so that each alias costs the
- * same whatever the number of anchors before it. The hash is keyed per parse:
- * a file cannot be written to put every name in one bucket. */
-static uint64_t name_hash(uint64_t seed, const char *s)
-{
-	uint64_t h = seed ^ 0xcbf29ce484222325u;   /* FNV-1a, then a full mix */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdu;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53u;
-	return h ^ (h >> 33);
-}
-
-static uint64_t hash_seed(void)
-{
-	uint64_t seed;
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
-		return seed;
-	struct timespec t;   /* no entropy yet (early boot): less, but some */
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_nsec * 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)&t;
-}
-
+ * same whatever the number of anchors before it, keyed per parse
+ * (strhash.h). */
 static void bucket_insert(struct builder *b, size_t i)
 {
 	size_t *head = &b->buckets[b->anchors[i].hash & (b->n_buckets - 1)];
@@ -302,7 +280,7 @@ static si_rc remember_anchor(struct builder *b, char *name, const cJSON *node,
 			bucket_insert(b, i);
 	}
 	b->anchors[b->n_anchors] = (struct anchor){ name, node, nodes, bytes, height,
-						    name_hash(b->seed, name), 0 };
+						    si_strhash(b->seed, name), 0 };
 	bucket_insert(b, b->n_anchors++);
 	return SI_OK;
 }
@@ -420,7 +398,7 @@ static const struct anchor *find_anchor(const struct builder *b, const char *nam
 {
 	if (!b->n_buckets)
 		return NULL;
-	uint64_t h = name_hash(b->seed, name);
+	uint64_t h = si_strhash(b->seed, name);
 	/* A bucket lists the latest anchor first: a redefined anchor, the latest wins. */
 	for (size_t i = b->buckets[h & (b->n_buckets - 1)]; i; i = b->anchors[i - 1].next)
 		if (b->anchors[i - 1].hash == h && strcmp(b->anchors[i - 1].name, name) == 0)
@@ -893,7 +871,7 @@ si_rc si_yaml_reader_new(const char *path, const struct si_limits *lim, bool spl
 	*out = NULL;
 	if (!r)
 		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
-	r->b = (struct builder){ .path = path, .lim = lim, .seed = hash_seed() };
+	r->b = (struct builder){ .path = path, .lim = lim, .seed = si_strhash_seed() };
 	r->split = split;
 	r->max_object = max_object;
 	/* A List's items nest two levels below its root. */

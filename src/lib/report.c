@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "report_internal.h"
+#include "security-inspector/utf8.h"
 
 static const struct {
 	const char *name;
@@ -14,6 +15,7 @@ static const struct {
 	[SI_REPORT_HTML] = { "html", &si_report_html_ops },
 	[SI_REPORT_SARIF] = { "sarif", &si_report_sarif_ops },
 	[SI_REPORT_JUNIT] = { "junit", &si_report_junit_ops },
+	[SI_REPORT_POLICYREPORT] = { "policyreport", &si_report_policyreport_ops },
 };
 
 bool si_report_format_parse(const char *name, enum si_report_format *f)
@@ -113,4 +115,31 @@ si_rc si_report_put_json(FILE *out, const char *key, cJSON *v, int tabs)
 	}
 	cJSON_free(text);
 	return SI_OK;
+}
+
+cJSON *si_report_json_string(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	size_t bad = 0, len = strlen((const char *)u);
+	for (size_t i = 0, n; i < len; i += n ? n : 1)
+		if ((n = si_utf8_next(u + i, len - i, NULL)) == 0)
+			bad++;
+	if (!bad)
+		return cJSON_CreateString((const char *)u);
+	char *clean = malloc(len + 2 * bad + 1), *o = clean;
+	if (!clean)
+		return NULL;
+	for (size_t i = 0, n; i < len; i += n ? n : 1) {
+		if ((n = si_utf8_next(u + i, len - i, NULL)) == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+		} else {
+			memcpy(o, u + i, n);
+			o += n;
+		}
+	}
+	*o = '\0';
+	cJSON *v = cJSON_CreateString(clean);
+	free(clean);
+	return v;
 }

@@ -23,11 +23,18 @@ struct si_report_ops {
 };
 
 extern const struct si_report_ops si_report_text_ops, si_report_json_ops,
-	si_report_html_ops, si_report_sarif_ops, si_report_junit_ops;
+	si_report_html_ops, si_report_sarif_ops, si_report_junit_ops,
+	si_report_policyreport_ops;
 
 /* Prints `v` (taking ownership) as the member `key` (NULL: an element) of a
  * structure nested `tabs` deep, as cJSON_Print() would print it inside the
  * whole, without a separator after it. SI_ERR_NOMEM. */
 si_rc si_report_put_json(FILE *out, const char *key, cJSON *v, int tabs);
+
+/* A JSON string of `s` (NULL: ""). Inputs may carry bytes that are not
+ * UTF-8 (cJSON passes them through); each such byte becomes U+FFFD, so that
+ * what is printed stays valid JSON. Control characters are escaped by
+ * cJSON. NULL when out of memory. */
+cJSON *si_report_json_string(const char *s);
 
 #endif

@@ -32,34 +32,9 @@ static cJSON *put(struct tree *t, cJSON *parent, const char *key, cJSON *v)
 	return NULL;
 }
 
-/* A JSON string of `s`. JSON inputs may carry bytes that are not UTF-8
- * (cJSON passes them through); each such byte becomes U+FFFD so that the
- * log stays valid JSON. Control characters are escaped by cJSON. */
 static cJSON *string(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	size_t bad = 0, len = strlen((const char *)u);
-	for (size_t i = 0, n; i < len; i += n ? n : 1)
-		if ((n = si_utf8_next(u + i, len - i, NULL)) == 0)
-			bad++;
-	if (!bad)
-		return cJSON_CreateString((const char *)u);
-	char *clean = malloc(len + 2 * bad + 1), *o = clean;
-	if (!clean)
-		return NULL;
-	for (size_t i = 0, n; i < len; i += n ? n : 1) {
-		if ((n = si_utf8_next(u + i, len - i, NULL)) == 0) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-		} else {
-			memcpy(o, u + i, n);
-			o += n;
-		}
-	}
-	*o = '\0';
-	cJSON *v = cJSON_CreateString(clean);
-	free(clean);
-	return v;
+	return si_report_json_string(s);
 }
 
 /* A SARIF message object: {"text": s}. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "policyreport_sync.h"
 #include "report_page.h"
 #include "report_store.h"
 #include "scan.h"
@@ -41,6 +42,8 @@ struct si_scan {
 	time_t since;                 /* under mu: when it started or was asked for */
 	atomic_bool cancel;           /* read by the API client during a scan */
 	bool done;                    /* under mu: a scan's reports are in place */
+	int no_crd;                   /* the last sync found no PolicyReport CRD: */
+				      /* 1, it did: 0, no sync yet: -1 */
 	char host[256];
 	const char *instance;         /* reportingInstance of the Events: the */
 				      /* election's identity, else `host` */
@@ -54,6 +57,7 @@ int si_scan_open_report(struct si_scan *sc, enum si_http_report f, size_t *size)
 /* A scan's reports being written, and its figures. */
 struct scan_reports {
 	struct si_report_writer *w;
+	struct si_policyreports *polr;   /* NULL without --policy-reports */
 	struct si_scan_figures *fig;
 };
 
@@ -64,7 +68,8 @@ static si_rc reports_entry(const struct si_audit_entry *e, void *ctx, struct si_
 	for (size_t r = 0; r < e->eval.n_results; r++)
 		if (e->eval.results[r].status == SI_RESULT_FAILED)
 			sr->fig->failures[e->eval.results[r].item->id][e->eval.results[r].severity]++;
-	return si_report_writer_entry(sr->w, e, err);
+	si_rc rc = si_report_writer_entry(sr->w, e, err);
+	return rc || !sr->polr ? rc : si_policyreports_add(sr->polr, e, err);
 }
 
 static void log_error(const char *msg, const struct si_error *err)
@@ -187,6 +192,42 @@ static bool still_leads(struct si_scan *sc, unsigned long term)
 	return !atomic_load(&sc->cancel) && si_leader_in_term(sc->cfg.leader, term);
 }
 
+/* Writes the PolicyReports of a finished scan; a missing CRD is said once
+ * (and again once it comes back and goes). */
+static void sync_policy_reports(struct si_scan *sc, struct si_kube *k,
+				struct si_policyreports *polr, bool complete, time_t when)
+{
+	struct si_policyreport_sync o = {
+		.kube = k, .owner_namespace = sc->cfg.policy_report_owner,
+		.qps = sc->cfg.policy_report_qps, .delete_stale = complete, .when = when,
+		.cancel = &sc->cancel, .metrics = sc->metrics,
+	};
+	struct si_policyreport_sync_stats st;
+	struct si_error err = { 0 };
+	if (si_policyreport_sync(polr, &o, &st, &err)) {
+		log_error("policy reports: not written", &err);
+		return;
+	}
+	if (st.no_crd) {
+		if (sc->no_crd != 1)
+			si_log("warn", "policy reports: the API server has no PolicyReport CRD "
+				       "(wgpolicyk8s.io/v1alpha2); none are written until it has",
+			       NULL);
+		sc->no_crd = 1;
+		return;
+	}
+	sc->no_crd = 0;
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "namespaces", (double)si_policyreports_namespaces(polr));
+	cJSON_AddNumberToObject(f, "found", (double)st.found);
+	cJSON_AddNumberToObject(f, "unchanged", (double)st.unchanged);
+	cJSON_AddNumberToObject(f, "created", (double)st.created);
+	cJSON_AddNumberToObject(f, "updated", (double)st.updated);
+	cJSON_AddNumberToObject(f, "deleted", (double)st.deleted);
+	cJSON_AddNumberToObject(f, "failed", (double)st.failed);
+	si_log(st.failed ? "warn" : "info", "policy reports written", f);
+}
+
 static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 {
 	struct timespec t0;
@@ -226,6 +267,9 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 	struct si_cluster_options o = sc->cfg.cluster;
 	o.cancel = &sc->cancel;
 	si_rc rc = si_report_writer_open(sc->store, &sr.w, &err);
+	if (!rc && sc->cfg.policy_reports)
+		rc = si_policyreports_open(sc->cfg.policy_report_max_bytes, sc->cfg.report_dir,
+					   &sr.polr, &err);
 	if (rc) {
 		log_error("scan abandoned: cannot write its reports", &err);
 		goto out;
@@ -266,6 +310,16 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 	cJSON_AddNumberToObject(f, "seconds", fig.duration);
 	si_log("info", "scan finished", f);
 
+	if (sr.polr && still_leads(sc, term)) {
+		if (!k.server && si_kube_connect(sc->cfg.cluster.kubeconfig, sc->cfg.cluster.context,
+						 &k, &err))
+			log_error("policy reports: no API server to write them to", &err);
+		else {
+			k.cancel = &sc->cancel;
+			sync_policy_reports(sc, &k, sr.polr, fig.complete, wall.tv_sec);
+		}
+	}
+
 	if (events && still_leads(sc, term)) {
 		post_event(sc, &k, involved, "Normal", "SecurityInspectorConfigAuditFinished",
 			   "Finished running once config audit");
@@ -280,6 +334,7 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 	}
 out:
 	si_report_writer_free(sr.w);
+	si_policyreports_free(sr.polr);
 	si_audit_free(&a);
 	si_policy_slot_release(hold);
 	cJSON_Delete(involved);
@@ -417,6 +472,8 @@ si_rc si_scan_start(const struct si_scan_config *cfg, struct si_policy_slot *slo
 			 struct si_error *err)
 {
 	struct si_scan *sc = calloc(1, sizeof(*sc));
+	if (sc)
+		sc->no_crd = -1;
 	pthread_condattr_t ca;
 
 	*out = NULL;

@@ -43,6 +43,16 @@ struct si_scan_config {
 	 * instant. A scan whose term ends is cancelled and posts nothing
 	 * more. */
 	struct si_leader *leader;
+	/* PolicyReports (policyreport.h) written to the cluster after each
+	 * scan (policyreport_sync.h): only what changed, paced to
+	 * `policy_report_qps` writes a second (0: 10), each object within
+	 * `policy_report_max_bytes` (0: 1 MiB), owned by the Namespace
+	 * `policy_report_owner` (a DNS label; NULL: no owner). Without the
+	 * CRD the server says so once and goes on. */
+	bool policy_reports;
+	size_t policy_report_max_bytes;
+	unsigned policy_report_qps;
+	const char *policy_report_owner;
 };
 
 struct si_scan;

@@ -47,6 +47,7 @@ struct si_metrics {
 	atomic_ulong cert_check_failures;
 	atomic_int leading;                            /* -1: no election, else 0 or 1 */
 	atomic_ulong leader_changes;
+	atomic_ulong policyreport_writes[3][2];        /* [op][ok] */
 	pthread_mutex_t scan_mu;                       /* guards the rest */
 	unsigned long scans[2];                        /* [complete] */
 	struct si_scan_figures last_scan;
@@ -60,6 +61,11 @@ struct si_metrics *si_metrics_new(void)
 		atomic_init(&m->leading, -1);
 	}
 	return m;
+}
+
+void si_metrics_policyreport_write(struct si_metrics *m, enum si_metrics_write op, bool ok)
+{
+	atomic_fetch_add(&m->policyreport_writes[op][ok], 1);
 }
 
 void si_metrics_free(struct si_metrics *m)

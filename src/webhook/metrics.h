@@ -62,6 +62,11 @@ struct si_scan_figures {
 /* Records a finished scan: counted, and its figures replace the last. */
 void si_metrics_scan(struct si_metrics *m, const struct si_scan_figures *f);
 
+enum si_metrics_write { SI_METRICS_WRITE_CREATE, SI_METRICS_WRITE_UPDATE, SI_METRICS_WRITE_DELETE };
+/* Counts one write of a PolicyReport or ClusterPolicyReport by the scan;
+ * `ok` false when the API server refused it or could not be reached. */
+void si_metrics_policyreport_write(struct si_metrics *m, enum si_metrics_write op, bool ok);
+
 /* What the server reads off itself when the metrics are asked for. */
 struct si_metrics_gauges {
 	long in_flight;       /* requests being handled */
