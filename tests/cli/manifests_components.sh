@@ -127,8 +127,8 @@ ok(len(schemas) == 2 and schemas[0] == schemas[1], "PolicyReport and ClusterPoli
 rbac = "rbac.authorization.k8s.io/v1"
 role = by_key.get((rbac, "ClusterRole", None, "security-inspector-policyreports"), {})
 eq(role.get("rules"), [{"apiGroups": ["wgpolicyk8s.io"], "resources": ["policyreports", "clusterpolicyreports"],
-                        "verbs": ["get", "list", "create", "update", "delete"]}],
-   "ClusterRole security-inspector-policyreports: get, list, create, update, delete on the reports, nothing else")
+                        "verbs": ["list", "create", "update", "delete"]}],
+   "ClusterRole security-inspector-policyreports: list, create, update, delete on the reports, nothing else")
 crb = by_key.get((rbac, "ClusterRoleBinding", None, "security-inspector-policyreports"), {})
 eq((crb.get("roleRef"), crb.get("subjects")),
    ({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "security-inspector-policyreports"},
