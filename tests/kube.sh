@@ -2,6 +2,15 @@
 # Shell helpers for the suites and benchmarks that use a real cluster
 # (KUBECONFIG); sourced, not run.
 
+# require_cluster: ends the script with a TAP skip unless KUBECONFIG points
+# to a cluster that answers.
+require_cluster() {
+	if [ -z "${KUBECONFIG:-}" ] || ! kubectl get ns default >/dev/null 2>&1; then
+		echo "1..0 # SKIP no cluster: point KUBECONFIG at a test cluster"
+		exit 0
+	fi
+}
+
 # delete_namespaces NS... : deletes the namespaces, with what they hold.
 # Without a namespace controller (a bare kube-apiserver, as in the project's
 # test bed) nothing would finish the deletion: their objects are deleted

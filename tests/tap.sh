@@ -122,3 +122,17 @@ def load(path):
         ok(False, "%s is valid JSON" % path, repr(e))
         return None
 '
+
+# check DESC COMMAND... : as ok, with $out as the diagnostics of
+# a failure.
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what" "${out:-}"; fi
+}
+
+# tap_end: the plan, and the exit status of the run.
+tap_end() {
+	echo "1..$TAP_N"
+	exit $((TAP_FAILED > 0))
+}

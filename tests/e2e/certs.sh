@@ -12,17 +12,13 @@ bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tap.sh"
 TAP_N=0 TAP_FAILED=0
-
-if [ -z "${KUBECONFIG:-}" ] || ! kubectl get ns default >/dev/null 2>&1; then
-	echo "1..0 # SKIP no cluster: point KUBECONFIG at a test cluster"
-	exit 0
-fi
+. "$here/../kube.sh"   # require_cluster, delete_namespaces, stop_all
+require_cluster
 
 ns=si-e2e-certs-$(date +%s)-$$
 secret=si-tls
 work=$(mktemp -d)
 pids=()
-. "$here/../kube.sh"   # delete_namespaces, stop_all
 cleanup() {
 	stop_all "${pids[@]}"
 	delete_namespaces "$ns"
@@ -175,5 +171,4 @@ ok "rotations are counted" test "${rotations:-0}" -ge 2
 failures=$(curl -s --cacert "$work/ca.pem" "https://127.0.0.1:$port_b/metrics" |
 	awk '$1 == "security_inspector_certificate_check_failures_total" { print $2 }')
 is "$failures" 0 "no look at the Secret failed"
-echo "1..$TAP_N"
-exit $((TAP_FAILED > 0))
+tap_end

@@ -13,13 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 TAP_N=0 TAP_FAILED=0
 . "$here/../tap.sh"   # pass, fail
-# check DESC COMMAND... : with $out as the diagnostics of a failure.
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what" "${out:-}"; fi; }
-
-if [ -z "${KUBECONFIG:-}" ] || ! kubectl get ns default >/dev/null 2>&1; then
-	echo "1..0 # SKIP no cluster: point KUBECONFIG at a test cluster"
-	exit 0
-fi
+. "$here/../kube.sh"   # require_cluster, delete_namespaces, stop_all
+require_cluster
 
 run=$(date +%s)-$$
 ns=si-le-$run
@@ -28,7 +23,6 @@ reader_role=si-le-reader-$run
 inspect_role=si-le-inspect-$run
 work=$(mktemp -d)
 declare -A pid=()
-. "$here/../kube.sh"   # delete_namespaces
 cleanup() {
 	local p
 	for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
@@ -260,5 +254,4 @@ check "... and the other leads within seconds ($took s <= 6)" \
 id_new=$(identity $follower)
 holder=$(kubectl -n "$ns" get lease "$lease" -o jsonpath='{.spec.holderIdentity}')
 check "the Lease names it" test "$holder" = "$id_new"
-echo "1..$TAP_N"
-exit $((TAP_FAILED > 0))
+tap_end

@@ -13,23 +13,16 @@ set -uo pipefail
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-bad() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what" "${out:-}"; fi; }
-finish() { echo "1..$n"; exit $((failed > 0)); }
-
-if [ -z "${KUBECONFIG:-}" ] || ! kubectl get ns default >/dev/null 2>&1; then
-	echo "1..0 # SKIP no cluster: point KUBECONFIG at a test cluster"
-	exit 0
-fi
+TAP_N=0 TAP_FAILED=0
+. "$here/../tap.sh"    # pass, fail, check, tap_end
+. "$here/../kube.sh"   # require_cluster, delete_namespaces, stop_all
+require_cluster
 
 run=$(date +%s)-$$
 ns=si-polr-$run ns2=si-polr-b-$run
 scan_role=si-polr-scan-$run write_role=si-polr-write-$run
 work=$(mktemp -d)
 pid=
-. "$here/../kube.sh"   # delete_namespaces, stop_all
 cleanup() {
 	[ -n "$pid" ] && stop_all "$pid"
 	kubectl delete clusterrolebinding "$scan_role" "$write_role" --ignore-not-found >/dev/null 2>&1
@@ -174,7 +167,7 @@ if [ "$had_crd" = 0 ]; then
 	out=$(grep -c 'no PolicyReport CRD' "$work/serve.log")
 	check "without the CRD: said once over three scans, and the scans go on" test "$out" = 1
 else
-	ok "# SKIP the cluster has the CRD already: the run without it is not made"
+	pass "# SKIP the cluster has the CRD already: the run without it is not made"
 fi
 out=$(kubectl apply -f "${crds[0]}" -f "${crds[1]}" 2>&1 &&
 	kubectl wait --for condition=established --timeout=30s \
@@ -327,4 +320,4 @@ check "fewer results: the parts no longer needed are deleted, the rest agree" \
 check "... and are named without a gap" contiguous "$ns"
 out=$(grep -c '"policy reports written".*"failed":[1-9]' "$work/serve.log")
 check "no write failed" test "$out" = 0
-finish
+tap_end
