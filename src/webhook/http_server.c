@@ -493,9 +493,10 @@ static enum MHD_Result refuse(struct si_http_server *s, struct MHD_Connection *c
 	}
 }
 
-/* Routes a request for `url` that is not /validate. */
+/* Routes a request for `url` that is not /validate. `allowed`: the guard
+ * let it through; a guarded route is served only then. */
 static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection *c,
-				 const char *url, const char *method)
+				 const char *url, const char *method, bool allowed)
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	if (has_reports(s) && is_inspect(url))
@@ -509,6 +510,11 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 					    "text/plain; charset=utf-8",
 					    (char *)"method not allowed\n", 19,
 					    MHD_RESPMEM_PERSISTENT, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		/* A GET with a body is answered at once, before any guard:
+		 * never with what the guard keeps. */
+		if (!allowed && has_reports(s) && is_report(url))
+			return respond_error(s, c, MHD_HTTP_BAD_REQUEST,
+					     "a GET of the reports takes no body");
 		if (is_page(url))
 			return serve_page(s, c, url);
 		if (is_report(url))
@@ -1032,7 +1038,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 						MHD_HTTP_HEADER_CONTENT_LENGTH) ||
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						MHD_HTTP_HEADER_TRANSFER_ENCODING))
-			return serve_get(s, c, url, method);
+			return serve_get(s, c, url, method, false);
 		if (has_reports(s) && is_report(url))
 			return leads(s) ? start_guarded(s, c, "get", url, req_cls)
 					: start_forwarded(s, c, url, method, req_cls);
@@ -1040,7 +1046,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return MHD_YES;
 	}
 	if (r == &answer_next)
-		return serve_get(s, c, url, method);
+		return serve_get(s, c, url, method, false);
 	if (r->guarded || r->forwarded) {
 		if (r->suspended) {
 			r->suspended = false;
@@ -1051,7 +1057,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		int v = atomic_load(&r->verdict);
 		if (v != SI_GUARD_ALLOW)
 			return refuse(s, c, (enum si_guard_verdict)v, url);
-		return is_inspect(url) ? inspect_now(s, c) : serve_get(s, c, url, method);
+		return is_inspect(url) ? inspect_now(s, c) : serve_get(s, c, url, method, true);
 	}
 	if (*upload_data_size) {
 		/* A body that trickles in for longer than the request timeout
