@@ -92,6 +92,9 @@ static const char serve_usage_cluster[] =
 	"      --no-events            post no Events\n"
 	"      --report-dir DIR       where the latest reports are written (default: a new\n"
 	"                             folder under TMPDIR or /tmp, removed at exit)\n"
+	"      --metrics-max-namespaces N  namespaces with series of their own at GET\n"
+	"                             /metrics/namespaces, most failures first (default\n"
+	"                             1000; the others summed as \"(other)\"; 0: none)\n"
 	"\n"
 	"Webhook configuration (off by default):\n"
 	"      --manage-webhook NAME  keep the ValidatingWebhookConfiguration NAME in step\n"
@@ -263,6 +266,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "events-deployment", required_argument, NULL, 'D' },
 		{ "no-events", no_argument, NULL, 'E' },
 		{ "report-dir", required_argument, NULL, 'P' },
+		{ "metrics-max-namespaces", required_argument, NULL, 'F' },
 		{ "manage-webhook", required_argument, NULL, 'W' },
 		{ "webhook-url", required_argument, NULL, 'Y' },
 		{ "manage-certs", required_argument, NULL, 'm' },
@@ -282,7 +286,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 	};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long long v = 0;
-	bool given_cert_option = false;
+	bool given_cert_option = false, given_scan_option = false;
 	struct si_error err = { 0 };
 	int opt;
 
@@ -292,6 +296,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 					   .max_body = SI_ADMISSION_MAX_BODY, .idle_timeout = 30,
 					   .request_timeout = 10, .max_connections = 1024 };
 	o->scan.cluster.page_size = 500;
+	o->scan.metrics_max_namespaces = 1000;
 	o->reload_interval = 2;
 	o->certs = (struct si_certmgr_config){ .service = "security-inspector",
 					       .ca_lifetime = 365 * 86400, .cert_lifetime = 90 * 86400,
@@ -396,6 +401,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 			{ 'T', "--threads", 1, 256 }, { 'B', "--max-body", 1024, 1ull << 30 },
 			{ 'I', "--idle-timeout", 1, 3600 }, { 'R', "--request-timeout", 1, 3600 },
 			{ 'M', "--max-connections", 1, 100000 }, { 'H', "--reload-interval", 1, 3600 },
+			{ 'F', "--metrics-max-namespaces", 0, 100000 },
 		};
 		for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 			if (ranges[i].opt != opt)
@@ -413,6 +419,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'R': o->http.request_timeout = (unsigned)v; break;
 		case 'M': o->http.max_connections = (unsigned)v; break;
 		case 'H': o->reload_interval = (unsigned)v; break;
+		case 'F': o->scan.metrics_max_namespaces = (size_t)v; given_scan_option = true; break;
 		}
 	}
 	if (optind < argc) {
@@ -425,9 +432,9 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		return SI_EXIT_ERROR;
 	}
 	if (!inspects(o) && (o->scan.events_namespace || o->scan.report_dir ||
-			     o->scan.events_deployment || o->no_events)) {
-		si_cli_error("--report-dir and the --events options need --inspect-interval "
-			     "or --inspect-schedule");
+			     o->scan.events_deployment || o->no_events || given_scan_option)) {
+		si_cli_error("--report-dir, --metrics-max-namespaces and the --events options "
+			     "need --inspect-interval or --inspect-schedule");
 		return SI_EXIT_ERROR;
 	}
 	if (!o->leader_elect && (o->lease_name || o->lease_namespace || o->report_url)) {
