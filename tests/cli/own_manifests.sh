@@ -16,8 +16,9 @@ d = load(sys.argv[1]) or {}
 s = d.get("summary", {})
 eq(s.get("failed"), 0, "the project's own workloads: no failed item")
 eq(s.get("whitelisted"), 0, "the project's own workloads: nothing whitelisted")
-eq(s.get("byKind"), {"Deployment": 1, "ClusterRoleBinding": 2, "RoleBinding": 1},
-   "the webhook's Deployment and its three role bindings are inspected")
+eq(s.get("byKind"), {"Deployment": 1, "ClusterRoleBinding": 3, "RoleBinding": 2},
+   "the webhook's Deployment, its three role bindings and the monitoring component's two "
+   "are inspected")
 eq(s.get("score"), 100, "score 100")
 eq(d.get("errors"), [], "every manifest reads without error")
 PY
