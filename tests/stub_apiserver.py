@@ -9,9 +9,12 @@
 #                   TokenReviews and SubjectAccessReviews are answered: the
 #                   token "reader-token" is the user "reader" (groups
 #                   "readers", "system:authenticated"), who may get every
-#                   non-resource URL under /report and create (POST)
-#                   /report/inspect; "nobody-token" is the user "nobody", who
-#                   may do nothing; other tokens are invalid. With the
+#                   non-resource URL under /report and /metrics/namespaces,
+#                   and create (POST) /report/inspect; "nobody-token" is the
+#                   user "nobody", who may do nothing; other tokens are
+#                   invalid. Leases (coordination.k8s.io/v1) are kept: created,
+#                   read, and updated on their resourceVersion (409 else), for
+#                   leader election. With the
 #                   environment variable STUB_SLOW_LIST=S, the Deployment list
 #                   takes S seconds (a scan that lasts). With STUB_WORKLOADS=N,
 #                   a cluster for the report pages besides: N Deployments
@@ -25,7 +28,7 @@
 #                   of its body (the server went away mid-scan).
 #   stub_apiserver.py PORT_FILE [LOG_FILE] [--flaky]
 #                   (writes the port it listens on, then serves)
-import http.server, json, os, sys, time
+import http.server, json, os, sys, threading, time
 
 FLAKY = "--flaky" in sys.argv
 args = [a for a in sys.argv[1:] if a != "--flaky"]
@@ -33,6 +36,8 @@ PORT_FILE, LOG_FILE = args[0], (args[1] if len(args) > 1 else None)
 LISTS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs",
          "replicationcontrollers", "pods", "rolebindings", "clusterrolebindings")
 expired = False
+LEASES = {}   # path -> the Lease as last written
+LEASES_LOCK = threading.Lock()
 SLOW_LIST = float(os.environ.get("STUB_SLOW_LIST", "0"))
 N_WORKLOADS = int(os.environ.get("STUB_WORKLOADS", "0"))
 HOSTILE_NAME = "<b>x</b>&\"'<script>alert(1)</script>"
@@ -154,9 +159,45 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.not_found()
 
+    def lease(self, body=None):
+        """GET, POST (on the collection) and PUT of Leases."""
+        path = self.path.partition("?")[0]
+        with LEASES_LOCK:
+            if self.command == "GET":
+                return (self.send(200, LEASES[path]) if path in LEASES else self.not_found())
+            if self.command == "POST":
+                path += "/" + body.get("metadata", {}).get("name", "")
+                if path in LEASES:
+                    return self.send(409, {"kind": "Status", "apiVersion": "v1",
+                                           "status": "Failure", "reason": "AlreadyExists",
+                                           "code": 409})
+                version = 1
+            else:
+                old = LEASES.get(path)
+                if old is None:
+                    return self.not_found()
+                if body.get("metadata", {}).get("resourceVersion") != \
+                        old["metadata"]["resourceVersion"]:
+                    return self.send(409, {"kind": "Status", "apiVersion": "v1",
+                                           "status": "Failure", "reason": "Conflict",
+                                           "code": 409})
+                version = int(old["metadata"]["resourceVersion"]) + 1
+            body.setdefault("metadata", {})["resourceVersion"] = str(version)
+            LEASES[path] = body
+            self.send(201 if self.command == "POST" else 200, body)
+
+    def do_PUT(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        self.log(body)
+        if "/leases/" in self.path:
+            return self.lease(body)
+        self.not_found()
+
     def do_GET(self):
         self.log()
         path, _, query = self.path.partition("?")
+        if "/leases/" in path:
+            return self.lease()
         if FLAKY:
             return self.flaky(path, query)
         resource = path.rstrip("/").split("/")[-1]
@@ -180,7 +221,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             url = spec.get("nonResourceAttributes", {}).get("path", "")
             verb = spec.get("nonResourceAttributes", {}).get("verb")
             allowed = (spec.get("user") == "reader" and "readers" in spec.get("groups", []) and
-                       ((verb == "get" and url.startswith("/report")) or
+                       ((verb == "get" and (url.startswith("/report") or
+                                            url == "/metrics/namespaces")) or
                         (verb == "create" and url == "/report/inspect")))
             body["status"] = {"allowed": allowed,
                               "reason": "RBAC: allowed by ClusterRoleBinding readers" if allowed else ""}
@@ -193,6 +235,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.not_found()
         if self.path.endswith("/tokenreviews") or self.path.endswith("/subjectaccessreviews"):
             return self.review(self.path, body)
+        if self.path.partition("?")[0].endswith("/leases"):
+            return self.lease(body)
         self.send(201, body)
 
     def log_message(self, *args):

@@ -40,7 +40,8 @@ static const char serve_usage[] =
 	"Serves the validating admission webhook over HTTPS: POST /validate[/MODE],\n"
 	"GET /healthz, /readyz and /metrics; with --inspect-interval or --inspect-schedule,\n"
 	"scans the cluster in the background and serves the latest report at GET /report\n"
-	"and /report.json (POST /report/inspect starts a scan at once).\n"
+	"and /report.json (POST /report/inspect starts a scan at once), and its failures\n"
+	"per namespace at GET /metrics/namespaces.\n"
 	"\n"
 	"  -c, --config FILE          policy file (default: the embedded policy)\n"
 	"  -l, --listen ADDR:PORT     address to listen on (default 0.0.0.0:8443;\n"
@@ -101,6 +102,9 @@ static const char serve_usage_cluster[] =
 	"      --policy-report-owner NS  the Namespace that owns the reports, so that its\n"
 	"                             deletion removes them (default in a cluster: the\n"
 	"                             pod's own; outside: none)\n"
+	"      --metrics-max-namespaces N  namespaces with series of their own at GET\n"
+	"                             /metrics/namespaces, most failures first (default\n"
+	"                             1000; the others summed as \"(other)\"; 0: none)\n"
 	"\n"
 	"Webhook configuration (off by default):\n"
 	"      --manage-webhook NAME  keep the ValidatingWebhookConfiguration NAME in step\n"
@@ -272,6 +276,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		{ "events-deployment", required_argument, NULL, 'D' },
 		{ "no-events", no_argument, NULL, 'E' },
 		{ "report-dir", required_argument, NULL, 'P' },
+		{ "metrics-max-namespaces", required_argument, NULL, 'F' },
 		{ "manage-webhook", required_argument, NULL, 'W' },
 		{ "webhook-url", required_argument, NULL, 'Y' },
 		{ "manage-certs", required_argument, NULL, 'm' },
@@ -295,7 +300,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 	};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long long v = 0;
-	bool given_cert_option = false;
+	bool given_cert_option = false, given_scan_option = false;
 	struct si_error err = { 0 };
 	int opt;
 
@@ -305,6 +310,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 					   .max_body = SI_ADMISSION_MAX_BODY, .idle_timeout = 30,
 					   .request_timeout = 10, .max_connections = 1024 };
 	o->scan.cluster.page_size = 500;
+	o->scan.metrics_max_namespaces = 1000;
 	o->reload_interval = 2;
 	o->certs = (struct si_certmgr_config){ .service = "security-inspector",
 					       .ca_lifetime = 365 * 86400, .cert_lifetime = 90 * 86400,
@@ -420,6 +426,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 			{ 'M', "--max-connections", 1, 100000 }, { 'H', "--reload-interval", 1, 3600 },
 			{ 'x', "--policy-report-max-bytes", SI_POLICYREPORT_MIN_BYTES, 3u << 19 },
 			{ 'q', "--policy-report-qps", 1, 1000 },
+			{ 'F', "--metrics-max-namespaces", 0, 100000 },
 		};
 		for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 			if (ranges[i].opt != opt)
@@ -439,6 +446,7 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		case 'H': o->reload_interval = (unsigned)v; break;
 		case 'x': o->scan.policy_report_max_bytes = (size_t)v; break;
 		case 'q': o->scan.policy_report_qps = (unsigned)v; break;
+		case 'F': o->scan.metrics_max_namespaces = (size_t)v; given_scan_option = true; break;
 		}
 	}
 	if (optind < argc) {
@@ -451,9 +459,10 @@ static int parse_serve(int argc, char **argv, struct serve_options *o, char *hos
 		return SI_EXIT_ERROR;
 	}
 	if (!inspects(o) && (o->scan.events_namespace || o->scan.report_dir ||
-			     o->scan.events_deployment || o->no_events || o->scan.policy_reports)) {
-		si_cli_error("--report-dir, --policy-reports and the --events options need "
-			     "--inspect-interval or --inspect-schedule");
+			     o->scan.events_deployment || o->no_events || given_scan_option ||
+			     o->scan.policy_reports)) {
+		si_cli_error("--report-dir, --metrics-max-namespaces, --policy-reports and the "
+			     "--events options need --inspect-interval or --inspect-schedule");
 		return SI_EXIT_ERROR;
 	}
 	if (!o->scan.policy_reports &&

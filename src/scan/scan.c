@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "namespace_tally.h"
 #include "policyreport_sync.h"
 #include "report_page.h"
 #include "report_store.h"
@@ -59,17 +60,39 @@ struct scan_reports {
 	struct si_report_writer *w;
 	struct si_policyreports *polr;   /* NULL without --policy-reports */
 	struct si_scan_figures *fig;
+	struct si_namespace_tally *namespaces;   /* NULL: not counted */
 };
 
 /* Each workload goes to the reports and to the figures, then is gone. */
 static si_rc reports_entry(const struct si_audit_entry *e, void *ctx, struct si_error *err)
 {
 	struct scan_reports *sr = ctx;
-	for (size_t r = 0; r < e->eval.n_results; r++)
-		if (e->eval.results[r].status == SI_RESULT_FAILED)
-			sr->fig->failures[e->eval.results[r].item->id][e->eval.results[r].severity]++;
+	for (size_t r = 0; r < e->eval.n_results; r++) {
+		const struct si_result *res = &e->eval.results[r];
+		if (res->status != SI_RESULT_FAILED)
+			continue;
+		sr->fig->failures[res->item->id][res->severity]++;
+		if (sr->namespaces && res->severity >= SI_SEVERITY_WARNING)
+			si_namespace_tally_add(sr->namespaces, e->workload.namespace, res->severity);
+	}
 	si_rc rc = si_report_writer_entry(sr->w, e, err);
 	return rc || !sr->polr ? rc : si_policyreports_add(sr->polr, e, err);
+}
+
+/* Hands the failures per namespace of a complete scan to the metrics. */
+static void record_namespaces(struct si_scan *sc, struct si_namespace_tally *t)
+{
+	struct si_namespace_failures *rows;
+	size_t n, failing;
+	struct si_error err = { 0 };
+
+	if (!t || si_namespace_tally_top(t, sc->cfg.metrics_max_namespaces, &rows, &n, &failing,
+					 &err)) {
+		si_log("warn", "scan: out of memory counting failures per namespace: "
+		       "/metrics/namespaces keeps the previous scan's", NULL);
+		return;
+	}
+	si_metrics_scan_namespaces(sc->metrics, rows, n, failing);
 }
 
 static void log_error(const char *msg, const struct si_error *err)
@@ -237,7 +260,7 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 	struct si_policy_hold *hold;
 	struct si_cluster_stats st = { 0 };
 	struct si_scan_figures fig = { 0 };
-	struct scan_reports sr = { .fig = &fig };
+	struct scan_reports sr = { .fig = &fig, .namespaces = si_namespace_tally_new() };
 	cJSON *involved = NULL;
 	bool events = sc->cfg.events_namespace != NULL;
 
@@ -298,6 +321,8 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 	fig.complete = a.n_errors == 0;
 	fig.workloads = a.summary.workloads;
 	si_metrics_scan(sc->metrics, &fig);
+	if (fig.complete)
+		record_namespaces(sc, sr.namespaces);
 
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddBoolToObject(f, "complete", fig.complete);
@@ -333,6 +358,7 @@ static void scan_once(struct si_scan *sc, unsigned long term, const char *why)
 		}
 	}
 out:
+	si_namespace_tally_free(sr.namespaces);
 	si_report_writer_free(sr.w);
 	si_policyreports_free(sr.polr);
 	si_audit_free(&a);

@@ -4,7 +4,8 @@
  * the way of admission requests; writes the latest reports as it goes
  * (report_store.h) for the server to serve (GET /report.json and
  * /report.html whole, GET /report and /report/workload as pages), records
- * the scan's figures in the metrics and posts Kubernetes Events about it.
+ * the scan's figures in the metrics (its failures per namespace too, for
+ * GET /metrics/namespaces) and posts Kubernetes Events about it.
  * With leader election, only the leader scans: a scan ends with its
  * leader's term. */
 #ifndef SI_SCAN_H
@@ -36,6 +37,9 @@ struct si_scan_config {
 	/* Where the reports are written (replaced by rename); NULL: a folder
 	 * of its own under TMPDIR (or /tmp), removed at stop. */
 	const char *report_dir;
+	/* How many namespaces get series of their own in
+	 * /metrics/namespaces (the others are summed); 0: none. */
+	size_t metrics_max_namespaces;
 	/* Borrowed, may be NULL (this replica scans alone). Otherwise scans
 	 * start at the multiples of `interval` since the Unix epoch, the same
 	 * instants on every replica, and only on the leader: one that becomes

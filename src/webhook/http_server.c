@@ -153,6 +153,22 @@ static bool is_report(const char *url)
 	       strcmp(url, "/report.html") == 0;
 }
 
+/* The failures per namespace of the last complete scan, as metrics: they
+ * name namespaces, so they are guarded like the reports; each replica
+ * serves its own (Prometheus scrapes every replica). */
+#define NAMESPACE_METRICS_PATH "/metrics/namespaces"
+
+static bool is_namespace_metrics(const char *url)
+{
+	return strcmp(url, NAMESPACE_METRICS_PATH) == 0;
+}
+
+/* The routes a GET of which the guard must allow. */
+static bool is_guarded(const struct si_http_server *s, const char *url)
+{
+	return has_reports(s) && (is_report(url) || is_namespace_metrics(url));
+}
+
 /* Whether this replica serves the reports itself: it leads, or there is
  * no election. */
 static bool leads(const struct si_http_server *s)
@@ -484,7 +500,8 @@ static enum MHD_Result refuse(struct si_http_server *s, struct MHD_Connection *c
 				 url);
 		else
 			snprintf(msg, sizeof(msg), "forbidden: the token's user may not get %s "
-				 "(bind the ClusterRole security-inspector-report-reader)", url);
+				 "(bind the ClusterRole security-inspector-%s-reader)", url,
+				 is_namespace_metrics(url) ? "metrics" : "report");
 		return respond_error(s, c, MHD_HTTP_FORBIDDEN, msg);
 	default:
 		return respond_error_with(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -493,9 +510,10 @@ static enum MHD_Result refuse(struct si_http_server *s, struct MHD_Connection *c
 	}
 }
 
-/* Routes a request for `url` that is not /validate. */
+/* Routes a request for `url` that is not /validate. `allowed`: the guard
+ * let it through; a guarded route is served only then. */
 static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection *c,
-				 const char *url, const char *method)
+				 const char *url, const char *method, bool allowed)
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	if (has_reports(s) && is_inspect(url))
@@ -503,12 +521,17 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 				    (char *)"method not allowed\n", 19, MHD_RESPMEM_PERSISTENT,
 				    MHD_HTTP_HEADER_ALLOW, "POST");
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
-	    strcmp(url, "/metrics") == 0 || is_report(url)) {
+	    strcmp(url, "/metrics") == 0 || is_report(url) || is_guarded(s, url)) {
 		if (!get)
 			return respond_with(s, c, MHD_HTTP_METHOD_NOT_ALLOWED,
 					    "text/plain; charset=utf-8",
 					    (char *)"method not allowed\n", 19,
 					    MHD_RESPMEM_PERSISTENT, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		/* A GET with a body is answered at once, before any guard:
+		 * never with what the guard keeps. */
+		if (!allowed && is_guarded(s, url))
+			return respond_error(s, c, MHD_HTTP_BAD_REQUEST,
+					     "a GET of a guarded route takes no body");
 		if (is_page(url))
 			return serve_page(s, c, url);
 		if (is_report(url))
@@ -523,7 +546,8 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 		size_t len;
 		struct si_metrics_gauges g = { atomic_load(&s->in_flight),
 					       atomic_load(&s->connections) };
-		char *text = si_metrics_render(s->metrics, &g, &len);
+		char *text = is_namespace_metrics(url) ? si_metrics_render_namespaces(s->metrics, &len)
+						       : si_metrics_render(s->metrics, &g, &len);
 		if (!text)
 			return respond_text(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 		return respond(s, c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text,
@@ -531,8 +555,8 @@ static enum MHD_Result serve_get(struct si_http_server *s, struct MHD_Connection
 	}
 	return respond_error(s, c, MHD_HTTP_NOT_FOUND,
 			     "not found: the webhook serves POST /validate[/enforce|warn|audit|off], "
-			     "GET /healthz, /readyz, /metrics, /report, /report/workload, /report.json "
-			     "and /report.html");
+			     "GET /healthz, /readyz, /metrics, /metrics/namespaces, /report, "
+			     "/report/workload, /report.json and /report.html");
 }
 
 /* A request's state, counted in flight; NULL when the server takes no new
@@ -1032,15 +1056,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 						MHD_HTTP_HEADER_CONTENT_LENGTH) ||
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						MHD_HTTP_HEADER_TRANSFER_ENCODING))
-			return serve_get(s, c, url, method);
+			return serve_get(s, c, url, method, false);
 		if (has_reports(s) && is_report(url))
 			return leads(s) ? start_guarded(s, c, "get", url, req_cls)
 					: start_forwarded(s, c, url, method, req_cls);
+		if (is_guarded(s, url))
+			return start_guarded(s, c, "get", url, req_cls);
 		*req_cls = &answer_next;
 		return MHD_YES;
 	}
 	if (r == &answer_next)
-		return serve_get(s, c, url, method);
+		return serve_get(s, c, url, method, false);
 	if (r->guarded || r->forwarded) {
 		if (r->suspended) {
 			r->suspended = false;
@@ -1051,7 +1077,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		int v = atomic_load(&r->verdict);
 		if (v != SI_GUARD_ALLOW)
 			return refuse(s, c, (enum si_guard_verdict)v, url);
-		return is_inspect(url) ? inspect_now(s, c) : serve_get(s, c, url, method);
+		return is_inspect(url) ? inspect_now(s, c) : serve_get(s, c, url, method, true);
 	}
 	if (*upload_data_size) {
 		/* A body that trickles in for longer than the request timeout

@@ -4,9 +4,11 @@
  * /validate[/MODE], /healthz, /readyz, /metrics, and, when a report source
  * is given, the report's pages /report and /report/workload, its files
  * /report.json and /report.html, and /report/inspect (guarded, and passed
- * to the leader by a replica that does not lead). What the reports are and
- * where the leader is come through the small interfaces below, so that the
- * server links neither the Kubernetes client nor the scanner. */
+ * to the leader by a replica that does not lead), and the scans' failures
+ * per namespace at /metrics/namespaces (guarded, served by each replica
+ * from its own metrics). What the reports are and where the leader is come
+ * through the small interfaces below, so that the server links neither the
+ * Kubernetes client nor the scanner. */
 #ifndef SI_HTTP_SERVER_H
 #define SI_HTTP_SERVER_H
 

@@ -47,10 +47,14 @@ struct si_metrics {
 	atomic_ulong cert_check_failures;
 	atomic_int leading;                            /* -1: no election, else 0 or 1 */
 	atomic_ulong leader_changes;
-	atomic_ulong policyreport_writes[3][2];        /* [op][ok] */
+	atomic_ulong report_writes[3][2];              /* [operation][ok] */
 	pthread_mutex_t scan_mu;                       /* guards the rest */
 	unsigned long scans[2];                        /* [complete] */
 	struct si_scan_figures last_scan;
+	bool namespaces_scanned;                       /* a complete scan counted them */
+	struct si_namespace_failures *ns_rows;         /* the series, in order */
+	size_t n_ns_rows;
+	size_t ns_failing;
 };
 
 struct si_metrics *si_metrics_new(void)
@@ -63,16 +67,12 @@ struct si_metrics *si_metrics_new(void)
 	return m;
 }
 
-void si_metrics_policyreport_write(struct si_metrics *m, enum si_metrics_write op, bool ok)
-{
-	atomic_fetch_add(&m->policyreport_writes[op][ok], 1);
-}
-
 void si_metrics_free(struct si_metrics *m)
 {
 	if (!m)
 		return;
 	pthread_mutex_destroy(&m->scan_mu);
+	free(m->ns_rows);
 	free(m);
 }
 
@@ -82,6 +82,24 @@ void si_metrics_scan(struct si_metrics *m, const struct si_scan_figures *f)
 	m->scans[f->complete]++;
 	m->last_scan = *f;
 	pthread_mutex_unlock(&m->scan_mu);
+}
+
+void si_metrics_scan_namespaces(struct si_metrics *m, struct si_namespace_failures *rows,
+				size_t n, size_t failing)
+{
+	pthread_mutex_lock(&m->scan_mu);
+	struct si_namespace_failures *old = m->ns_rows;
+	m->ns_rows = rows;
+	m->n_ns_rows = n;
+	m->ns_failing = failing;
+	m->namespaces_scanned = true;
+	pthread_mutex_unlock(&m->scan_mu);
+	free(old);
+}
+
+void si_metrics_policyreport_write(struct si_metrics *m, enum si_metrics_write op, bool ok)
+{
+	atomic_fetch_add(&m->report_writes[op][ok], 1);
 }
 
 static size_t kind_index(const char *kind)
@@ -243,6 +261,77 @@ static void render_scan(struct si_metrics *m, struct text *t)
 			       "severity=\"%s\"} %zu\n", si_items[i].name,
 			    si_category_name(si_items[i].category),
 			    si_severity_name((enum si_severity)sev), f.failures[i][sev]);
+	pthread_mutex_lock(&m->scan_mu);
+	bool counted = m->namespaces_scanned;
+	size_t failing = m->ns_failing;
+	pthread_mutex_unlock(&m->scan_mu);
+	if (counted)
+		put(t, "# HELP security_inspector_scan_namespaces_failing Namespaces with a failed "
+		       "result in the last complete scan (their series, which name them, are at "
+		       "/metrics/namespaces).\n"
+		       "# TYPE security_inspector_scan_namespaces_failing gauge\n"
+		       "security_inspector_scan_namespaces_failing %zu\n", failing);
+}
+
+/* The writes of PolicyReports by the scans, from start: every operation. */
+static void render_policyreport_writes(struct si_metrics *m, struct text *t)
+{
+	static const char *const ops[] = { "create", "update", "delete" };
+	put(t, "# HELP security_inspector_policyreport_writes_total Writes of PolicyReports and "
+	       "ClusterPolicyReports by the scans, by operation, failed ones included.\n"
+	       "# TYPE security_inspector_policyreport_writes_total counter\n");
+	for (size_t op = 0; op < 3; op++)
+		put(t, "security_inspector_policyreport_writes_total{operation=\"%s\"} %lu\n", ops[op],
+		    atomic_load(&m->report_writes[op][0]) + atomic_load(&m->report_writes[op][1]));
+	put(t, "# HELP security_inspector_policyreport_write_failures_total Writes of "
+	       "PolicyReports and ClusterPolicyReports that the API server refused or that "
+	       "could not reach it, by operation.\n"
+	       "# TYPE security_inspector_policyreport_write_failures_total counter\n");
+	for (size_t op = 0; op < 3; op++)
+		put(t, "security_inspector_policyreport_write_failures_total{operation=\"%s\"} %lu\n",
+		    ops[op], atomic_load(&m->report_writes[op][0]));
+}
+
+/* `in` as a label value: backslash, double quote and newline escaped. */
+static void label_value(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+	for (; *in && n + 3 < size; in++) {
+		char ch = *in == '\n' ? 'n' : *in;
+		if (*in == '\\' || *in == '"' || *in == '\n')
+			out[n++] = '\\';
+		out[n++] = ch;
+	}
+	out[n] = '\0';
+}
+
+char *si_metrics_render_namespaces(struct si_metrics *m, size_t *len)
+{
+	struct text t = { malloc(4096), 0, 4096, false };
+	char ns[2 * sizeof(m->ns_rows->namespace) + 1];
+	if (!t.buf)
+		return NULL;
+	put(&t, "# HELP security_inspector_scan_namespace_failures Failed (not whitelisted) "
+		"results of the last complete scan per namespace (\"\": cluster-scoped objects) "
+		"and severity; the namespaces past --metrics-max-namespaces summed as "
+		"\"" SI_METRICS_OTHER_NAMESPACES "\".\n"
+		"# TYPE security_inspector_scan_namespace_failures gauge\n");
+	pthread_mutex_lock(&m->scan_mu);
+	for (size_t i = 0; i < m->n_ns_rows; i++) {
+		const struct si_namespace_failures *r = &m->ns_rows[i];
+		label_value(r->namespace, ns, sizeof(ns));
+		for (int sev = SI_SEVERITY_DANGER; sev >= SI_SEVERITY_WARNING; sev--)
+			put(&t, "security_inspector_scan_namespace_failures{namespace=\"%s\","
+				"severity=\"%s\"} %zu\n", ns, si_severity_name((enum si_severity)sev),
+			    r->failures[sev]);
+	}
+	pthread_mutex_unlock(&m->scan_mu);
+	if (t.nomem) {
+		free(t.buf);
+		return NULL;
+	}
+	*len = t.len;
+	return t.buf;
 }
 
 char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g, size_t *len)
@@ -380,6 +469,7 @@ char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g,
 			"# TYPE security_inspector_leader_transitions_total counter\n"
 			"security_inspector_leader_transitions_total %lu\n",
 		    leading, atomic_load(&m->leader_changes));
+	render_policyreport_writes(m, &t);
 	render_scan(m, &t);
 	if (t.nomem) {
 		free(t.buf);

@@ -62,6 +62,25 @@ struct si_scan_figures {
 /* Records a finished scan: counted, and its figures replace the last. */
 void si_metrics_scan(struct si_metrics *m, const struct si_scan_figures *f);
 
+/* The namespace of the failures summed past the cap of the series (no
+ * namespace can be named so: names are DNS labels). */
+#define SI_METRICS_OTHER_NAMESPACES "(other)"
+
+/* Failed (not whitelisted) results of one namespace in a scan. */
+struct si_namespace_failures {
+	char namespace[64];     /* "" for cluster-scoped objects (RBAC bindings), */
+				/* SI_METRICS_OTHER_NAMESPACES for the rest */
+	size_t failures[SI_SEVERITY_DANGER + 1];   /* [severity]: warning, danger */
+};
+
+/* Records the failures per namespace of the last complete scan: `rows`
+ * (the metrics take ownership and free them with free(); NULL when `n` is
+ * 0) become the series of /metrics/namespaces, in their order; `failing`
+ * namespaces (the cluster scope not counted) had a failure. Replaces the
+ * previous rows. */
+void si_metrics_scan_namespaces(struct si_metrics *m, struct si_namespace_failures *rows,
+				size_t n, size_t failing);
+
 enum si_metrics_write { SI_METRICS_WRITE_CREATE, SI_METRICS_WRITE_UPDATE, SI_METRICS_WRITE_DELETE };
 /* Counts one write of a PolicyReport or ClusterPolicyReport by the scan;
  * `ok` false when the API server refused it or could not be reached. */
@@ -75,5 +94,11 @@ struct si_metrics_gauges {
 
 /* The exposition text (caller frees); NULL when out of memory. */
 char *si_metrics_render(struct si_metrics *m, const struct si_metrics_gauges *g, size_t *len);
+
+/* The exposition text of the failures per namespace of the last complete
+ * scan (GET /metrics/namespaces, guarded: it names namespaces), with its
+ * HELP and TYPE lines and no sample before such a scan (caller frees);
+ * NULL when out of memory. */
+char *si_metrics_render_namespaces(struct si_metrics *m, size_t *len);
 
 #endif

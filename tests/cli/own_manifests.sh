@@ -18,8 +18,9 @@ eq(s.get("failed"), 0, "the project's own workloads: no failed item")
 eq(s.get("whitelisted"), 0, "the project's own workloads: nothing whitelisted")
 # The audit reads manifests/ recursively: the optional components
 # (manifests/components/*) are inspected with the base.
-eq(s.get("byKind"), {"Deployment": 1, "ClusterRoleBinding": 3, "RoleBinding": 1},
-   "the webhook's Deployment and its four role bindings (one of components/policyreport) are inspected")
+eq(s.get("byKind"), {"Deployment": 1, "ClusterRoleBinding": 4, "RoleBinding": 2},
+   "the webhook's Deployment, its three role bindings, components/policyreport's one and "
+   "components/monitoring's two are inspected")
 eq(s.get("score"), 100, "score 100")
 eq(d.get("errors"), [], "every manifest reads without error")
 PY

@@ -128,6 +128,15 @@ make_certs() {
 		>"$SCRATCH/.certs.out" 2>"$SCRATCH/.certs.err"
 }
 
+# serving_certs : a CA and a serving certificate in $SCRATCH/certs; sets CA
+# and TLS (the serve options that use them). Bails out when certs fails.
+serving_certs() {
+	make_certs "$SCRATCH/certs" ||
+		{ echo "Bail out! certs failed: $(cat "$SCRATCH/.certs.err")"; exit 1; }
+	CA="$SCRATCH/certs/ca.crt"
+	TLS=(--tls-cert "$SCRATCH/certs/tls.crt" --tls-key "$SCRATCH/certs/tls.key")
+}
+
 # two_certs : two CAs with their serving certificates, in $SCRATCH/a and
 # $SCRATCH/b (for certificate swaps); sets CA to the first CA and writes
 # both CAs to $SCRATCH/both-ca.crt. Bails out when certs fails.
@@ -249,6 +258,36 @@ users: [{name: u, user: $user}]
 contexts: [{name: c, context: {cluster: c, user: u}}]
 current-context: c
 KC
+}
+
+# start_stub NAME [VAR=VALUE...] : starts tests/stub_apiserver.py with the
+# environment VAR=VALUE (STUB_WORKLOADS, STUB_SLOW_LIST), its requests
+# logged to $SCRATCH/NAME.log, and waits for its port; writes the
+# kubeconfig $SCRATCH/NAME.kubeconfig for it. Bails out when it does not
+# start.
+start_stub() {
+	local name=$1
+	shift
+	env "$@" "$PYTHON" "$DATA/../../stub_apiserver.py" "$SCRATCH/$name.port" \
+		"$SCRATCH/$name.log" >/dev/null 2>&1 &
+	track_pid $!
+	wait_until 10 test -s "$SCRATCH/$name.port" ||
+		{ echo "Bail out! the stub API server $name did not start"; exit 1; }
+	kubeconfig "$SCRATCH/$name.kubeconfig" "$(cat "$SCRATCH/$name.port")"
+}
+
+# access_reviews LOG : the SubjectAccessReviews in the log of a stub API
+# server, one "user verb path" line each, sorted.
+access_reviews() {
+	python3 - "$1" <<'PY'
+import json, sys
+reqs = [json.loads(line) for line in open(sys.argv[1])]
+specs = [r["body"]["spec"] for r in reqs
+         if r["path"] == "/apis/authorization.k8s.io/v1/subjectaccessreviews"]
+for s in sorted((s["user"], s["nonResourceAttributes"]["verb"], s["nonResourceAttributes"]["path"])
+                for s in specs):
+    print(" ".join(s))
+PY
 }
 
 # --- requests ------------------------------------------------------------------

@@ -377,15 +377,9 @@ get /report/inspect -X POST -H 'Authorization: Bearer reader-token'
 is "$CODE" 202 "once it has finished, another POST starts another: 202"
 wait_until 20 test "$(complete)" = 3
 is "$(complete)" 3 "... counted too"
-py_tap "$SCRATCH/stub.log" <<'PY'
-reqs = [json.loads(l) for l in open(sys.argv[1])]
-sars = [r["body"]["spec"] for r in reqs
-        if r["path"] == "/apis/authorization.k8s.io/v1/subjectaccessreviews"]
-attrs = sorted((s["user"], s["nonResourceAttributes"]["verb"], s["nonResourceAttributes"]["path"])
-               for s in sars)
-eq(attrs, [("nobody", "create", "/report/inspect"), ("reader", "create", "/report/inspect")],
-   "one SubjectAccessReview per user, for create on /report/inspect (then the cache)")
-PY
+is "$(access_reviews "$SCRATCH/stub.log")" \
+	"$(printf '%s create /report/inspect\n' nobody reader)" \
+	"one SubjectAccessReview per user, for create on /report/inspect (then the cache)"
 stop_pid "$SERVER_PID"
 
 tap_finish
