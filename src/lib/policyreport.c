@@ -283,27 +283,6 @@ static const char *meta_string(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
 }
 
-/* The object reference of the workload of `e`. */
-static cJSON *resource_of(const struct si_audit_entry *e)
-{
-	const cJSON *api = cJSON_GetObjectItemCaseSensitive(e->object, "apiVersion");
-	const char *uid = meta_string(e->object, "uid");
-	cJSON *ref = cJSON_CreateObject();
-	bool ok = ref &&
-		  (!cJSON_IsString(api) ||
-		   cJSON_AddItemToObject(ref, "apiVersion", si_report_json_string(api->valuestring))) &&
-		  cJSON_AddItemToObject(ref, "kind", si_report_json_string(e->workload.kind)) &&
-		  (!e->workload.namespace[0] ||
-		   cJSON_AddItemToObject(ref, "namespace",
-					 si_report_json_string(e->workload.namespace))) &&
-		  cJSON_AddItemToObject(ref, "name", si_report_json_string(e->workload.name)) &&
-		  (!uid || cJSON_AddItemToObject(ref, "uid", si_report_json_string(uid)));
-	if (ok)
-		return ref;
-	cJSON_Delete(ref);
-	return NULL;
-}
-
 /* Adds `key`: string(`s`) to `o`; false when out of memory. */
 static bool add_string(cJSON *o, const char *key, const char *s)
 {
@@ -312,6 +291,22 @@ static bool add_string(cJSON *o, const char *key, const char *s)
 		return true;
 	cJSON_Delete(v);
 	return false;
+}
+
+/* The object reference of the workload of `e`. */
+static cJSON *resource_of(const struct si_audit_entry *e)
+{
+	const cJSON *api = cJSON_GetObjectItemCaseSensitive(e->object, "apiVersion");
+	const char *uid = meta_string(e->object, "uid");
+	cJSON *ref = cJSON_CreateObject();
+	bool ok = ref && (!cJSON_IsString(api) || add_string(ref, "apiVersion", api->valuestring)) &&
+		  add_string(ref, "kind", e->workload.kind) &&
+		  (!e->workload.namespace[0] || add_string(ref, "namespace", e->workload.namespace)) &&
+		  add_string(ref, "name", e->workload.name) && (!uid || add_string(ref, "uid", uid));
+	if (ok)
+		return ref;
+	cJSON_Delete(ref);
+	return NULL;
 }
 
 /* The result `r` as JSON text (caller frees), within SI_POLICYREPORT_MAX_RESULT

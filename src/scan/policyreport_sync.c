@@ -256,13 +256,14 @@ static si_rc sync_part(const struct si_policyreport_part *part, void *ctx, struc
 			return SI_OK;
 		}
 	}
-	cJSON *ann;
+	cJSON *ann, *owner = s->owner ? cJSON_Duplicate(s->owner, true) : NULL;
 	meta = cJSON_CreateObject();
 	ok = meta && (ann = cJSON_AddObjectToObject(meta, "annotations")) != NULL &&
 	     cJSON_AddStringToObject(ann, SI_POLICYREPORT_DIGEST, digest) &&
 	     (!f || cJSON_AddStringToObject(meta, "resourceVersion", f->resource_version)) &&
-	     (!s->owner ||
-	      cJSON_AddItemToObject(meta, "ownerReferences", cJSON_Duplicate(s->owner, true)));
+	     (!s->owner || (owner && cJSON_AddItemToObject(meta, "ownerReferences", owner)));
+	if (owner && !ok && !cJSON_GetObjectItemCaseSensitive(meta, "ownerReferences"))
+		cJSON_Delete(owner);
 	if (!ok || (rc = si_policyreports_render(s->p, part, meta, s->o->when, false, &text, &len,
 						 err)) ||
 	    !(obj = cJSON_ParseWithLength(text, len))) {

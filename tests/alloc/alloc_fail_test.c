@@ -355,7 +355,7 @@ static void run_admission(const struct path *p, FILE *out, struct run *r)
 
 /* The reports of one loader run, fed at once as the audit hands over each
  * workload. */
-#define N_REPORTS 4
+#define N_REPORTS 5
 struct reports {
 	struct si_report *r[N_REPORTS];
 };
@@ -399,7 +399,8 @@ static void run_loader(const struct path *p, FILE *out, struct run *r)
 	if ((r->rc = si_report_open(SI_REPORT_JSON, &all, out, &rs.r[0], &err)) == SI_OK &&
 	    (r->rc = si_report_open(SI_REPORT_JSON, &failed, out, &rs.r[1], &err)) == SI_OK &&
 	    (r->rc = si_report_open(SI_REPORT_TEXT, &all, out, &rs.r[2], &err)) == SI_OK &&
-	    (r->rc = si_report_open(SI_REPORT_HTML, &all, out, &rs.r[3], &err)) == SI_OK) {
+	    (r->rc = si_report_open(SI_REPORT_HTML, &all, out, &rs.r[3], &err)) == SI_OK &&
+	    (r->rc = si_report_open(SI_REPORT_POLICYREPORT, &all, out, &rs.r[4], &err)) == SI_OK) {
 		a.on_entry = reports_entry;
 		a.ctx = &rs;
 		if ((r->rc = si_audit_inspect(&a, in, &err)) == SI_OK)

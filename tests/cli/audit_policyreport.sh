@@ -83,6 +83,16 @@ print(len(docs) > 1, [d["metadata"]["name"] for d in docs][:2],
 is "$out" "True ['security-inspector', 'security-inspector-2'] True 6400" \
 	"400 workloads of one namespace: parts of at most 1 MiB, named -2, -3..., every result once"
 
+# SOURCE_DATE_EPOCH: the same manifests make the same file (no diff in Git).
+export SOURCE_DATE_EPOCH=1700000000
+si audit -f policyreport examples
+first=$OUT
+si audit -f policyreport examples
+is "$(grep -c 'seconds: 1700000000' <<<"$OUT") $([ "$OUT" = "$first" ] && echo same)" \
+	"$(grep -c 'timestamp:' <<<"$OUT") same" \
+	"SOURCE_DATE_EPOCH sets every timestamp: two runs give the same bytes"
+unset SOURCE_DATE_EPOCH
+
 si audit -f nonsense many.yaml
 contains "$ERR" "policyreport" "--format names policyreport among the formats"
 tap_finish

@@ -320,4 +320,9 @@ check "fewer results: the parts no longer needed are deleted, the rest agree" \
 check "... and are named without a gap" contiguous "$ns"
 out=$(grep -c '"policy reports written".*"failed":[1-9]' "$work/serve.log")
 check "no write failed" test "$out" = 0
+metric() { curl -s --max-time 5 --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/metrics" |
+	awk -v m="$1" '$1 == m { print $2 }'; }
+out="$(metric 'security_inspector_policyreport_writes_total{operation="create"}') created, $(metric 'security_inspector_policyreport_writes_total{operation="delete"}') deleted, $(metric 'security_inspector_policyreport_write_failures_total{operation="update"}') update failures"
+check "the writes are counted in the metrics ($out)" \
+	bash -c '[[ "$0" =~ ^[1-9][0-9]*\ created,\ [1-9][0-9]*\ deleted,\ 0\ update ]]' "$out"
 tap_end

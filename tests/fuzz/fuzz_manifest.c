@@ -10,13 +10,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct fanout {
-	struct si_report *r[2];
+	struct si_report *r[3];
 };
 
 static si_rc fanout_entry(const struct si_audit_entry *e, void *ctx, struct si_error *err)
 {
 	struct fanout *f = ctx;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (f->r[i] && si_report_entry(f->r[i], e, err))
 			return SI_ERR_IO;
 	return SI_OK;
@@ -40,15 +40,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (null) {
 		si_report_open(SI_REPORT_JSON, &o, null, &f.r[0], NULL);
 		si_report_open(SI_REPORT_TEXT, &o, null, &f.r[1], NULL);
+		si_report_open(SI_REPORT_POLICYREPORT, &o, null, &f.r[2], NULL);
 	}
 	si_audit_init(&a, policy, NULL);
 	a.on_entry = fanout_entry;
 	a.ctx = &f;
 	if (si_audit_inspect(&a, in, NULL) == SI_OK && si_audit_finish(&a) == SI_OK)
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < 3; i++)
 			if (f.r[i])
 				si_report_finish(f.r[i], &a, NULL);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		si_report_free(f.r[i]);
 	if (null)
 		fclose(null);
