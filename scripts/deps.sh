@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(meson ninja-build gcc pkg-config libcjson-dev libyaml-dev zlib1g-dev libcmocka-dev chromium nodejs
           libmicrohttpd-dev libssl-dev libcurl4-openssl-dev openssl curl python3 python3-jsonschema ca-certificates
-          clang libclang-rt-14-dev)
+          clang libclang-rt-14-dev git pre-commit python3-yaml)
 
 missing=()
 for p in "${packages[@]}"; do
