@@ -5,10 +5,11 @@ set -euo pipefail
 
 packages=(meson ninja-build gcc pkg-config libcjson-dev libyaml-dev zlib1g-dev libcmocka-dev chromium nodejs
           libmicrohttpd-dev libssl-dev libcurl4-openssl-dev openssl curl python3 python3-jsonschema ca-certificates
-          clang libclang-rt-14-dev
+          clang libclang-rt-14-dev git
           # promtool checks the monitoring component's rules and dashboard queries
-          # (the package's server is never started by the tests); python3-yaml reads them.
-          prometheus python3-yaml)
+          # (the package's server is never started by the tests); python3-yaml reads them;
+          # pre-commit runs the hook of .pre-commit-hooks.yaml.
+          prometheus python3-yaml pre-commit)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -21,12 +21,19 @@
 struct si_audit_entry {
 	struct si_workload workload;
 	struct si_evaluation eval;
-	const char *path;       /* the input's name ("<stdin>", "cluster/ns/Kind/name") */
+	const char *path;       /* where the object was written: the input's name
+				 * ("<stdin>", "cluster/ns/Kind/name"), or the file
+				 * the input names for it (si_object_path()) */
 	const cJSON *object;    /* the object as read */
-	const struct si_input *input;   /* the object's input, for source lines */
-	int line;               /* where the object starts; 0 when unknown */
+	const struct si_input *input;   /* the object's input */
+	const struct si_object *origin; /* the object in `input`, for its lines */
+	int line;               /* where the object starts in `path`; 0 when unknown */
 	size_t index;           /* 0-based, in the order the workloads were met */
 };
+
+/* Line of `node`, a node of e->object, in e->path; e->line when the node's
+ * own is not known, or the entry has no `origin`. */
+int si_audit_entry_line(const struct si_audit_entry *e, const cJSON *node);
 
 /* An object that is not inspected: unknown kind, or not an object. */
 struct si_audit_skipped {

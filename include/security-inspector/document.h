@@ -69,10 +69,26 @@ const char *si_json_type_name(const cJSON *v);
  * SI_ERR_NOMEM. */
 si_rc si_yaml_emit(const cJSON *v, char **out, size_t *len, struct si_error *err);
 
+/* The longest file name an input may give for its objects, in bytes. */
+#define SI_SOURCE_MAX 4096
+
 /* One Kubernetes object found in an input; `json` borrows from the input. */
 struct si_object {
 	const cJSON *json;
-	int line;                   /* where the object starts, 1-based */
+	int line;                   /* where the object starts in the input, 1-based */
+	/* The file the object was written in, when the text of the input says
+	 * so: helm's "# Source: chart/templates/x.yaml" comment at column 0
+	 * before the first node of the object's YAML document (the last one
+	 * there), or a file named by kustomize's or kpt's annotations
+	 * (config.kubernetes.io/origin's `path`, which wins, then
+	 * internal.config.kubernetes.io/path, then config.kubernetes.io/path).
+	 * A name over SI_SOURCE_MAX bytes, not UTF-8, or with a control
+	 * character is not taken. NULL: the input itself. Owned by the input. */
+	char *source;
+	/* The input's line before the source's line 1 (the comment's line): a
+	 * node on line L of the input is on line L - source_base of `source`.
+	 * -1 when no line of `source` is known (an annotation names a file). */
+	int source_base;
 };
 
 /* Everything read from one file or stdin. Objects of `List` kinds are
@@ -89,9 +105,10 @@ struct si_input {
 /* Parses `len` bytes named `path` (only used in messages). JSON is chosen
  * when the name ends in ".json" or the first non-blank byte is '{' or '['
  * (falling back to YAML for flow-style YAML unless the name ends in
- * ".json"); YAML (multi-document) otherwise. On success `*out` is set and the caller
- * frees it with si_input_free(). On failure `*out` is NULL and `err` names
- * the file and line. */
+ * ".json"); YAML (multi-document) otherwise. Each object keeps the file the
+ * text says it was written in (si_object.source). On success `*out` is set
+ * and the caller frees it with si_input_free(). On failure `*out` is NULL
+ * and `err` names the file and line. */
 si_rc si_input_parse(const char *path, const char *data, size_t len,
 			 const struct si_limits *lim, struct si_input **out,
 			 struct si_error *err);
@@ -99,8 +116,9 @@ si_rc si_input_parse(const char *path, const char *data, size_t len,
 /* Wraps an already parsed document `root` as an input named `path` (only
  * used in messages and reports), e.g. an object read from the API server.
  * Takes ownership of `root`, also on failure. Lists are unpacked as by
- * si_input_parse(); no line is known. On success the caller frees `*out`
- * with si_input_free(). */
+ * si_input_parse(); no line is known, and no source is taken from the
+ * annotations: an object of a cluster is named where the cluster has it.
+ * On success the caller frees `*out` with si_input_free(). */
 si_rc si_input_from_json(const char *path, cJSON *root, struct si_input **out,
 			 struct si_error *err);
 
@@ -136,7 +154,8 @@ si_rc si_stream_open(const char *path, const struct si_limits *lim, struct si_st
 		     struct si_error *err);
 
 /* The next object as an input of exactly one object (path as given, lines
- * of the whole file), which the caller frees with si_input_free(); `*out`
+ * of the whole file, its source as si_input_parse() finds it), which the
+ * caller frees with si_input_free(); `*out`
  * is NULL at the end of the stream. An object over a limit is refused with
  * SI_ERR_LIMIT naming its line, and the stream goes on after it (the next
  * call returns the object that follows). A syntax error (SI_ERR_SYNTAX,
@@ -151,6 +170,14 @@ void si_input_free(struct si_input *in);
 
 /* Line of `node` inside `in`, or `fallback` when unknown. */
 int si_input_line(const struct si_input *in, const cJSON *node, int fallback);
+
+/* Where `o`, an object of `in`, was written: o->source, else in->path. */
+const char *si_object_path(const struct si_input *in, const struct si_object *o);
+
+/* Line of `node` (NULL: the object itself), a node of `o`, in
+ * si_object_path(): the object's line when the node's is not known, and 0
+ * when neither is. */
+int si_object_line(const struct si_input *in, const struct si_object *o, const cJSON *node);
 
 /* The manifest files under `path`: `path` itself when it is a file (or "-"),
  * or every *.yaml, *.yml and *.json below a folder, recursively, in sorted

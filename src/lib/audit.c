@@ -79,8 +79,8 @@ static si_rc add_skipped(struct si_audit *a, const struct si_input *in,
 	snprintf(s->kind, sizeof(s->kind), "%s", cJSON_IsString(kind) ? kind->valuestring : "");
 	snprintf(s->namespace, sizeof(s->namespace), "%s", meta_string(o->json, "namespace"));
 	snprintf(s->name, sizeof(s->name), "%s", meta_string(o->json, "name"));
-	snprintf(s->path, sizeof(s->path), "%s", in->path);
-	s->line = o->line;
+	snprintf(s->path, sizeof(s->path), "%s", si_object_path(in, o));
+	s->line = si_object_line(in, o, NULL);
 	snprintf(s->reason, sizeof(s->reason), "%s", reason);
 	return SI_OK;
 }
@@ -130,8 +130,8 @@ static void count(struct si_audit_summary *s, const struct si_audit_entry *e)
 static si_rc inspect_object(struct si_audit *a, const struct si_input *in,
 			    const struct si_object *o, struct si_error *err)
 {
-	struct si_audit_entry e = { .path = in->path, .object = o->json, .input = in,
-				    .line = o->line };
+	struct si_audit_entry e = { .path = si_object_path(in, o), .object = o->json,
+				    .input = in, .origin = o, .line = si_object_line(in, o, NULL) };
 	struct si_error werr = { 0 };
 	const cJSON *where = NULL;
 	si_rc rc = si_workload_from_json(o->json, &e.workload, &where, &werr);
@@ -152,7 +152,7 @@ static si_rc inspect_object(struct si_audit *a, const struct si_input *in,
 		char msg[sizeof(werr.message)];
 		snprintf(msg, sizeof(msg), "%s %s: %s", e.workload.kind, e.workload.name,
 			 werr.message);
-		si_error_set(&werr, rc, in->path, si_input_line(in, where, o->line), "%s", msg);
+		si_error_set(&werr, rc, e.path, si_object_line(in, o, where), "%s", msg);
 		rc = si_audit_add_error(a, &werr);
 		goto out;
 	}
@@ -168,8 +168,13 @@ out:
 	si_evaluation_clear(&e.eval);
 	si_workload_clear(&e.workload);
 	if (rc == SI_ERR_NOMEM && err && !err->code)
-		si_error_set(err, rc, in->path, o->line, "out of memory");
+		si_error_set(err, rc, e.path, e.line, "out of memory");
 	return rc;
+}
+
+int si_audit_entry_line(const struct si_audit_entry *e, const cJSON *node)
+{
+	return e->origin ? si_object_line(e->input, e->origin, node) : e->line;
 }
 
 si_rc si_audit_inspect(struct si_audit *a, const struct si_input *in, struct si_error *err)

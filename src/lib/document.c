@@ -10,6 +10,7 @@
 
 #include "document_internal.h"
 #include "security-inspector/file.h"
+#include "security-inspector/utf8.h"
 
 const struct si_limits si_limits_default = {
 	.max_input_bytes = 64u << 20,
@@ -93,10 +94,114 @@ si_rc si_list_walk(const char *path, cJSON *obj, int line, unsigned depth,
 	return walk_list(path, NULL, obj, line, depth, lines, fn, ctx, err);
 }
 
+bool si_source_ok(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+
+	if (len == 0 || len > SI_SOURCE_MAX)
+		return false;
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = si_utf8_next(u + i, len - i, &cp)) || cp < 0x20 ||
+		    (cp >= 0x7f && cp <= 0x9f))
+			return false;
+	return true;
+}
+
+/* kustomize's origin annotation is YAML of its own ("path: x.yaml\nrepo: ..."):
+ * a mapping of a few strings, bounded as such. */
+#define ORIGIN_MAX (4 * SI_SOURCE_MAX)
+static const struct si_limits origin_limits = {
+	.max_input_bytes = ORIGIN_MAX,
+	.max_documents = 1,
+	.max_depth = 4,
+	.max_nodes = 64,
+	.max_alias_bytes = ORIGIN_MAX,
+};
+
+/* The `path` of an origin annotation's `text` into `*out` (caller frees),
+ * or NULL when it has none that si_source_ok() takes. */
+static si_rc origin_path(const char *text, char **out)
+{
+	struct si_linemap *lines = si_linemap_new();
+	struct si_doc_place *places = NULL;
+	cJSON **docs = NULL;
+	size_t n = 0;
+	si_rc rc = SI_OK;
+
+	if (!lines)
+		return SI_ERR_NOMEM;
+	if (si_yaml_parse_stream("annotation", text, strlen(text), &origin_limits, lines, &docs,
+				 &places, &n, NULL) == SI_ERR_NOMEM)
+		rc = SI_ERR_NOMEM;
+	const cJSON *path = n == 1 && cJSON_IsObject(docs[0])
+		? cJSON_GetObjectItemCaseSensitive(docs[0], "path") : NULL;
+	if (cJSON_IsString(path) && si_source_ok(path->valuestring, strlen(path->valuestring)) &&
+	    !(*out = strdup(path->valuestring)))
+		rc = SI_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		cJSON_Delete(docs[i]);
+		free(places[i].source);
+	}
+	free(docs);
+	free(places);
+	si_linemap_free(lines);
+	return rc;
+}
+
+/* Annotations that hold a file name as such: kpt's, then the older one of
+ * the configuration functions' specification. */
+static const char *const path_annotations[] = {
+	"internal.config.kubernetes.io/path", "config.kubernetes.io/path", NULL,
+};
+
+/* The file `obj`'s annotations say it was read from, into `*out` (caller
+ * frees), or NULL. */
+static si_rc annotated_path(const cJSON *obj, char **out)
+{
+	const cJSON *meta = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, "metadata")
+		: NULL;
+	const cJSON *ann = cJSON_IsObject(meta)
+		? cJSON_GetObjectItemCaseSensitive(meta, "annotations") : NULL;
+	si_rc rc;
+
+	*out = NULL;
+	if (!cJSON_IsObject(ann))
+		return SI_OK;
+	const cJSON *origin = cJSON_GetObjectItemCaseSensitive(ann, "config.kubernetes.io/origin");
+	if (cJSON_IsString(origin) && ((rc = origin_path(origin->valuestring, out)) || *out))
+		return rc;
+	for (const char *const *key = path_annotations; *key; key++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann, *key);
+		if (cJSON_IsString(v) && si_source_ok(v->valuestring, strlen(v->valuestring)))
+			return (*out = strdup(v->valuestring)) ? SI_OK : SI_ERR_NOMEM;
+	}
+	return SI_OK;
+}
+
+si_rc si_object_place(struct si_object *o, const char *doc_source, int doc_line)
+{
+	char *path;
+	si_rc rc = annotated_path(o->json, &path);
+
+	if (rc || path) {
+		o->source = path;
+		o->source_base = -1;
+		return rc;
+	}
+	if (doc_source && !(o->source = strdup(doc_source)))
+		return SI_ERR_NOMEM;
+	o->source_base = doc_source ? doc_line : 0;
+	return SI_OK;
+}
+
 struct adding {
 	struct si_input *in;
 	size_t cap;
 	const struct si_limits *lim;
+	bool text;                  /* read from text: objects get their source */
+	const char *source;         /* the document's "# Source: " path, or NULL */
+	int source_line;
 };
 
 static si_rc add_object(cJSON *parent, cJSON *obj, int line, void *ctx,
@@ -115,7 +220,11 @@ static si_rc add_object(cJSON *parent, cJSON *obj, int line, void *ctx,
 		in->objects = o;
 		a->cap = c;
 	}
-	in->objects[in->n_objects++] = (struct si_object){ obj, line };
+	struct si_object *o = &in->objects[in->n_objects];
+	*o = (struct si_object){ obj, line, NULL, 0 };
+	if (a->text && si_object_place(o, a->source, a->source_line))
+		return si_error_set(err, SI_ERR_NOMEM, in->path, line, "out of memory");
+	in->n_objects++;
 	return SI_OK;
 }
 
@@ -131,6 +240,8 @@ static void clear_input(struct si_input *in)
 {
 	for (size_t i = 0; i < in->n_roots; i++)
 		cJSON_Delete(in->roots[i]);
+	for (size_t i = 0; i < in->n_objects; i++)
+		free(in->objects[i].source);
 	free(in->roots);
 	free(in->objects);
 	si_linemap_free(in->lines);
@@ -194,15 +305,21 @@ static si_rc parse_yaml_input(struct adding *a, const char *data, size_t len,
 				  struct si_error *err)
 {
 	struct si_input *in = a->in;
-	int *lines = NULL;
+	struct si_doc_place *places = NULL;
 	in->lines = si_linemap_new();
 	if (!in->lines)
 		return si_error_set(err, SI_ERR_NOMEM, in->path, 0, "out of memory");
 	si_rc rc = si_yaml_parse_stream(in->path, data, len, a->lim, in->lines,
-					    &in->roots, &lines, &in->n_roots, err);
-	for (size_t i = 0; rc == SI_OK && i < in->n_roots; i++)
-		rc = add_tree(a, in->roots[i], lines[i], 0, err);
-	free(lines);
+					    &in->roots, &places, &in->n_roots, err);
+	for (size_t i = 0; rc == SI_OK && i < in->n_roots; i++) {
+		a->source = places[i].source;
+		a->source_line = places[i].source_line;
+		rc = add_tree(a, in->roots[i], places[i].line, 0, err);
+	}
+	for (size_t i = 0; i < in->n_roots; i++)
+		free(places[i].source);
+	free(places);
+	a->source = NULL;
 	return rc;
 }
 
@@ -212,7 +329,7 @@ si_rc si_input_parse(const char *path, const char *data, size_t len,
 {
 	si_rc rc;
 	struct si_input *in = calloc(1, sizeof(*in));
-	struct adding a = { in, 0, lim };
+	struct adding a = { in, 0, lim, true, NULL, 0 };
 
 	*out = NULL;
 	if (!in || !(in->path = strdup(path))) {
@@ -253,7 +370,7 @@ si_rc si_input_from_json(const char *path, cJSON *root, struct si_input **out,
 {
 	si_rc rc;
 	struct si_input *in = calloc(1, sizeof(*in));
-	struct adding a = { in, 0, &si_limits_default };
+	struct adding a = { in, 0, &si_limits_default, false, NULL, 0 };
 
 	*out = NULL;
 	if (!in || !(in->path = strdup(path)) || !(in->roots = malloc(sizeof(*in->roots)))) {
@@ -301,6 +418,21 @@ int si_input_line(const struct si_input *in, const cJSON *node, int fallback)
 {
 	int line = in ? si_linemap_get(in->lines, node) : 0;
 	return line ? line : fallback;
+}
+
+const char *si_object_path(const struct si_input *in, const struct si_object *o)
+{
+	return o->source ? o->source : in->path;
+}
+
+int si_object_line(const struct si_input *in, const struct si_object *o, const cJSON *node)
+{
+	if (o->source_base < 0)
+		return 0;
+	int line = node ? si_input_line(in, node, 0) : 0;
+	if (line <= o->source_base)     /* not known, or not of the object */
+		line = o->line;
+	return line > o->source_base ? line - o->source_base : 0;
 }
 
 struct path_list {

@@ -19,13 +19,22 @@ bool si_linemap_put_tree(struct si_linemap *dst, const struct si_linemap *src,
 			 const cJSON *node);
 void si_linemap_free(struct si_linemap *map);
 
+/* Where a document of a YAML stream starts, and the file it says it comes
+ * from. */
+struct si_doc_place {
+	int line;                   /* its first line */
+	char *source;               /* its "# Source: " path, or NULL */
+	int source_line;            /* the line of that comment */
+};
+
 /* Parses a YAML stream into documents. `*docs` (caller frees each with
  * cJSON_Delete and the array with free) gets `*n_docs` trees; empty
  * documents are left out. Every node's line goes into `lines`, and
- * `doc_lines` (caller frees) gets each document's first line. */
+ * `*places` gets each document's place (caller frees each source and the
+ * array with free). */
 si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 			       const struct si_limits *lim, struct si_linemap *lines,
-			       cJSON ***docs, int **doc_lines, size_t *n_docs,
+			       cJSON ***docs, struct si_doc_place **places, size_t *n_docs,
 			       struct si_error *err);
 
 /* A YAML stream read one object at a time: si_yaml_parse_stream() reads
@@ -45,10 +54,16 @@ struct si_yaml_object {
 	unsigned depth;             /* 0 for a document, 1 for a List item */
 	const char *list_kind;      /* an item's List kind, when known; borrowed
 				     * until the next call */
+	const char *source;         /* the path of its document's "# Source: "
+				     * comment (si_object.source), or NULL;
+				     * borrowed until the next call */
+	int source_line;            /* the line of that comment */
 };
 
 /* Makes a reader of the `len` bytes at `data` (borrowed while it is read),
- * or when `data` is NULL of what `read` gives. With `split`, a document
+ * or when `data` is NULL of what `read` gives, which it asks for a little at
+ * a time: libyaml drops comments, and the reader looks at the text on its
+ * way for the "# Source: " comments that open documents. With `split`, a document
  * whose top-level mapping has an `items` sequence (unless a `kind` before
  * it does not end in "List") is a List: its items are handed out one by
  * one and the rest of it is not. `max_object`, when not 0, bounds each
@@ -138,6 +153,17 @@ int si_keyref_cmp(const void *a, const void *b);
 /* Sets `*dup` to the later member of the first pair of `obj`'s members that
  * share a key, or NULL. SI_ERR_NOMEM when out of memory. */
 si_rc si_json_duplicate_key(const cJSON *obj, const cJSON **dup);
+
+/* Whether the `len` bytes at `s` may name the file an object was written
+ * in: 1 to SI_SOURCE_MAX bytes of UTF-8 without a control character (C0,
+ * DEL or C1), which could forge lines of a report. */
+bool si_source_ok(const char *s, size_t len);
+
+/* Sets o->source and o->source_base of an object read from text, whose
+ * document had the "# Source: " path `doc_source` (NULL: none) on line
+ * `doc_line`: the file kustomize's or kpt's annotations name wins, with no
+ * line; else the document's source. SI_ERR_NOMEM when out of memory. */
+si_rc si_object_place(struct si_object *o, const char *doc_source, int doc_line);
 
 /* 1-based line of byte offset `off` in `data`. */
 int si_line_at(const char *data, size_t off);

@@ -34,6 +34,8 @@ struct built {
 	int line;
 	unsigned depth;             /* of Lists: 0 for a document, 1 for an item */
 	const char *list_kind;      /* an item's List kind, when known */
+	const char *source;         /* its document's "# Source: " path, or NULL */
+	int source_line;
 };
 
 struct si_stream {
@@ -216,7 +218,8 @@ static si_rc yaml_next(struct si_stream *s, struct built *out, struct si_error *
 		si_linemap_free(lines);
 		return rc;
 	}
-	*out = (struct built){ obj.root, lines, obj.line, obj.depth, obj.list_kind };
+	*out = (struct built){ obj.root, lines, obj.line, obj.depth, obj.list_kind, obj.source,
+			       obj.source_line };
 	return SI_OK;
 }
 
@@ -386,7 +389,7 @@ static si_rc parse_object(struct si_stream *s, size_t from, int line, unsigned d
 			snprintf(err->file, sizeof(err->file), "%s", s->path);
 		return rc;
 	}
-	*out = (struct built){ root, lines, line, depth, s->list ? s->list_kind : NULL };
+	*out = (struct built){ root, lines, line, depth, s->list ? s->list_kind : NULL, NULL, 0 };
 	return SI_OK;
 }
 
@@ -624,9 +627,10 @@ static si_rc json_next(struct si_stream *s, struct built *out, struct si_error *
 
 /* ---- objects into inputs ------------------------------------------------ */
 
-/* Queues an input of the one object `root` (owned, with its `lines`). */
-static si_rc push_input(struct si_stream *s, cJSON *root, int line, struct si_linemap *lines,
-			struct si_error *err)
+/* Queues an input of the one object `root` (owned, with its `lines`), of
+ * the document `b`. */
+static si_rc push_input(struct si_stream *s, const struct built *b, cJSON *root, int line,
+			struct si_linemap *lines, struct si_error *err)
 {
 	struct si_input *in = calloc(1, sizeof(*in));
 
@@ -648,9 +652,13 @@ static si_rc push_input(struct si_stream *s, cJSON *root, int line, struct si_li
 	}
 	in->roots[0] = root;
 	in->n_roots = 1;
-	in->objects[0] = (struct si_object){ root, line };
+	in->objects[0] = (struct si_object){ root, line, NULL, 0 };
 	in->n_objects = 1;
 	in->lines = lines;
+	if (si_object_place(&in->objects[0], b->source, b->source_line)) {
+		si_input_free(in);
+		return si_error_set(err, SI_ERR_NOMEM, s->path, line, "out of memory");
+	}
 	s->queue[s->n_queue++] = in;
 	return SI_OK;
 }
@@ -671,7 +679,7 @@ static si_rc deliver_object(cJSON *parent, cJSON *obj, int line, void *ctx,
 		struct si_linemap *lines = d->b->lines;
 		d->b->root = NULL;
 		d->b->lines = NULL;
-		return push_input(d->s, obj, line, lines, err);
+		return push_input(d->s, d->b, obj, line, lines, err);
 	}
 	struct si_linemap *lines = si_linemap_new();
 	cJSON_DetachItemViaPointer(parent, obj);
@@ -680,7 +688,7 @@ static si_rc deliver_object(cJSON *parent, cJSON *obj, int line, void *ctx,
 		cJSON_Delete(obj);
 		return si_error_set(err, SI_ERR_NOMEM, d->s->path, line, "out of memory");
 	}
-	return push_input(d->s, obj, line, lines, err);
+	return push_input(d->s, d->b, obj, line, lines, err);
 }
 
 /* Makes `b` (owned) into inputs of one object each: itself, or the items of

@@ -669,11 +669,58 @@ static si_rc parser_error(struct builder *b, const yaml_parser_t *p)
 			    "%s", msg);
 }
 
+/* "# Source: " comments. libyaml drops comments, yet helm opens the
+ * document of each template it renders with one naming the template. The
+ * reader looks at the text on its way to libyaml, with lines counted as
+ * libyaml counts them, and keeps the comments it finds until the parser is
+ * past them. libyaml reads ahead of the events it gives, by no more than it
+ * is handed at a time: READ_AHEAD bytes, where templates of a few lines
+ * hold a few dozen comments. Past MAX_PENDING kept, which takes text of
+ * little else than such comments, the oldest is forgotten: a document then
+ * reads as having none, and is never given another's. */
+
+#define SOURCE_PREFIX "# Source: "
+#define SOURCE_PREFIX_LEN (sizeof(SOURCE_PREFIX) - 1)
+#define READ_AHEAD 1024
+#define MAX_PENDING 64
+
+struct source_comment {
+	int line;                   /* 0-based, as libyaml's marks */
+	char *path;
+};
+
+struct source_scan {
+	bool off;                   /* UTF-16 text, which libyaml decodes: no
+				     * comment is looked for */
+	size_t seen;                /* bytes, up to 2 */
+	int line;                   /* of the next byte */
+	unsigned char prev[2];      /* the two bytes before it, the latest last */
+	bool at_start;              /* it starts a line */
+	bool keep;                  /* the line so far may be a Source comment */
+	size_t len;
+	char text[SOURCE_PREFIX_LEN + SI_SOURCE_MAX + 2];   /* and a break's lead bytes */
+	struct source_comment pending[MAX_PENDING];         /* by line */
+	size_t n_pending;
+};
+
 struct si_yaml_reader {
 	yaml_parser_t parser;
 	struct builder b;
 	bool split;                 /* Lists handed out item by item */
 	size_t max_object;          /* characters of one object; 0: no bound */
+	/* Where the text comes from: data[at, len), or `read`. */
+	const char *data;
+	size_t len, at;
+	si_yaml_read_fn read;
+	void *read_ctx;
+	bool nomem;                 /* a comment could not be kept */
+	struct source_scan scan;
+	/* The document being read: where its start ends (-1: the stream's
+	 * start), and its source (owned) with the comment's 1-based line. */
+	int doc_from;
+	int last_end;               /* the line where the last document ended */
+	char *doc_source;
+	int doc_source_line;
 	bool done;
 	size_t last_index;          /* where the last event ended */
 	int last_line;
@@ -690,6 +737,160 @@ struct si_yaml_reader {
 	bool skip_doc;
 	size_t skip_open;
 };
+
+/* Keeps the comment on `line` naming `path` (`len` bytes). */
+static bool keep_source(struct source_scan *s, int line, const char *path, size_t len)
+{
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return false;
+	memcpy(copy, path, len);
+	copy[len] = '\0';
+	if (s->n_pending == MAX_PENDING) {
+		free(s->pending[0].path);
+		memmove(s->pending, s->pending + 1, (MAX_PENDING - 1) * sizeof(s->pending[0]));
+		s->n_pending--;
+	}
+	s->pending[s->n_pending++] = (struct source_comment){ line, copy };
+	return true;
+}
+
+/* A line ends, its break's first `lead` bytes (of NEL, LS or PS) already in
+ * the text: a "# Source: " comment is kept. False when out of memory. */
+static bool end_line(struct source_scan *s, size_t lead)
+{
+	bool keep = s->keep && s->len >= SOURCE_PREFIX_LEN + lead;
+	s->keep = false;
+	if (!keep)
+		return true;
+	size_t n = s->len - lead;
+	while (n > SOURCE_PREFIX_LEN && (s->text[n - 1] == ' ' || s->text[n - 1] == '\t'))
+		n--;
+	const char *path = s->text + SOURCE_PREFIX_LEN;
+	size_t len = n - SOURCE_PREFIX_LEN;
+	return !si_source_ok(path, len) || keep_source(s, s->line, path, len);
+}
+
+/* The byte `back` (1 or 2) bytes before p[i]: of these bytes, or of those
+ * scanned before them. */
+static unsigned char byte_before(const struct source_scan *s, const unsigned char *p,
+				 size_t i, size_t back)
+{
+	return i >= back ? p[i - back] : s->prev[2 + i - back];
+}
+
+/* Follows the `n` bytes at `p`, as libyaml will read them, line by line:
+ * libyaml's line breaks are CR LF, CR, LF, NEL, LS and PS. False when out
+ * of memory. */
+static bool scan_text(struct source_scan *s, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n && !s->off; i++) {
+		unsigned char c = p[i];
+		if (s->seen < 2 && ++s->seen == 2) {   /* a byte order mark */
+			unsigned char first = byte_before(s, p, i, 1);
+			s->off = (first == 0xff && c == 0xfe) || (first == 0xfe && c == 0xff);
+		}
+		if (c < 0x80 && c != '\n' && c != '\r' && !s->keep && !s->at_start)
+			continue;           /* most bytes: within a line of no interest */
+		unsigned char p1 = byte_before(s, p, i, 1), p0 = byte_before(s, p, i, 2);
+		if (c == '\n' && p1 == '\r')
+			continue;           /* the second half of CR LF */
+		size_t lead = c == '\r' || c == '\n' ? 0
+			    : c == 0x85 && p1 == 0xc2 ? 1
+			    : (c == 0xa8 || c == 0xa9) && p1 == 0x80 && p0 == 0xe2 ? 2 : SIZE_MAX;
+		if (lead != SIZE_MAX) {
+			if (!end_line(s, lead))
+				return false;
+			s->line++;
+			s->at_start = true;
+			continue;
+		}
+		if (s->at_start) {
+			s->at_start = false;
+			s->keep = c == '#';
+			s->len = 0;
+		}
+		if (!s->keep)
+			continue;
+		if (s->len == sizeof(s->text) ||
+		    (s->len < SOURCE_PREFIX_LEN && c != (unsigned char)SOURCE_PREFIX[s->len])) {
+			s->keep = false;    /* too long for a path, or another comment */
+			continue;
+		}
+		s->text[s->len++] = (char)c;
+	}
+	if (n > 0) {
+		s->prev[0] = n > 1 ? p[n - 2] : s->prev[1];
+		s->prev[1] = p[n - 1];
+	}
+	return true;
+}
+
+/* libyaml's read handler: the caller's bytes, READ_AHEAD at most at a
+ * time, looked at on their way. */
+static int reader_read(void *ctx, unsigned char *buf, size_t size, size_t *got)
+{
+	struct si_yaml_reader *r = ctx;
+
+	if (size > READ_AHEAD)
+		size = READ_AHEAD;
+	if (r->read) {
+		if (!r->read(r->read_ctx, buf, size, got))
+			return 0;
+	} else {
+		*got = r->len - r->at < size ? r->len - r->at : size;
+		memcpy(buf, r->data + r->at, *got);
+		r->at += *got;
+	}
+	if (!scan_text(&r->scan, buf, *got)) {
+		r->nomem = true;
+		return 0;
+	}
+	return 1;
+}
+
+/* Forgets the comments kept before `line`. */
+static void drop_sources(struct source_scan *s, int line)
+{
+	size_t n = 0;
+	while (n < s->n_pending && s->pending[n].line < line)
+		free(s->pending[n++].path);
+	memmove(s->pending, s->pending + n, (s->n_pending - n) * sizeof(s->pending[0]));
+	s->n_pending -= n;
+}
+
+/* A document starts (`ev`) or ends. Comments before its start are no
+ * document's. */
+static void document_bounds(struct si_yaml_reader *r, const yaml_event_t *ev)
+{
+	int line = (int)ev->end_mark.line;
+	if (ev->type == YAML_DOCUMENT_END_EVENT) {
+		r->last_end = line;
+		return;
+	}
+	/* An explicit start ends with its "---" line; an implicit one starts
+	 * the stream, or follows an explicit end. */
+	r->doc_from = ev->data.document_start.implicit ? r->last_end : line;
+	drop_sources(&r->scan, r->doc_from + 1);
+}
+
+/* The first node of a document starts on `line` (0-based): the document's
+ * source is the last comment kept since its start. */
+static void take_source(struct si_yaml_reader *r, int line)
+{
+	struct source_scan *s = &r->scan;
+	free(r->doc_source);
+	r->doc_source = NULL;
+	for (size_t i = 0; i < s->n_pending && s->pending[i].line < line; i++) {
+		if (s->pending[i].line <= r->doc_from)
+			continue;
+		free(r->doc_source);
+		r->doc_source = s->pending[i].path;
+		r->doc_source_line = s->pending[i].line + 1;
+		s->pending[i].path = NULL;
+	}
+	drop_sources(s, line);
+}
 
 static bool starts_node(const yaml_event_t *ev)
 {
@@ -738,6 +939,8 @@ static si_rc begin_items(struct si_yaml_reader *r, int line)
 static void begin_object(struct si_yaml_reader *r, const yaml_event_t *ev)
 {
 	struct builder *b = &r->b;
+	if (b->depth == 0)
+		take_source(r, (int)ev->start_mark.line);
 	r->obj_start = ev->start_mark.index;
 	r->obj_line = (int)ev->start_mark.line + 1;
 	b->nodes_from = b->nodes;
@@ -806,7 +1009,8 @@ static si_rc on_event(struct si_yaml_reader *r, const yaml_event_t *ev,
 		break;
 	case YAML_DOCUMENT_END_EVENT:
 		if (!r->list && b->root && !cJSON_IsNull(b->root)) {
-			*obj = (struct si_yaml_object){ b->root, b->root_line, 0, NULL };
+			*obj = (struct si_yaml_object){ b->root, b->root_line, 0, NULL,
+							r->doc_source, r->doc_source_line };
 			b->root = NULL;
 		}
 		end_document(r);
@@ -818,7 +1022,8 @@ static si_rc on_event(struct si_yaml_reader *r, const yaml_event_t *ev,
 		return SI_OK;
 	}
 	if (rc == SI_OK && b->item) {
-		*obj = (struct si_yaml_object){ b->item, b->item_line, 1, r->list_kind };
+		*obj = (struct si_yaml_object){ b->item, b->item_line, 1, r->list_kind,
+						r->doc_source, r->doc_source_line };
 		b->item = NULL;
 		end_item(r);
 	}
@@ -874,6 +1079,12 @@ si_rc si_yaml_reader_new(const char *path, const struct si_limits *lim, bool spl
 	r->b = (struct builder){ .path = path, .lim = lim, .seed = si_strhash_seed() };
 	r->split = split;
 	r->max_object = max_object;
+	r->data = data;
+	r->len = len;
+	r->read = read;
+	r->read_ctx = ctx;
+	r->scan.at_start = true;
+	r->doc_from = r->last_end = -1;
 	/* A List's items nest two levels below its root. */
 	r->b.stack = calloc(lim->max_depth + 2, sizeof(*r->b.stack));
 	if (!r->b.stack || !yaml_parser_initialize(&r->parser)) {
@@ -881,10 +1092,7 @@ si_rc si_yaml_reader_new(const char *path, const struct si_limits *lim, bool spl
 		free(r);
 		return si_error_set(err, SI_ERR_NOMEM, path, 0, "out of memory");
 	}
-	if (read)
-		yaml_parser_set_input(&r->parser, read, ctx);
-	else
-		yaml_parser_set_input_string(&r->parser, (const unsigned char *)data, len);
+	yaml_parser_set_input(&r->parser, reader_read, r);
 	*out = r;
 	return SI_OK;
 }
@@ -902,10 +1110,13 @@ si_rc si_yaml_reader_next(struct si_yaml_reader *r, struct si_linemap *lines,
 	while (rc == SI_OK && !r->done && !obj->root) {
 		if (!yaml_parser_parse(&r->parser, &ev)) {
 			r->done = true;
-			return parser_error(b, &r->parser);
+			return r->nomem ? fail(b, SI_ERR_NOMEM, r->last_line, "%s", "out of memory")
+				: parser_error(b, &r->parser);
 		}
 		r->last_index = ev.end_mark.index;
 		r->last_line = (int)ev.end_mark.line + 1;
+		if (ev.type == YAML_DOCUMENT_START_EVENT || ev.type == YAML_DOCUMENT_END_EVENT)
+			document_bounds(r, &ev);
 		if (r->skip_doc || r->skip_open)
 			skip_event(r, &ev);
 		else
@@ -933,6 +1144,8 @@ void si_yaml_reader_free(struct si_yaml_reader *r)
 	if (!r)
 		return;
 	end_document(r);
+	drop_sources(&r->scan, INT_MAX);
+	free(r->doc_source);
 	free(r->b.anchors);
 	free(r->b.buckets);
 	free(r->b.stack);
@@ -941,9 +1154,11 @@ void si_yaml_reader_free(struct si_yaml_reader *r)
 }
 
 static si_rc push_document(const char *path, const struct si_limits *lim,
-			   struct si_yaml_object *obj, cJSON ***docs, int **lines,
+			   struct si_yaml_object *obj, cJSON ***docs, struct si_doc_place **places,
 			   size_t *n, size_t *cap, struct si_error *err)
 {
+	char *source = NULL;
+
 	if (*n == lim->max_documents) {
 		cJSON_Delete(obj->root);
 		return si_error_set(err, SI_ERR_LIMIT, path, obj->line,
@@ -952,21 +1167,24 @@ static si_rc push_document(const char *path, const struct si_limits *lim,
 	if (*n == *cap) {
 		size_t c = *cap ? *cap * 2 : 8;
 		cJSON **d = realloc(*docs, c * sizeof(*d));
-		int *l = d ? realloc(*lines, c * sizeof(*l)) : NULL;
+		struct si_doc_place *p = d ? realloc(*places, c * sizeof(*p)) : NULL;
 		if (d)
 			*docs = d;
-		if (l)
-			*lines = l;
-		if (!l) {
-			cJSON_Delete(obj->root);
-			return si_error_set(err, SI_ERR_NOMEM, path, obj->line, "out of memory");
-		}
+		if (p)
+			*places = p;
+		if (!p)
+			goto nomem;
 		*cap = c;
 	}
+	if (obj->source && !(source = strdup(obj->source)))
+		goto nomem;
 	(*docs)[*n] = obj->root;
-	(*lines)[*n] = obj->line;
+	(*places)[*n] = (struct si_doc_place){ obj->line, source, obj->source_line };
 	(*n)++;
 	return SI_OK;
+nomem:
+	cJSON_Delete(obj->root);
+	return si_error_set(err, SI_ERR_NOMEM, path, obj->line, "out of memory");
 }
 
 si_rc si_yaml_utf8_error(const char *path, int line, size_t column, unsigned char byte,
@@ -997,7 +1215,7 @@ static si_rc check_utf8(const char *path, const char *data, size_t len,
 
 si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 			       const struct si_limits *lim, struct si_linemap *lines,
-			       cJSON ***docs, int **doc_lines, size_t *n_docs,
+			       cJSON ***docs, struct si_doc_place **places, size_t *n_docs,
 			       struct si_error *err)
 {
 	struct si_yaml_reader *r;
@@ -1006,7 +1224,7 @@ si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 	si_rc rc;
 
 	*docs = NULL;
-	*doc_lines = NULL;
+	*places = NULL;
 	*n_docs = 0;
 	if (len > lim->max_input_bytes)
 		return si_error_set(err, SI_ERR_LIMIT, path, 0,
@@ -1016,16 +1234,18 @@ si_rc si_yaml_parse_stream(const char *path, const char *data, size_t len,
 	    (rc = si_yaml_reader_new(path, lim, false, 0, data, len, NULL, NULL, &r, err)))
 		return rc;
 	while ((rc = si_yaml_reader_next(r, lines, &obj, err)) == SI_OK && obj.root &&
-	       (rc = push_document(path, lim, &obj, docs, doc_lines, n_docs, &cap, err)) == SI_OK)
+	       (rc = push_document(path, lim, &obj, docs, places, n_docs, &cap, err)) == SI_OK)
 		;
 	si_yaml_reader_free(r);
 	if (rc) {
-		for (size_t i = 0; i < *n_docs; i++)
+		for (size_t i = 0; i < *n_docs; i++) {
 			cJSON_Delete((*docs)[i]);
+			free((*places)[i].source);
+		}
 		free(*docs);
-		free(*doc_lines);
+		free(*places);
 		*docs = NULL;
-		*doc_lines = NULL;
+		*places = NULL;
 		*n_docs = 0;
 	}
 	return rc;

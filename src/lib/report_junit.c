@@ -92,7 +92,7 @@ static struct counts entry_counts(const struct si_audit_entry *e, bool failed_on
 
 static void test_case(FILE *out, const struct si_audit_entry *e, const struct si_result *r)
 {
-	int line = r->container ? si_input_line(e->input, r->container->spec, e->line) : e->line;
+	int line = r->container ? si_audit_entry_line(e, r->container->spec) : e->line;
 
 	fputs("    <testcase", out);
 	attr_workload(out, "classname", &e->workload, '/');

@@ -169,7 +169,7 @@ static cJSON *result(struct tree *t, const struct si_audit_entry *e, const struc
 	put(t, res, "ruleIndex", cJSON_CreateNumber(r->item->id));
 	put(t, res, "level", string(level(r->severity)));
 	put(t, res, "message", message(t, r->message ? r->message : r->item->title));
-	int line = r->container ? si_input_line(e->input, r->container->spec, e->line) : e->line;
+	int line = r->container ? si_audit_entry_line(e, r->container->spec) : e->line;
 	cJSON *loc = put(t, put(t, res, "locations", cJSON_CreateArray()), NULL,
 			 location(t, e->path, line));
 	cJSON *logical = put(t, put(t, loc, "logicalLocations", cJSON_CreateArray()), NULL,

@@ -415,9 +415,9 @@ static void run_loader(const struct path *p, FILE *out, struct run *r)
 	si_audit_free(&a);
 }
 
-/* A file read as a stream of objects: each object printed with its line,
- * and each error of the stream (but running out of memory) as part of the
- * answer. */
+/* A file read as a stream of objects: each object printed with its line
+ * and where it was written, and each error of the stream (but running out
+ * of memory) as part of the answer. */
 static void run_stream(const struct path *p, FILE *out, struct run *r)
 {
 	struct si_stream *s = NULL;
@@ -440,7 +440,9 @@ static void run_stream(const struct path *p, FILE *out, struct run *r)
 			if (!text)
 				r->rc = SI_ERR_NOMEM;
 			else
-				fprintf(out, "%d %s\n", in->objects[0].line, text);
+				fprintf(out, "%d %s:%d %s\n", in->objects[0].line,
+					si_object_path(in, &in->objects[0]),
+					si_object_line(in, &in->objects[0], NULL), text);
 			cJSON_free(text);
 			si_input_free(in);
 		}

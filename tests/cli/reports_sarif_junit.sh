@@ -8,8 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 tap_setup "$@"
 
-SCHEMA="$(cd "$(dirname "$0")/../schemas" && pwd)/sarif-schema-2.1.0.json"
-
 workdir reports
 cp "$DATA"/reports/*.yaml .
 
@@ -75,37 +73,7 @@ def case_name(r):
     return r["check"] + ("" if r["container"] is None else " " + r["container"])
 PY
 
-# A python3 that has jsonschema (Debian's python3-jsonschema, installed by
-# scripts/deps.sh, serves /usr/bin/python3), put first on PATH for py_tap.
-PYJS=""
-for py in python3 /usr/bin/python3; do
-	if command -v "$py" >/dev/null && "$py" -c 'import jsonschema' 2>/dev/null; then
-		PYJS=$(command -v "$py")
-		break
-	fi
-done
-mkdir -p "$SCRATCH/pyjs"
-if [ -n "$PYJS" ]; then
-	ln -s "$PYJS" "$SCRATCH/pyjs/python3"
-	pass "a python3 with jsonschema is available ($PYJS)"
-else
-	fail "a python3 with jsonschema is available" "install python3-jsonschema (scripts/deps.sh)"
-fi
-
-# valid_sarif FILE DESC : FILE is valid against the SARIF 2.1.0 schema.
-valid_sarif() {
-	[ -n "$PYJS" ] || { fail "$2" "no jsonschema"; return; }
-	PATH="$SCRATCH/pyjs:$PATH" py_tap "$1" "$SCHEMA" "$2" <<'PY'
-import jsonschema
-log = load(sys.argv[1])
-schema = load(sys.argv[2])
-v = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
-errors = sorted(v.iter_errors(log), key=lambda e: list(e.absolute_path)) if log is not None else ["no log"]
-ok(not errors, sys.argv[3],
-   *["%s: %s" % ("/".join(map(str, getattr(e, "absolute_path", []))), getattr(e, "message", e))
-     for e in errors[:5]])
-PY
-}
+sarif_schema_setup
 
 ok "the SARIF 2.1.0 schema is in tests/schemas" test -s "$SCHEMA"
 py_tap "$SCHEMA" <<'PY'

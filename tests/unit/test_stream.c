@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "document_internal.h"
+#include "security-inspector/report.h"
 
 #define FIXTURES "data/stream"
 #define CORPUS "../corpus/kubernetes-examples"
@@ -210,6 +211,13 @@ static void streams_as_read(const char *path, size_t chunk)
 		if (o->line != st->in->objects[0].line)
 			fail_msg("%s (chunk %zu): object %zu on line %d read whole, %d streamed",
 				 path, chunk, objects, o->line, st->in->objects[0].line);
+		const struct si_object *so = &st->in->objects[0];
+		if (strcmp(si_object_path(whole, o), si_object_path(st->in, so)) != 0 ||
+		    o->source_base != so->source_base)
+			fail_msg("%s (chunk %zu): object %zu written in %s (line %d on) read whole, "
+				 "%s (line %d on) streamed", path, chunk, objects,
+				 si_object_path(whole, o), o->source_base,
+				 si_object_path(st->in, so), so->source_base);
 		same_lines(whole, o->json, st->in, object(st), path);
 	}
 	if (wrc == SI_OK && objects != whole->n_objects)
@@ -379,6 +387,327 @@ static void test_flow_style_yaml_that_starts_like_json_is_read_as_yaml(void **st
 	assert_int_equal(r.n, 1);
 	expect_refused(&r, 0, SI_ERR_SYNTAX, 1, "a key expected");
 	run_free(&r);
+}
+
+/* ---- where objects were written ---------------------------------------- */
+
+/* An object both readers must give: its name, the file it was written in
+ * (NULL: the input) and its line there, and the line there of the node at
+ * `node` below it (keys, or "#N"), when given. */
+struct placed {
+	const char *name;
+	const char *path;
+	int line;
+	const char *const *node;
+	int node_line;
+};
+
+static const cJSON *node_at(const cJSON *obj, const char *const *path)
+{
+	for (; *path; path++) {
+		obj = (*path)[0] == '#' ? cJSON_GetArrayItem(obj, atoi(*path + 1))
+				       : cJSON_GetObjectItemCaseSensitive(obj, *path);
+		if (!obj)
+			fail_msg("no node \"%s\"", *path);
+	}
+	return obj;
+}
+
+static void expect_place(const struct si_input *in, const struct si_object *o,
+			 const struct placed *want, const char *file, const char *how)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(o->json, "metadata");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	const char *path = want->path ? want->path : file;
+	if (!cJSON_IsString(name) || strcmp(name->valuestring, want->name) != 0)
+		fail_msg("%s: expected object %s", how, want->name);
+	if (strcmp(si_object_path(in, o), path) != 0 || si_object_line(in, o, NULL) != want->line)
+		fail_msg("%s: %s at %s:%d, expected %s:%d", how, want->name, si_object_path(in, o),
+			 si_object_line(in, o, NULL), path, want->line);
+	if (want->node && si_object_line(in, o, node_at(o->json, want->node)) != want->node_line)
+		fail_msg("%s: a node of %s on line %d, expected %d", how, want->name,
+			 si_object_line(in, o, node_at(o->json, want->node)), want->node_line);
+}
+
+/* `file` read whole, and streamed in reads of a few sizes, gives the
+ * objects of `want` (ended by a NULL name), each at its place. */
+static void expect_places(const char *file, const struct placed *want)
+{
+	static const size_t chunks[] = { 1, 2, 3, 7, 65536 };
+	struct si_input *whole = NULL;
+	struct si_error err = { 0 };
+	struct run r;
+	size_t n = 0;
+
+	assert_int_equal(si_input_read(file, &si_limits_default, &whole, &err), SI_OK);
+	for (; want[n].name; n++) {
+		assert_true(n < whole->n_objects);
+		expect_place(whole, &whole->objects[n], &want[n], file, "read whole");
+	}
+	assert_int_equal(whole->n_objects, n);
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		stream_run(file, NULL, chunks[c], BIG, &r);
+		assert_int_equal(r.n, n);
+		for (size_t i = 0; i < n; i++) {
+			object(&r.steps[i]);
+			expect_place(r.steps[i].in, &r.steps[i].in->objects[0], &want[i], file,
+				     "streamed");
+		}
+		run_free(&r);
+	}
+	si_input_free(whole);
+}
+
+static const char *const first_container[] = { "spec", "template", "spec", "containers", "#0",
+					       NULL };
+static const char *const pod_container[] = { "spec", "containers", "#0", NULL };
+
+static void test_helm_source_comments_name_each_template_and_count_lines_from_it(void **state)
+{
+	/* The object's line 1 is the one after the comment. A document without
+	 * a comment, or with one elsewhere than at column 0 before its first
+	 * node, is the input's; the last of two comments wins. */
+	static const struct placed want[] = {
+		{ "shop", "shop/templates/serviceaccount.yaml", 1, NULL, 0 },
+		{ "web", "shop/templates/deployment.yaml", 2, first_container, 11 },
+		{ "no-source", NULL, 26, NULL, 0 },
+		{ "indented", NULL, 32, NULL, 0 },
+		{ "listed", "shop/templates/pods.yaml", 4, pod_container, 10 },
+		{ NULL, NULL, 0, NULL, 0 },
+	};
+	expect_places(FIXTURES "/helm-rendered.yaml", want);
+}
+
+static void test_helm_source_comments_with_crlf_and_other_line_breaks(void **state)
+{
+	/* libyaml counts CR LF, CR, NEL and LS as one line each, and so do the
+	 * lines of the templates. */
+	static const struct placed want[] = {
+		{ "notes", "shop/templates/configmap.yaml", 1, NULL, 0 },
+		{ "crlf", "shop/templates/pod.yaml", 1, pod_container, 7 },
+		{ NULL, NULL, 0, NULL, 0 },
+	};
+	expect_places(FIXTURES "/helm-crlf.yaml", want);
+}
+
+static void test_source_names_too_long_or_with_control_characters_are_not_taken(void **state)
+{
+	/* YAML allows no other control character than a tab in a comment:
+	 * those of annotations are in kustomize-origin.yaml. */
+	static const char pod[] = "kind: Pod\nmetadata: {name: %s}\n";
+	char *text = malloc(3 * SI_SOURCE_MAX), *at = text, *end = text + 3 * SI_SOURCE_MAX;
+	char longest[SI_SOURCE_MAX + 2];
+	struct run r;
+
+	assert_non_null(text);
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[SI_SOURCE_MAX] = '\0';                     /* the bound: taken */
+	at += snprintf(at, (size_t)(end - at), "---\n# Source: %s\n", longest);
+	at += snprintf(at, (size_t)(end - at), pod, "longest");
+	longest[SI_SOURCE_MAX] = 'a';                      /* one byte more */
+	longest[SI_SOURCE_MAX + 1] = '\0';
+	at += snprintf(at, (size_t)(end - at), "---\n# Source: %s\n", longest);
+	at += snprintf(at, (size_t)(end - at), pod, "too-long");
+	at += snprintf(at, (size_t)(end - at), "---\n# Source: a\tb.yaml\n");
+	at += snprintf(at, (size_t)(end - at), pod, "tab");
+	at += snprintf(at, (size_t)(end - at), "---\n# Source: \n");
+	at += snprintf(at, (size_t)(end - at), pod, "empty");
+	snprintf(at, (size_t)(end - at), "---\n# Source: caf\xc3\xa9/templates/x.yaml  \n");
+	at += strlen(at);
+	snprintf(at, (size_t)(end - at), pod, "trailing-blanks");
+	stream_text("names.yaml", text, NULL, 7, BIG, &r);
+	assert_int_equal(r.n, 5);
+	longest[SI_SOURCE_MAX] = '\0';
+	assert_string_equal(r.steps[0].in->objects[0].source, longest);
+	for (size_t i = 1; i < 4; i++)
+		if (r.steps[i].in->objects[0].source)
+			fail_msg("%s: source %s taken", name_of(&r.steps[i]),
+				 r.steps[i].in->objects[0].source);
+	assert_string_equal(r.steps[4].in->objects[0].source, "caf\xc3\xa9/templates/x.yaml");
+	assert_int_equal(si_object_line(r.steps[4].in, &r.steps[4].in->objects[0], NULL), 1);
+	run_free(&r);
+	free(text);
+}
+
+/* Object `i` of the tiny templates came from its own comment, or from none
+ * when an empty document came between. */
+static void expect_tiny(int i, const struct si_object *o, const char *how)
+{
+	char want[32];
+	snprintf(want, sizeof(want), "t/%d.yaml", i);
+	if (i % 3 ? !o->source || strcmp(o->source, want) != 0 : o->source != NULL)
+		fail_msg("%s: object %d from %s", how, i, o->source ? o->source : "the input");
+}
+
+static void test_tiny_templates_each_keep_their_own_source(void **state)
+{
+	/* libyaml reads ahead of its events: the comments of the documents
+	 * after the one being read are kept for them, never given to it. */
+	enum { N = 400 };
+	size_t size = N * 64, len = 0;
+	char *text = malloc(size);
+	const char *path = temp_path("tiny.yaml");
+	struct si_input *in = NULL;
+	struct si_stream *st = NULL;
+	struct si_error err = { 0 };
+
+	assert_non_null(text);
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(text + len, size - len,
+					"---\n# Source: t/%d.yaml\n%s{kind: Pod, metadata: {name: p%d}}\n",
+					i, i % 3 ? "" : "---\n", i);
+	write_file(path, text, len);
+	assert_int_equal(si_input_read(path, &si_limits_default, &in, &err), SI_OK);
+	assert_int_equal(in->n_objects, N);
+	for (int i = 0; i < N; i++)
+		expect_tiny(i, &in->objects[i], "read whole");
+	si_input_free(in);
+	for (size_t chunk = 1; chunk <= 65536; chunk *= 256) {
+		int n = 0;
+		assert_int_equal(si_stream_open_sized(path, &si_limits_default, chunk, BIG, &st, &err),
+				 SI_OK);
+		while (si_stream_next(st, &in, &err) == SI_OK && in) {
+			assert_true(n < N);
+			expect_tiny(n++, &in->objects[0], "streamed");
+			si_input_free(in);
+		}
+		assert_int_equal(n, N);
+		si_stream_close(st);
+	}
+	assert_int_equal(unlink(path), 0);
+	free(text);
+}
+
+static void test_kustomize_and_kpt_annotations_name_the_file_without_a_line(void **state)
+{
+	/* kustomize's buildMetadata [originAnnotations]: YAML in a string; its
+	 * path wins over kpt's and over a helm comment. An origin without a
+	 * path (a generated object) leaves the object where it is. */
+	static const struct placed want[] = {
+		{ "origin", "base/deployment.yaml", 0, first_container, 0 },
+		{ "quoted", "base/with: colon.yaml", 0, NULL, 0 },
+		{ "kpt", "pkg/pod.yaml", 0, NULL, 0 },
+		{ "legacy", "old/pod.yaml", 0, NULL, 0 },
+		{ "generated", NULL, 44, NULL, 0 },
+		{ "bad-path", NULL, 55, NULL, 0 },
+		{ NULL, NULL, 0, NULL, 0 },
+	};
+	expect_places(FIXTURES "/kustomize-origin.yaml", want);
+}
+
+/* The report in `format` of the workloads of `file`, read whole or
+ * streamed; the caller frees it. */
+static char *report_of(const char *file, enum si_report_format format, bool streamed)
+{
+	struct si_policy *policy = NULL;
+	struct si_report *rep = NULL;
+	struct si_report_options opt = { 0 };
+	struct si_audit a;
+	struct si_input *in = NULL;
+	struct si_stream *st = NULL;
+	struct si_error err = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	assert_int_equal(si_policy_default(&policy, &err), SI_OK);
+	assert_int_equal(si_report_open(format, &opt, out, &rep, &err), SI_OK);
+	si_audit_init(&a, policy, NULL);
+	a.on_entry = si_report_entry_fn;
+	a.ctx = rep;
+	a.n_inputs = 1;
+	if (streamed) {
+		assert_int_equal(si_stream_open_sized(file, &si_limits_default, 5, BIG, &st, &err),
+				 SI_OK);
+		while (si_stream_next(st, &in, &err) == SI_OK && in) {
+			assert_int_equal(si_audit_inspect(&a, in, &err), SI_OK);
+			si_input_free(in);
+		}
+		si_stream_close(st);
+	} else {
+		assert_int_equal(si_input_read(file, &si_limits_default, &in, &err), SI_OK);
+		assert_int_equal(si_audit_inspect(&a, in, &err), SI_OK);
+		si_input_free(in);
+	}
+	assert_int_equal(si_audit_finish(&a), SI_OK);
+	assert_int_equal(si_report_finish(rep, &a, &err), SI_OK);
+	si_report_free(rep);
+	si_audit_free(&a);
+	si_policy_free(policy);
+	assert_int_equal(fclose(out), 0);
+	return text;
+}
+
+/* The JSON report's `source` of the workload or skipped object `name`. */
+static const char *source_in_report(const cJSON *report, const char *list, const char *name)
+{
+	const cJSON *w;
+	cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(report, list)) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(w, "name");
+		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return cJSON_GetObjectItemCaseSensitive(w, "source")->valuestring;
+	}
+	fail_msg("no %s in the report's %s", name, list);
+	return NULL;
+}
+
+static void test_reports_name_the_templates_read_whole_or_streamed(void **state)
+{
+	const char *file = FIXTURES "/helm-rendered.yaml";
+	for (int f = 0; f < SI_REPORT_FORMAT_COUNT; f++) {
+		char *whole = report_of(file, (enum si_report_format)f, false);
+		char *streamed = report_of(file, (enum si_report_format)f, true);
+		assert_string_equal(whole, streamed);
+		if (f == SI_REPORT_TEXT)
+			assert_non_null(strstr(whole, "(shop/templates/deployment.yaml:2)"));
+		if (f == SI_REPORT_JUNIT)
+			assert_non_null(strstr(whole, "file=\"shop/templates/deployment.yaml\" "
+						      "line=\"11\""));
+		if (f == SI_REPORT_HTML)
+			assert_non_null(strstr(whole, "shop/templates/pods.yaml:4"));
+		free(whole);
+		free(streamed);
+	}
+
+	char *text = report_of(file, SI_REPORT_JSON, false);
+	cJSON *json = cJSON_Parse(text);
+	assert_non_null(json);
+	assert_string_equal(source_in_report(json, "workloads", "web"),
+			    "shop/templates/deployment.yaml:2");
+	assert_string_equal(source_in_report(json, "workloads", "listed"),
+			    "shop/templates/pods.yaml:4");
+	assert_string_equal(source_in_report(json, "skipped", "shop"),
+			    "shop/templates/serviceaccount.yaml:1");
+	assert_string_equal(source_in_report(json, "skipped", "no-source"), FIXTURES
+			    "/helm-rendered.yaml:26");
+	cJSON_Delete(json);
+	free(text);
+
+	/* SARIF: each result at the template and the line of its container. */
+	text = report_of(file, SI_REPORT_SARIF, false);
+	json = cJSON_Parse(text);
+	assert_non_null(json);
+	const cJSON *result;
+	size_t web = 0, listed = 0;
+	cJSON_ArrayForEach(result, cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json, "runs"), 0), "results")) {
+		const cJSON *phys = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
+			cJSON_GetObjectItemCaseSensitive(result, "locations"), 0), "physicalLocation");
+		const char *uri = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+			phys, "artifactLocation"), "uri")->valuestring;
+		int line = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+			phys, "region"), "startLine")->valueint;
+		if (strcmp(uri, "shop/templates/deployment.yaml") == 0 && line == 11)
+			web++;
+		else if (strcmp(uri, "shop/templates/pods.yaml") == 0 && line == 10)
+			listed++;
+		else
+			fail_msg("a result at %s:%d", uri, line);
+	}
+	assert_true(web > 0 && listed > 0);
+	cJSON_Delete(json);
+	free(text);
 }
 
 /* ---- limits ------------------------------------------------------------- */
@@ -691,6 +1020,12 @@ int main(void)
 		cmocka_unit_test(test_a_list_in_a_list_item_gives_its_items_each_with_its_lines),
 		cmocka_unit_test(test_bare_json_array_gives_each_value),
 		cmocka_unit_test(test_flow_style_yaml_that_starts_like_json_is_read_as_yaml),
+		cmocka_unit_test(test_helm_source_comments_name_each_template_and_count_lines_from_it),
+		cmocka_unit_test(test_helm_source_comments_with_crlf_and_other_line_breaks),
+		cmocka_unit_test(test_source_names_too_long_or_with_control_characters_are_not_taken),
+		cmocka_unit_test(test_tiny_templates_each_keep_their_own_source),
+		cmocka_unit_test(test_kustomize_and_kpt_annotations_name_the_file_without_a_line),
+		cmocka_unit_test(test_reports_name_the_templates_read_whole_or_streamed),
 		cmocka_unit_test(test_object_over_the_size_limit_is_refused_with_its_line_and_the_next_follows),
 		cmocka_unit_test(test_object_over_max_depth_or_max_nodes_is_refused_and_the_next_follows),
 		cmocka_unit_test(test_alias_bomb_is_refused_and_the_stream_goes_on),
