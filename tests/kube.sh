@@ -42,3 +42,25 @@ stop_all() {
 	for p in "$@"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	return 0
 }
+
+# scoped_webhooks SRC DST NAME BASE-URL CA-BUNDLE RUN : writes to DST (JSON)
+# the ValidatingWebhookConfiguration SRC as shipped, renamed NAME, each
+# webhook's service reference turned into BASE-URL plus its path with
+# CA-BUNDLE, and scoped to what is labelled si-e2e-run=RUN (namespaces by
+# their labels, cluster-scoped objects by their own).
+scoped_webhooks() {
+	python3 - "$@" <<'PY'
+import json, sys, yaml
+src, dst, name, base, bundle, run = sys.argv[1:7]
+vwc = yaml.safe_load(open(src))
+vwc["metadata"]["name"] = name
+scope = {"key": "si-e2e-run", "operator": "In", "values": [run]}
+for w in vwc["webhooks"]:
+    w["clientConfig"] = {"url": base + w["clientConfig"]["service"]["path"], "caBundle": bundle}
+    if "namespaceSelector" in w:
+        w["namespaceSelector"]["matchExpressions"].append(scope)
+    else:   # cluster-scoped objects: this run's, by their label
+        w["objectSelector"] = {"matchExpressions": [scope]}
+json.dump(vwc, open(dst, "w"), indent=1)
+PY
+}

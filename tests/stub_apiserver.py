@@ -23,6 +23,13 @@
 #                   markup, a ReplicaSet owned by an Argo Rollout, a Pod owned
 #                   (not as controller) by a Deployment's ReplicaSet, and a
 #                   ClusterRoleBinding of system:anonymous.
+#                   With STUB_NS_WORKLOADS=N, a list in namespace legacy
+#                   (/.../namespaces/legacy/RESOURCE) holds N Deployments
+#                   legacy-000... (every fourth hardened, the others
+#                   privileged), a bare Pod debug (image without a tag), and
+#                   a Pod its ReplicaSet controls; other namespaces are
+#                   empty. With STUB_SLOW_NS=S, namespaced lists take S
+#                   seconds.
 #   flaky           the Deployment list's continue token expires once (410
 #                   Gone), then the StatefulSet list breaks off in the middle
 #                   of its body (the server went away mid-scan).
@@ -40,6 +47,8 @@ LEASES = {}   # path -> the Lease as last written
 LEASES_LOCK = threading.Lock()
 SLOW_LIST = float(os.environ.get("STUB_SLOW_LIST", "0"))
 N_WORKLOADS = int(os.environ.get("STUB_WORKLOADS", "0"))
+NS_WORKLOADS = int(os.environ.get("STUB_NS_WORKLOADS", "0"))
+SLOW_NS = float(os.environ.get("STUB_SLOW_NS", "0"))
 HOSTILE_NAME = "<b>x</b>&\"'<script>alert(1)</script>"
 USERS = {
     "reader-token": {"username": "reader", "uid": "u-1",
@@ -106,6 +115,26 @@ def report_items(resource):
                  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
                              "name": "view"},
                  "subjects": [{"kind": "Group", "name": "system:anonymous"}]}]
+    return []
+
+
+def namespace_items(namespace, resource):
+    """The objects of STUB_NS_WORKLOADS in one namespaced list."""
+    if namespace != "legacy":
+        return []
+    if resource == "deployments":
+        return [hardened("legacy-%03d" % i, namespace) if i % 4 == 3 else
+                deployment("legacy-%03d" % i, namespace, privileged=True)
+                for i in range(NS_WORKLOADS)]
+    if resource == "pods":
+        owned = {"metadata": {"name": "web-5d4f9c-x2x9z", "namespace": namespace,
+                              "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                                   "name": "web-5d4f9c", "uid": "rs-1",
+                                                   "controller": True}]},
+                 "spec": {"containers": [{"name": "web", "image": "nginx"}]}}
+        bare = {"metadata": {"name": "debug", "namespace": namespace},
+                "spec": {"containers": [{"name": "shell", "image": "busybox"}]}}
+        return [owned, bare]
     return []
 
 
@@ -203,6 +232,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         resource = path.rstrip("/").split("/")[-1]
         if resource not in LISTS:
             return self.not_found()
+        parts = path.split("/")
+        if NS_WORKLOADS and "namespaces" in parts[:-2]:
+            time.sleep(SLOW_NS)
+            kind, version = dict(LIST_KINDS, deployments=("DeploymentList", "apps/v1")).get(
+                resource, ("List", "v1"))
+            namespace = parts[parts.index("namespaces") + 1]
+            return self.send(200, {"kind": kind, "apiVersion": version, "metadata": {},
+                                   "items": namespace_items(namespace, resource)})
         extra = report_items(resource) if N_WORKLOADS else []
         if resource == "deployments":
             time.sleep(SLOW_LIST)

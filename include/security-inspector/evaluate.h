@@ -25,6 +25,9 @@ struct si_result {
 	char *message;    /* owned: subject, finding, fix (SI_EVAL_MESSAGES) */
 	char *detail;     /* owned: the finding alone (SI_EVAL_MESSAGES) */
 	const char *reason;                     /* whitelisted: borrowed */
+	/* whitelisted by this policy entry (borrowed); NULL otherwise and
+	 * for annotation exemptions */
+	const struct si_whitelist_entry *entry;
 };
 
 /* The results of one workload, with counts. */

@@ -115,6 +115,9 @@ struct si_cluster_options {
 	const char *kind;          /* NULL: every kind */
 	unsigned page_size;        /* objects per list request */
 	const atomic_bool *cancel; /* borrowed, may be NULL: stops the scan when true */
+	/* 0: none; else the whole scan's time: each request may take what is
+	 * left of it, and the kinds not listed in time are an error. */
+	unsigned budget_seconds;
 };
 
 /* What a scan did. */

@@ -37,9 +37,16 @@ struct si_ns_rule {
 };
 
 /* A whitelist entry. An empty list means "any". `containers` only narrows
- * container results: pod-level and binding results ignore it. */
+ * container results: pod-level and binding results ignore it. An entry with
+ * identity fields (`users`, `groups`, `service_accounts`) also needs the
+ * requester of an admission request to match one of them: it never matches
+ * where there is no requester (the audit CLI, scans). */
 struct si_whitelist_entry {
 	struct si_strings namespaces, kinds, names, containers;  /* globs */
+	struct si_strings users, groups;    /* globs on userInfo */
+	/* "namespace/name" globs, split at the '/': sa_namespaces.items[i]
+	 * and sa_names.items[i] belong together. */
+	struct si_strings sa_namespaces, sa_names;
 	bool checks[SI_ITEM_COUNT];
 	bool any_check;                     /* `checks` omitted */
 	char *reason;                       /* "" when none was given */
@@ -87,9 +94,29 @@ const struct si_ns_rule *si_policy_rule(const struct si_policy *p, const char *n
 enum si_severity si_policy_severity(const struct si_policy *p, const char *ns,
 				    enum si_item_id item);
 
+/* Who sends an admission request, as the API server authenticated it
+ * (request.userInfo). Borrowed strings. */
+struct si_requester {
+	const char *username;
+	const char *const *groups;
+	size_t n_groups;
+};
+
+/* True when `e` names identities (users, groups or service accounts). */
+bool si_whitelist_by_identity(const struct si_whitelist_entry *e);
+
+/* Describes in `buf` which identity field of `e` the requester `r` matches,
+ * as "user alice", "group ops" or "serviceAccount argocd/argocd-server"; false
+ * (and "" in `buf`) when `r` is NULL or matches none. `buf` may be NULL
+ * when `size` is 0. */
+bool si_whitelist_identity(const struct si_whitelist_entry *e, const struct si_requester *r,
+			   char *buf, size_t size);
+
 /* The whitelist entry covering `item` for `container` (NULL for pod-level and
  * binding results) of `w`, or NULL. An entry naming a workload also covers
- * the objects it owns (see struct si_workload.owners). */
+ * the objects it owns (see struct si_workload.owners). An entry with identity
+ * fields covers `w` only when `w->requester` (set by the webhook alone)
+ * matches one of them. */
 const struct si_whitelist_entry *
 si_policy_whitelisted(const struct si_policy *p, const struct si_workload *w,
 		      const char *container, enum si_item_id item);

@@ -44,6 +44,8 @@ enum si_workload_class {
 
 /* The normalized view. Strings and cJSON pointers borrow from the document,
  * which must outlive the view. */
+struct si_requester;
+
 struct si_workload {
 	enum si_workload_class class;
 	const char *kind;
@@ -59,6 +61,9 @@ struct si_workload {
 	const cJSON *subjects;       /* SI_CLASS_BINDING: array or NULL */
 	struct si_container *containers;
 	size_t n_containers;
+	/* Who sends the object in an admission request (borrowed, set by the
+	 * webhook); NULL for stored objects and files, which have none. */
+	const struct si_requester *requester;
 };
 
 /* True when `kind` is one of the kinds the checks inspect. */

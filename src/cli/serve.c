@@ -720,6 +720,7 @@ static int start_modules(struct serve_options *o, struct modules *m, char **cert
 		    si_scan_start(&o->scan, m->slot, m->metrics, &m->scan, &err))
 			goto fail;
 		si_scan_http_reports(m->scan, &o->http.reports);
+		si_scan_admission_lister(m->scan, &o->http.lister);
 		o->http.guard = m->guard;
 		/* Forwarded requests take the time any request may take. */
 		unsigned t = o->http.request_timeout;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "security-inspector/audit.h"
 #include "security-inspector/kube.h"
@@ -155,6 +156,27 @@ static si_rc list_kind(struct si_kube *k, const struct si_cluster_options *o,
 	return si_kube_list(k, path, o->page_size, on_item, s, st, err);
 }
 
+/* The resources of the kinds from `kinds[from]` on that `o` selects, as
+ * "pods, rolebindings"; false when there are none. */
+static bool kinds_from(const struct si_cluster_options *o, size_t from, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t j = from; j < N_KINDS; j++)
+		if ((!o->kind || strcasecmp(o->kind, kinds[j].kind) == 0) &&
+		    (kinds[j].namespaced || !o->namespace) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+						kinds[j].resource);
+	return buf[0] != '\0';
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 si_rc si_kube_connect(const char *kubeconfig, const char *context, struct si_kube *k,
 		      struct si_error *err)
 {
@@ -190,6 +212,7 @@ si_rc si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o,
 						: report_error(&base, &err);
 	k.cancel = o->cancel;
 	stats->complete = true;
+	double deadline = now_seconds() + o->budget_seconds;
 	for (size_t i = 0; i < N_KINDS; i++) {
 		const struct kind *kd = &kinds[i];
 		struct scan s = base;
@@ -201,6 +224,22 @@ si_rc si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o,
 		/* A namespace filter never selects cluster-scoped objects. */
 		if (!kd->namespaced && o->namespace)
 			continue;
+		if (o->budget_seconds) {
+			/* Each request may take what is left of the budget. */
+			double left = deadline - now_seconds();
+			char rest[512];
+			if (left < 0.5) {
+				stats->complete = false;
+				kinds_from(o, i, rest, sizeof(rest));
+				si_error_set(&err, SI_ERR_IO, k.server, 0,
+					     "not listed within %u s: %s", o->budget_seconds, rest);
+				rc = report_error(&s, &err);
+				break;
+			}
+			k.timeout = left < 1 ? 1 : (long)left;
+			if (k.connect_timeout <= 0 || k.connect_timeout > k.timeout)
+				k.connect_timeout = k.timeout;
+		}
 		rc = list_kind(&k, o, &s, kd->group_version, &st, &err);
 		if (rc == SI_ERR_IO && kd->fallback && st.http_status == 404 && st.items == 0)
 			rc = list_kind(&k, o, &s, kd->fallback, &st, &err);
@@ -225,14 +264,8 @@ si_rc si_cluster_scan(struct si_audit *a, const struct si_cluster_options *o,
 		if (st.transport_error) {
 			/* Without an answer, the next kinds would only wait the same
 			 * timeout: say what is missing and stop. */
-			char rest[512] = "";
-			size_t len = 0;
-			for (size_t j = i + 1; j < N_KINDS; j++)
-				if ((!o->kind || strcasecmp(o->kind, kinds[j].kind) == 0) &&
-				    (kinds[j].namespaced || !o->namespace) && len < sizeof(rest))
-					len += (size_t)snprintf(rest + len, sizeof(rest) - len, "%s%s",
-								len ? ", " : "", kinds[j].resource);
-			if (rest[0]) {
+			char rest[512];
+			if (kinds_from(o, i + 1, rest, sizeof(rest))) {
 				si_error_set(&err, SI_ERR_IO, k.server, 0,
 					     "scan stopped, not inspected: %s", rest);
 				rc = report_error(&s, &err);

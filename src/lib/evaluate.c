@@ -11,7 +11,8 @@
 static si_rc add_result(struct si_evaluation *ev, size_t *cap, const struct si_item *item,
 			    const struct si_container *ct, enum si_severity sev,
 			    enum si_result_status status, const char *message, const char *detail,
-			    const char *reason, struct si_error *err)
+			    const char *reason, const struct si_whitelist_entry *entry,
+			    struct si_error *err)
 {
 	if (ev->n_results == *cap) {
 		size_t c = *cap ? *cap * 2 : 32;
@@ -28,7 +29,7 @@ static si_rc add_result(struct si_evaluation *ev, size_t *cap, const struct si_i
 		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
 	}
 	ev->results[ev->n_results++] = (struct si_result){
-		item, ct, status, sev, msg, det, reason,
+		item, ct, status, sev, msg, det, reason, entry,
 	};
 	switch (status) {
 	case SI_RESULT_PASSED:
@@ -77,16 +78,17 @@ static si_rc run_one(const struct si_workload *w, const struct si_policy *p,
 	}
 	if (!failed)
 		return add_result(ev, cap, item, ct, sev, SI_RESULT_PASSED, message, detail,
-				  NULL, err);
+				  NULL, NULL, err);
 	const struct si_whitelist_entry *e =
 		si_policy_whitelisted(p, w, ct ? ct->name : NULL, item->id);
 	if (e)
 		return add_result(ev, cap, item, ct, sev, SI_RESULT_WHITELISTED, message, detail,
-				  e->reason[0] ? e->reason : "whitelisted by policy", err);
+				  e->reason[0] ? e->reason : "whitelisted by policy", e, err);
 	if (exempt[item->id])
 		return add_result(ev, cap, item, ct, sev, SI_RESULT_WHITELISTED, message, detail,
-				  "exempted by annotation " SI_EXEMPT_ANNOTATION, err);
-	return add_result(ev, cap, item, ct, sev, SI_RESULT_FAILED, message, detail, NULL, err);
+				  "exempted by annotation " SI_EXEMPT_ANNOTATION, NULL, err);
+	return add_result(ev, cap, item, ct, sev, SI_RESULT_FAILED, message, detail, NULL, NULL,
+			  err);
 }
 
 si_rc si_evaluate(const struct si_workload *w, const struct si_policy *p, unsigned flags,

@@ -228,6 +228,35 @@ static si_rc wl_list(struct parser *p, const cJSON *v, const char *key,
 	return rc;
 }
 
+/* serviceAccounts: "namespace/name" globs, kept as two lists so that a '*'
+ * on one side never reaches over the '/'. */
+static si_rc wl_service_accounts(struct parser *p, const cJSON *v, const char *key,
+				     struct si_whitelist_entry *e)
+{
+	si_rc rc = wl_list(p, v, key, &e->sa_names);
+	if (rc)
+		return rc;
+	e->sa_namespaces.items = calloc(e->sa_names.n, sizeof(char *));
+	if (!e->sa_namespaces.items)
+		return si_error_set(p->err, SI_ERR_NOMEM, p->path, 0, "out of memory");
+	const cJSON *s = v->child;
+	for (size_t i = 0; i < e->sa_names.n; i++, s = s->next) {
+		char *full = e->sa_names.items[i], *slash = strchr(full, '/');
+		if (!slash || slash == full || !slash[1] || strchr(slash + 1, '/')) {
+			char k[192];
+			snprintf(k, sizeof(k), "%s[%zu]", key, i);
+			return bad(p, s, k, "\"%s\" is not namespace/name (e.g. argocd/argocd-server)",
+				   full);
+		}
+		*slash = '\0';
+		if (!(e->sa_namespaces.items[i] = strdup(full)))
+			return si_error_set(p->err, SI_ERR_NOMEM, p->path, 0, "out of memory");
+		e->sa_namespaces.n = i + 1;
+		memmove(full, slash + 1, strlen(slash + 1) + 1);
+	}
+	return SI_OK;
+}
+
 static si_rc wl_entry(struct parser *p, const cJSON *v, const char *key,
 			  struct si_whitelist_entry *e)
 {
@@ -247,6 +276,12 @@ static si_rc wl_entry(struct parser *p, const cJSON *v, const char *key,
 			rc = wl_list(p, c, k, &e->names);
 		} else if (strcmp(c->string, "containers") == 0) {
 			rc = wl_list(p, c, k, &e->containers);
+		} else if (strcmp(c->string, "users") == 0) {
+			rc = wl_list(p, c, k, &e->users);
+		} else if (strcmp(c->string, "groups") == 0) {
+			rc = wl_list(p, c, k, &e->groups);
+		} else if (strcmp(c->string, "serviceAccounts") == 0) {
+			rc = wl_service_accounts(p, c, k, e);
 		} else if (strcmp(c->string, "checks") == 0) {
 			struct si_strings ids = { 0 };
 			rc = wl_list(p, c, k, &ids);
@@ -269,7 +304,8 @@ static si_rc wl_entry(struct parser *p, const cJSON *v, const char *key,
 			}
 		} else {
 			rc = bad(p, c, k, "unknown key (a whitelist entry has namespaces, kinds, "
-				 "names, containers, checks and reason)");
+				 "names, containers, users, groups, serviceAccounts, checks "
+				 "and reason)");
 		}
 		if (rc)
 			return rc;
@@ -426,6 +462,10 @@ void si_policy_free(struct si_policy *p)
 		strings_free(&e->kinds);
 		strings_free(&e->names);
 		strings_free(&e->containers);
+		strings_free(&e->users);
+		strings_free(&e->groups);
+		strings_free(&e->sa_namespaces);
+		strings_free(&e->sa_names);
 		free(e->reason);
 	}
 	free(p->whitelist);

@@ -1,9 +1,72 @@
 // SPDX-License-Identifier: Apache-2.0
-// Whitelist matching with owner coverage, and annotation exemptions.
+// Whitelist matching with owner coverage and requester identities, and
+// annotation exemptions.
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "security-inspector/glob.h"
 #include "security-inspector/policy.h"
+
+#define SA_PREFIX "system:serviceaccount:"
+
+bool si_whitelist_by_identity(const struct si_whitelist_entry *e)
+{
+	return e->users.n || e->groups.n || e->sa_names.n;
+}
+
+/* True when one of the globs (none is "none" here, unlike
+ * si_strings_match()) matches `text`. */
+static bool any_glob(const struct si_strings *globs, const char *text)
+{
+	for (size_t i = 0; i < globs->n; i++)
+		if (si_glob_match(globs->items[i], text))
+			return true;
+	return false;
+}
+
+/* The API server names a service account's requests
+ * system:serviceaccount:NAMESPACE:NAME; namespaces and names hold no ':'. */
+static bool service_account_of(const char *user, char *ns, size_t size, const char **name)
+{
+	if (strncmp(user, SA_PREFIX, strlen(SA_PREFIX)) != 0)
+		return false;
+	const char *s = user + strlen(SA_PREFIX), *colon = strchr(s, ':');
+	if (!colon || colon == s || !colon[1] || strchr(colon + 1, ':') ||
+	    (size_t)(colon - s) >= size)
+		return false;
+	snprintf(ns, size, "%.*s", (int)(colon - s), s);
+	*name = colon + 1;
+	return true;
+}
+
+bool si_whitelist_identity(const struct si_whitelist_entry *e, const struct si_requester *r,
+			   char *buf, size_t size)
+{
+	char ns[256];
+	const char *sa_name;
+	if (size)
+		buf[0] = '\0';
+	if (!r || !r->username)
+		return false;
+	if (any_glob(&e->users, r->username)) {
+		snprintf(buf, size, "user %s", r->username);
+		return true;
+	}
+	if (e->sa_names.n && service_account_of(r->username, ns, sizeof(ns), &sa_name))
+		for (size_t i = 0; i < e->sa_names.n; i++)
+			if (si_glob_match(e->sa_namespaces.items[i], ns) &&
+			    si_glob_match(e->sa_names.items[i], sa_name)) {
+				snprintf(buf, size, "serviceAccount %s/%s", ns, sa_name);
+				return true;
+			}
+	for (size_t g = 0; g < r->n_groups; g++)
+		if (r->groups[g] && any_glob(&e->groups, r->groups[g])) {
+			snprintf(buf, size, "group %s", r->groups[g]);
+			return true;
+		}
+	return false;
+}
 
 /* The entry names `w` itself or one of its owners. RBAC bindings never
  * inherit an owner's coverage: nothing controls them as a Deployment
@@ -33,6 +96,9 @@ si_policy_whitelisted(const struct si_policy *p, const struct si_workload *w,
 		if (!si_strings_match(&e->namespaces, w->namespace))
 			continue;
 		if (container && !si_strings_match(&e->containers, container))
+			continue;
+		if (si_whitelist_by_identity(e) &&
+		    !si_whitelist_identity(e, w->requester, NULL, 0))
 			continue;
 		if (covers(e, w))
 			return e;

@@ -617,3 +617,43 @@ void si_scan_http_reports(struct si_scan *sc, struct si_http_reports *out)
 {
 	*out = (struct si_http_reports){ open_report, page, inspect_now, sc };
 }
+
+/* The preview of a Namespace write that turns enforce on (admission.h):
+ * the namespace's workloads, listed with the scan's access and read rights.
+ * An admission request waits for it, in a server thread: a few seconds in
+ * all, whatever the API server does. */
+#define PREVIEW_BUDGET_SECONDS 3
+#define PREVIEW_PAGE_SIZE 100
+
+static si_rc list_namespace(void *ctx, const char *ns, const struct si_policy *p,
+			    si_audit_entry_fn fn, void *fn_ctx, struct si_error *err)
+{
+	struct si_scan *sc = ctx;
+	struct si_cluster_options o = sc->cfg.cluster;
+	struct si_cluster_stats st = { 0 };
+	struct si_audit a;
+
+	o.namespace = ns;
+	o.kind = NULL;
+	o.cancel = NULL;           /* the scan's own: a scan's end is not ours */
+	o.page_size = PREVIEW_PAGE_SIZE;
+	o.budget_seconds = PREVIEW_BUDGET_SECONDS;
+	si_audit_init(&a, p, NULL);
+	a.on_entry = fn;
+	a.ctx = fn_ctx;
+	si_rc rc = si_cluster_scan(&a, &o, &st, err);
+	if (rc == SI_OK && !st.complete) {
+		rc = SI_ERR_IO;
+		if (a.n_errors_listed)
+			*err = a.errors[0];
+		else
+			si_error_set(err, rc, NULL, 0, "the list is incomplete");
+	}
+	si_audit_free(&a);
+	return rc;
+}
+
+void si_scan_admission_lister(struct si_scan *sc, struct si_admission_lister *out)
+{
+	*out = (struct si_admission_lister){ list_namespace, sc };
+}

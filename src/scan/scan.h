@@ -89,4 +89,9 @@ int si_scan_open_report(struct si_scan *s, enum si_http_report f, size_t *size);
  * (borrowed: stop the server before the scan). */
 void si_scan_http_reports(struct si_scan *s, struct si_http_reports *out);
 
+/* The lister of a Namespace's workloads for the webhook's preview of a
+ * namespace turned to enforce (admission.h): it uses the scan's API access,
+ * lists at most a few seconds, and tells of an API error or the time spent. */
+void si_scan_admission_lister(struct si_scan *s, struct si_admission_lister *out);
+
 #endif

@@ -141,40 +141,56 @@ static enum si_severity failed_severity(const struct si_evaluation *ev, const st
 	return r ? r->severity : SI_SEVERITY_IGNORE;
 }
 
-static bool add_warnings(cJSON *response, const struct si_evaluation *ev, bool skip_danger)
+/* Adds `lines` (`n` of them) to the response's warnings, within
+ * SI_WARNINGS_TOTAL_MAX characters in all: the lines that do not fit, and
+ * `unlisted` more that are not in `lines`, are counted by a last warning,
+ * "... and 3 more `many` not shown: `hint`". False when out of memory. */
+static bool put_warnings(cJSON *response, char (*lines)[SI_WARNING_MAX + 1], size_t n,
+			 size_t unlisted, const char *one, const char *many, const char *hint)
 {
-	char lines[SI_ITEM_COUNT][SI_WARNING_MAX + 1];
+	if (n == 0 && unlisted == 0)
+		return true;
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(response, "warnings");
+	if (!arr && !(arr = cJSON_AddArrayToObject(response, "warnings")))
+		return false;
+	/* Keep room for the last line that says how many were cut (at most
+	 * about 100 characters). */
+	static const size_t cut_room = 128;
+	size_t total = 0, i = 0;
+	for (; i < n; i++) {
+		size_t len = strlen(lines[i]);
+		bool last = i + 1 == n && unlisted == 0;
+		if (total + len > SI_WARNINGS_TOTAL_MAX - (last ? 0 : cut_room))
+			break;
+		if (!cJSON_AddItemToArray(arr, cJSON_CreateString(lines[i])))
+			return false;
+		total += len;
+	}
+	size_t cut = n - i + unlisted;
+	if (cut == 0)
+		return true;
+	char text[SI_WARNING_MAX];
+	snprintf(text, sizeof(text), "... and %zu more %s not shown: %s", cut,
+		 cut == 1 ? one : many, hint);
+	return cJSON_AddItemToArray(arr, cJSON_CreateString(text));
+}
+
+/* The warnings: `first` (when not NULL) then one line per failed item. */
+static bool add_warnings(cJSON *response, const struct si_evaluation *ev, bool skip_danger,
+			 const char *first)
+{
+	char lines[SI_ITEM_COUNT + 1][SI_WARNING_MAX + 1];
 	size_t n = 0;
+	if (first)
+		snprintf(lines[n++], SI_WARNING_MAX + 1, "%s", first);
 	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
 		enum si_severity sev = failed_severity(ev, &si_items[i]);
 		if (sev == SI_SEVERITY_IGNORE || (skip_danger && sev == SI_SEVERITY_DANGER))
 			continue;
 		item_line(ev, &si_items[i], sev, true, lines[n++], SI_WARNING_MAX + 1);
 	}
-	if (n == 0)
-		return true;
-	cJSON *arr = cJSON_AddArrayToObject(response, "warnings");
-	if (!arr)
-		return false;
-	/* Keep room for the last line that says how many were cut (at most
-	 * about 100 characters). */
-	static const size_t cut_room = 128;
-	size_t total = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(lines[i]);
-		bool last = i + 1 == n;
-		if (total + len > SI_WARNINGS_TOTAL_MAX - (last ? 0 : cut_room)) {
-			char cut[SI_WARNING_MAX];
-			snprintf(cut, sizeof(cut), "... and %zu more failed item%s not shown: "
-				 "run security-inspector audit for the full report",
-				 n - i, n - i == 1 ? "" : "s");
-			return cJSON_AddItemToArray(arr, cJSON_CreateString(cut));
-		}
-		if (!cJSON_AddItemToArray(arr, cJSON_CreateString(lines[i])))
-			return false;
-		total += len;
-	}
-	return true;
+	return put_warnings(response, lines, n, 0, "failed item", "failed items",
+			    "run security-inspector audit for the full report");
 }
 
 static bool add_denial(cJSON *response, const struct si_workload *w,
@@ -209,7 +225,8 @@ static bool add_denial(cJSON *response, const struct si_workload *w,
 
 /* The audit annotations: the failed items, and the whitelisted ones, so
  * that an exception the policy grants is never silent. */
-static bool add_audit_annotations(cJSON *response, const struct si_evaluation *ev)
+static bool add_audit_annotations(cJSON *response, const struct si_evaluation *ev,
+				  const char *exempted_by)
 {
 	static const struct {
 		const char *key;
@@ -230,6 +247,62 @@ static bool add_audit_annotations(cJSON *response, const struct si_evaluation *e
 		    !cJSON_AddStringToObject(ann, lists[l].key, ids))
 			return false;
 	}
+	if (exempted_by && ((!ann && !(ann = cJSON_AddObjectToObject(response, "auditAnnotations"))) ||
+			    !cJSON_AddStringToObject(ann, "exempted-by", exempted_by)))
+		return false;
+	return true;
+}
+
+/* The requester as the API server authenticated it (request.userInfo).
+ * `groups` is allocated (caller frees); false when out of memory. */
+static bool requester_of(const cJSON *req, struct si_requester *r)
+{
+	const cJSON *info = member(req, "userInfo"), *user = member(info, "username");
+	const cJSON *groups = member(info, "groups");
+	const char **list = NULL;
+	size_t n = 0;
+	memset(r, 0, sizeof(*r));
+	r->username = cJSON_IsString(user) ? user->valuestring : NULL;
+	if (cJSON_IsArray(groups) && groups->child) {
+		if (!(list = calloc((size_t)cJSON_GetArraySize(groups), sizeof(*list))))
+			return false;
+		for (const cJSON *g = groups->child; g; g = g->next)
+			if (cJSON_IsString(g))
+				list[n++] = g->valuestring;
+	}
+	r->groups = list;
+	r->n_groups = n;
+	return true;
+}
+
+/* Notes in `out` the failures the requester's identity exempted, and
+ * describes them in `text` ("user alice (whitelist entry at line 12):
+ * runAsRootAllowed,tagNotSpecified"); false when there are none. */
+static bool identity_exemptions(const struct si_evaluation *ev, const struct si_requester *r,
+				struct si_admission_answer *out, char *text, size_t size)
+{
+	const struct si_whitelist_entry *first = NULL;
+	for (size_t i = 0; i < ev->n_results; i++) {
+		const struct si_result *res = &ev->results[i];
+		if (res->status != SI_RESULT_WHITELISTED || !res->entry ||
+		    !si_whitelist_by_identity(res->entry))
+			continue;
+		out->exempted[res->item->id] = true;
+		if (!first)
+			first = res->entry;
+	}
+	if (!first)
+		return false;
+	si_whitelist_identity(first, r, out->exempted_by, sizeof(out->exempted_by));
+	size_t n = (size_t)snprintf(text, size, "%s (whitelist entry at line %d): ",
+				    out->exempted_by, first->line);
+	const char *sep = "";
+	for (size_t i = 0; i < SI_ITEM_COUNT && n < size; i++)
+		if (out->exempted[i]) {
+			n += (size_t)snprintf(text + n, size - n, "%s%s", sep, si_items[i].name);
+			sep = ",";
+		}
+	printable(text);
 	return true;
 }
 
@@ -375,13 +448,110 @@ static bool namespace_warning(const cJSON *req, const struct si_policy *p, cJSON
 	return arr && cJSON_AddItemToArray(arr, cJSON_CreateString(line));
 }
 
+/* The mode a Namespace object gets under `p`: its label's when that is a
+ * mode (the shipped webhook configuration routes on it), as resolved with
+ * the policy's namespace rules and default. */
+static enum si_mode namespace_mode(const struct si_policy *p, const char *name, const cJSON *ns)
+{
+	const char *label = mode_label(ns);
+	enum si_mode m;
+	bool labelled = label && si_mode_parse(label, &m);
+	return si_policy_mode(p, name, labelled ? &m : NULL);
+}
+
+/* The workloads of a namespace that enforce would deny: a line each, the
+ * first SI_PREVIEW_MAX_LINES kept, all counted. lines[0] is left for the
+ * heading. */
+struct preview {
+	char (*lines)[SI_WARNING_MAX + 1];
+	size_t n, denied;
+};
+
+/* "Deployment web: runAsPrivileged (app), tagNotSpecified (app, db)". */
+static si_rc preview_entry(const struct si_audit_entry *e, void *ctx, struct si_error *err)
+{
+	struct preview *pv = ctx;
+	(void)err;
+	if (e->eval.danger_failed == 0)
+		return SI_OK;
+	if (pv->denied++ >= SI_PREVIEW_MAX_LINES)
+		return SI_OK;
+	char *buf = pv->lines[++pv->n], who[WHO_MAX + 32];
+	size_t size = SI_WARNING_MAX + 1;
+	size_t n = (size_t)snprintf(buf, size, "%s %s:", e->workload.kind, e->workload.name);
+	const char *sep = " ";
+	for (size_t i = 0; i < SI_ITEM_COUNT && n < size; i++) {
+		if (failed_severity(&e->eval, &si_items[i]) != SI_SEVERITY_DANGER)
+			continue;
+		who_failed(&e->eval, &si_items[i], who, sizeof(who));
+		n += (size_t)snprintf(buf + n, size - n, "%s%s%s", sep, si_items[i].name, who);
+		sep = ", ";
+	}
+	printable(buf);
+	return SI_OK;
+}
+
+/* Pod Security Admission's warning on a namespace labelled to a stricter
+ * level, here: a Namespace write that turns enforce on is answered with the
+ * namespace's workloads that enforce would deny. The write is never
+ * denied; when the workloads cannot be listed one warning says so. False
+ * when out of memory. */
+static bool namespace_preview(const cJSON *req, const struct si_policy *p,
+			      const struct si_admission_lister *lister, cJSON *response)
+{
+	const cJSON *obj = member(req, "object"), *old = member(req, "oldObject");
+	const cJSON *name = member(member(obj, "metadata"), "name");
+	struct si_error err = { 0 };
+	struct preview pv = { 0 };
+	char line[SI_WARNING_MAX + 1];
+
+	if (!lister || !lister->list || !cJSON_IsString(name) || !name->valuestring[0] ||
+	    namespace_mode(p, name->valuestring, obj) != SI_MODE_ENFORCE ||
+	    (old && namespace_mode(p, name->valuestring, old) == SI_MODE_ENFORCE))
+		return true;
+	const char *ns = name->valuestring;
+	if (!(pv.lines = calloc(SI_PREVIEW_MAX_LINES + 1, sizeof(*pv.lines))))
+		return false;
+	si_rc rc = lister->list(lister->ctx, ns, p, preview_entry, &pv, &err);
+	bool ok;
+	if (rc == SI_ERR_NOMEM) {
+		ok = false;
+	} else if (rc) {
+		snprintf(line, sizeof(line), "security-inspector could not check the workloads of "
+			 "namespace %.63s against enforce: %s", ns, err.message);
+		printable(line);
+		cJSON *arr = cJSON_GetObjectItemCaseSensitive(response, "warnings");
+		ok = (arr || (arr = cJSON_AddArrayToObject(response, "warnings"))) &&
+		     cJSON_AddItemToArray(arr, cJSON_CreateString(line));
+	} else {
+		snprintf(pv.lines[0], SI_WARNING_MAX + 1, "security-inspector: in mode enforce, "
+			 "%zu existing workload%s of namespace %.63s would be denied:", pv.denied,
+			 pv.denied == 1 ? "" : "s", ns);
+		ok = pv.denied == 0 ||
+		     put_warnings(response, pv.lines, pv.n + 1, pv.denied - pv.n,
+				  "workload", "workloads",
+				  "run security-inspector audit on the namespace for all");
+	}
+	free(pv.lines);
+	return ok;
+}
+
 si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *policy,
 			      const enum si_mode *path_mode, const struct si_limits *lim,
 			      struct si_admission_answer *out)
 {
+	return si_admission_handle_with(body, len, policy, path_mode, lim, NULL, out);
+}
+
+si_rc si_admission_handle_with(const char *body, size_t len, const struct si_policy *policy,
+				   const enum si_mode *path_mode, const struct si_limits *lim,
+				   const struct si_admission_lister *lister,
+				   struct si_admission_answer *out)
+{
 	struct si_error err = { 0 };
 	struct si_workload w = { 0 };
 	struct si_evaluation ev = { 0 };
+	struct si_requester requester = { 0 };
 	cJSON *req_doc = NULL, *root = NULL, *response = NULL;
 	si_rc rc;
 
@@ -436,7 +606,8 @@ si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *
 			   !(strcmp(sub->valuestring, "ephemeralcontainers") == 0 &&
 			     strcmp(out->kind, "Pod") == 0);
 	if (write && strcmp(out->kind, "Namespace") == 0) {
-		if (!namespace_warning(req, policy, response)) {
+		if (!namespace_warning(req, policy, response) ||
+		    !namespace_preview(req, policy, lister, response)) {
 			rc = SI_ERR_NOMEM;
 			goto out;
 		}
@@ -463,6 +634,9 @@ si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *
 	}
 	if (!rc && !owners_trusted(req, &w))
 		w.n_owners = 0;   /* no whitelist coverage through them */
+	if (!rc && !requester_of(req, &requester))
+		rc = SI_ERR_NOMEM;
+	w.requester = &requester;
 	if (rc || (rc = si_evaluate(&w, policy, 0, &ev, &err)))
 		goto out;
 	if (!out->name[0])
@@ -478,9 +652,16 @@ si_rc si_admission_handle(const char *body, size_t len, const struct si_policy *
 	for (size_t i = 0; i < ev.n_results; i++)
 		if (ev.results[i].status == SI_RESULT_FAILED)
 			out->failed[ev.results[i].item->id] = true;
+	char exemption[SI_WARNING_MAX + 1], note[SI_WARNING_MAX + 1];
+	bool exempted = identity_exemptions(&ev, &requester, out, exemption, sizeof(exemption));
+	/* Whoever uses a break-glass identity is told, wherever the mode
+	 * speaks to the requester at all. */
+	bool tell = exempted && (d.mode == SI_MODE_ENFORCE || d.mode == SI_MODE_WARN);
+	if (tell)
+		snprintf(note, sizeof(note), "security-inspector: checks exempted for %s", exemption);
 	if ((d.deny_dangers && !add_denial(response, &w, &ev)) ||
-	    (d.warn && !add_warnings(response, &ev, d.deny_dangers)) ||
-	    !add_audit_annotations(response, &ev)) {
+	    ((d.warn || tell) && !add_warnings(response, &ev, d.deny_dangers, tell ? note : NULL)) ||
+	    !add_audit_annotations(response, &ev, exempted ? exemption : NULL)) {
 		rc = SI_ERR_NOMEM;
 		goto out;
 	}
@@ -496,6 +677,7 @@ out:
 	cJSON_Delete(req_doc);
 	si_evaluation_clear(&ev);
 	si_workload_clear(&w);
+	free((void *)requester.groups);
 	si_json_arena_end();
 	return rc;
 }
@@ -534,6 +716,14 @@ void si_admission_log(const struct si_admission_answer *a, double latency_ms, FI
 	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
 		if (a->failed[i])
 			cJSON_AddItemToArray(failed, cJSON_CreateString(si_items[i].name));
+	if (a->exempted_by[0]) {
+		cJSON *ex = cJSON_AddObjectToObject(o, "exemptedBy");
+		cJSON_AddStringToObject(ex, "identity", a->exempted_by);
+		cJSON *items = cJSON_AddArrayToObject(ex, "checks");
+		for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+			if (a->exempted[i])
+				cJSON_AddItemToArray(items, cJSON_CreateString(si_items[i].name));
+	}
 	cJSON_AddNumberToObject(o, "latencyMs", (double)(long)(latency_ms * 1000) / 1000.0);
 	if (a->http_status != 200)
 		cJSON_AddNumberToObject(o, "httpStatus", a->http_status);

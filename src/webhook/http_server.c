@@ -661,8 +661,8 @@ static enum MHD_Result finish_validate(struct si_http_server *s, struct MHD_Conn
 		return respond_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE,
 				     "the body is over the server's --max-body limit");
 	const struct si_policy *p = si_policy_slot_acquire(s->policy, &hold);
-	si_rc rc = si_admission_handle(r->body, r->len, p, r->has_mode ? &r->mode : NULL,
-					   &s->limits, &a);
+	si_rc rc = si_admission_handle_with(r->body, r->len, p, r->has_mode ? &r->mode : NULL,
+						&s->limits, &s->cfg.lister, &a);
 	si_policy_slot_release(hold);
 	if (rc)
 		return respond_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "admission.h"
 #include "guard.h"
 #include "metrics.h"
 #include "reload.h"
@@ -115,6 +116,8 @@ struct si_http_config {
 					  /* reports: needed with `reports` */
 	struct si_http_leader leader;     /* while another replica leads, report */
 					  /* requests are forwarded to it */
+	struct si_admission_lister lister; /* list NULL: no preview of namespaces */
+					   /* turned to enforce (admission.h) */
 };
 
 struct si_http_server;

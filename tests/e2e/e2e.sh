@@ -28,7 +28,7 @@ run=$(date +%s)-$$
 work=$(mktemp -d)
 pid=
 vwc=si-e2e-$run
-. "$here/../kube.sh"   # delete_namespaces
+. "$here/../kube.sh"   # delete_namespaces, scoped_webhooks
 cleanup() {
 	kubectl delete validatingwebhookconfiguration "$vwc" --ignore-not-found >/dev/null 2>&1
 	[ ${#namespaces[@]} -gt 0 ] && delete_namespaces "${namespaces[@]}"
@@ -72,21 +72,8 @@ mkns "$typo_ns" Enforce      # not a mode: the policy's default (warn)
 mkns "$prod_ns" off          # the policy's rule prod-* (enforce) wins
 
 bundle=$(base64 -w0 "$work/certs/ca.crt")
-python3 - "$repo/manifests/validatingwebhookconfiguration.yaml" "$work/vwc.json" "$vwc" \
-	"https://127.0.0.1:$port" "$bundle" "$run" <<'PY'
-import json, sys, yaml
-src, dst, name, base, bundle, run = sys.argv[1:7]
-vwc = yaml.safe_load(open(src))
-vwc["metadata"]["name"] = name
-scope = {"key": "si-e2e-run", "operator": "In", "values": [run]}
-for w in vwc["webhooks"]:
-    w["clientConfig"] = {"url": base + w["clientConfig"]["service"]["path"], "caBundle": bundle}
-    if "namespaceSelector" in w:
-        w["namespaceSelector"]["matchExpressions"].append(scope)
-    else:   # cluster-scoped objects: this run's, by their label
-        w["objectSelector"] = {"matchExpressions": [scope]}
-json.dump(vwc, open(dst, "w"), indent=1)
-PY
+scoped_webhooks "$repo/manifests/validatingwebhookconfiguration.yaml" "$work/vwc.json" "$vwc" \
+	"https://127.0.0.1:$port" "$bundle" "$run"
 out=$(kubectl apply -f "$work/vwc.json" 2>&1)
 check "the shipped ValidatingWebhookConfiguration (7 webhooks) is accepted" test $? -eq 0
 

@@ -686,6 +686,50 @@ static void test_whitelist_reason_not_a_string_is_an_error(void **state)
 		     "whitelist[1].reason", &err);
 }
 
+static void test_whitelist_identity_fields_are_checked(void **state)
+{
+	struct si_error err;
+	policy_fails("whitelist:\n  - users: alice\n", 2, "whitelist[0].users", &err);
+	policy_fails("whitelist:\n  - groups: []\n", 2, "whitelist[0].groups", &err);
+	policy_fails("whitelist:\n  - users: [alice]\n    groups: [ops, 7]\n", 3,
+		     "whitelist[0].groups[1]", &err);
+	policy_fails("whitelist:\n  - serviceAccounts: {argocd: argocd-server}\n", 2,
+		     "whitelist[0].serviceAccounts", &err);
+	policy_fails("whitelist:\n  - user: [alice]\n", 2, "whitelist[0].user", &err);
+	assert_non_null(strstr(err.message, "serviceAccounts"));
+}
+
+static void test_whitelist_service_account_must_be_namespace_slash_name(void **state)
+{
+	static const char *const bad[] = { "argocd", "/argocd-server", "argocd/", "a/b/c",
+					   "system:serviceaccount:argocd:argocd-server" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char yaml[256];
+		struct si_error err;
+		snprintf(yaml, sizeof(yaml),
+			 "whitelist:\n  - serviceAccounts:\n      - ok/fine\n      - \"%s\"\n",
+			 bad[i]);
+		policy_fails(yaml, 4, "whitelist[0].serviceAccounts[1]", &err);
+		assert_non_null(strstr(err.message, "namespace/name"));
+	}
+}
+
+static void test_whitelist_identity_entry_without_checks_covers_every_item(void **state)
+{
+	struct si_policy *p = policy_ok("whitelist:\n  - serviceAccounts: [\"argo*/*\"]\n"
+					"    groups: [break-glass]\n");
+	const struct si_whitelist_entry *e = &p->whitelist[0];
+	assert_true(e->any_check);
+	assert_true(si_whitelist_by_identity(e));
+	assert_int_equal(e->sa_names.n, 1);
+	assert_string_equal(e->sa_namespaces.items[0], "argo*");
+	assert_string_equal(e->sa_names.items[0], "*");
+	si_policy_free(p);
+	p = policy_ok("whitelist:\n  - names: [x]\n");
+	assert_false(si_whitelist_by_identity(&p->whitelist[0]));
+	si_policy_free(p);
+}
+
 /* ---- errors: document shape --------------------------------------------- */
 
 static void test_malformed_policy_yaml_is_a_policy_error_with_line(void **state)
@@ -784,6 +828,9 @@ int main(void)
 		cmocka_unit_test(test_whitelist_entry_field_not_a_list_is_an_error),
 		cmocka_unit_test(test_unknown_item_in_whitelist_checks_is_an_error),
 		cmocka_unit_test(test_whitelist_reason_not_a_string_is_an_error),
+		cmocka_unit_test(test_whitelist_identity_fields_are_checked),
+		cmocka_unit_test(test_whitelist_service_account_must_be_namespace_slash_name),
+		cmocka_unit_test(test_whitelist_identity_entry_without_checks_covers_every_item),
 		cmocka_unit_test(test_malformed_policy_yaml_is_a_policy_error_with_line),
 		cmocka_unit_test(test_two_yaml_documents_are_an_error),
 		cmocka_unit_test(test_policy_that_is_a_list_is_an_error),

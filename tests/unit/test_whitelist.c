@@ -497,6 +497,112 @@ static void test_exemption_names_must_be_whole_item_ids(void **state)
 	si_policy_free(p);
 }
 
+/* ---- requester identities ------------------------------------------------ */
+
+static const char *const ops_groups[] = { "system:authenticated", "ops-oncall" };
+
+static void test_identity_entry_matches_user_by_glob(void **state)
+{
+	struct si_policy *p = policy_of("whitelist:\n  - users: [\"break-glass-*\"]\n");
+	struct si_requester alice = { "break-glass-alice", NULL, 0 }, bob = { "bob", NULL, 0 };
+	struct wl a;
+	char who[64];
+	wl_load(&a, POD("prod", "web", "app"));
+	a.w.requester = &alice;
+	assert_non_null(si_policy_whitelisted(p, &a.w, "app", SI_RUN_AS_ROOT_ALLOWED));
+	assert_true(si_whitelist_identity(&p->whitelist[0], &alice, who, sizeof(who)));
+	assert_string_equal(who, "user break-glass-alice");
+	a.w.requester = &bob;
+	assert_null(si_policy_whitelisted(p, &a.w, "app", SI_RUN_AS_ROOT_ALLOWED));
+	assert_false(si_whitelist_identity(&p->whitelist[0], &bob, who, sizeof(who)));
+	assert_string_equal(who, "");
+	wl_free(&a);
+	si_policy_free(p);
+}
+
+static void test_identity_entry_matches_any_group_of_the_requester(void **state)
+{
+	struct si_policy *p = policy_of("whitelist:\n  - groups: [\"ops-*\"]\n"
+					"    checks: [hostNetworkSet]\n");
+	struct si_requester carol = { "carol", ops_groups, 2 }, dave = { "dave", ops_groups, 1 };
+	struct wl ds;
+	char who[64];
+	wl_load(&ds, DAEMONSET("monitoring", "node-exporter"));
+	ds.w.requester = &carol;
+	assert_non_null(si_policy_whitelisted(p, &ds.w, NULL, SI_HOST_NETWORK_SET));
+	assert_null(si_policy_whitelisted(p, &ds.w, "exporter", SI_RUN_AS_ROOT_ALLOWED));
+	assert_true(si_whitelist_identity(&p->whitelist[0], &carol, who, sizeof(who)));
+	assert_string_equal(who, "group ops-oncall");
+	ds.w.requester = &dave;
+	assert_null(si_policy_whitelisted(p, &ds.w, NULL, SI_HOST_NETWORK_SET));
+	wl_free(&ds);
+	si_policy_free(p);
+}
+
+static void test_identity_entry_matches_service_account_user(void **state)
+{
+	struct si_policy *p = policy_of("whitelist:\n  - serviceAccounts: [\"argo*/*-server\"]\n");
+	static const struct {
+		const char *user;
+		bool match;
+	} cases[] = {
+		{ "system:serviceaccount:argocd:argocd-server", true },
+		{ "system:serviceaccount:argo-eu:app-server", true },
+		{ "system:serviceaccount:argocd:argocd-repo", false },
+		{ "system:serviceaccount:kube-system:argocd-server", false },
+		/* a '*' never reaches over the namespace/name separator */
+		{ "system:serviceaccount:argocd:x:y-server", false },
+		{ "argocd/argocd-server", false },
+		{ "system:serviceaccounts:argocd:argocd-server", false },
+	};
+	struct wl a;
+	char who[128];
+	wl_load(&a, POD("prod", "web", "app"));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct si_requester r = { cases[i].user, NULL, 0 };
+		a.w.requester = &r;
+		if (cases[i].match != (si_policy_whitelisted(p, &a.w, "app",
+							     SI_TAG_NOT_SPECIFIED) != NULL))
+			fail_msg("%s: expected %s", cases[i].user, cases[i].match ? "match" : "none");
+	}
+	struct si_requester r = { cases[0].user, NULL, 0 };
+	assert_true(si_whitelist_identity(&p->whitelist[0], &r, who, sizeof(who)));
+	assert_string_equal(who, "serviceAccount argocd/argocd-server");
+	wl_free(&a);
+	si_policy_free(p);
+}
+
+static void test_identity_entry_never_matches_without_a_requester(void **state)
+{
+	struct si_policy *p = policy_of("whitelist:\n  - users: [\"*\"]\n"
+					"  - groups: [\"*\"]\n  - serviceAccounts: [\"*/*\"]\n");
+	struct si_requester nobody = { NULL, NULL, 0 };
+	struct wl a;
+	wl_load(&a, POD("prod", "web", "app"));
+	assert_null(a.w.requester);
+	assert_null(si_policy_whitelisted(p, &a.w, "app", SI_RUN_AS_ROOT_ALLOWED));
+	a.w.requester = &nobody;
+	assert_null(si_policy_whitelisted(p, &a.w, "app", SI_RUN_AS_ROOT_ALLOWED));
+	wl_free(&a);
+	si_policy_free(p);
+}
+
+static void test_identity_and_object_fields_must_all_match(void **state)
+{
+	struct si_policy *p = policy_of("whitelist:\n  - users: [deployer]\n"
+					"    namespaces: [staging]\n");
+	struct si_requester deployer = { "deployer", NULL, 0 };
+	struct wl a, b;
+	wl_load(&a, POD("staging", "web", "app"));
+	wl_load(&b, POD("prod", "web", "app"));
+	a.w.requester = b.w.requester = &deployer;
+	assert_non_null(si_policy_whitelisted(p, &a.w, "app", SI_RUN_AS_ROOT_ALLOWED));
+	assert_null(si_policy_whitelisted(p, &b.w, "app", SI_RUN_AS_ROOT_ALLOWED));
+	wl_free(&a);
+	wl_free(&b);
+	si_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +630,11 @@ int main(void)
 		cmocka_unit_test(test_exemption_annotation_is_honoured_when_allowed),
 		cmocka_unit_test(test_exemption_on_pod_template_annotations_is_honoured),
 		cmocka_unit_test(test_exemption_names_must_be_whole_item_ids),
+		cmocka_unit_test(test_identity_entry_matches_user_by_glob),
+		cmocka_unit_test(test_identity_entry_matches_any_group_of_the_requester),
+		cmocka_unit_test(test_identity_entry_matches_service_account_user),
+		cmocka_unit_test(test_identity_entry_never_matches_without_a_requester),
+		cmocka_unit_test(test_identity_and_object_fields_must_all_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,11 @@ under review. Options:
   --sub NAME          request.subResource
   --user NAME         request.userInfo.username (default kubernetes-admin); a
                       kube-controller-manager controller's name, such as
-                      replicaset-controller, stands for its service account
+                      replicaset-controller, stands for its service account;
+                      system:serviceaccount:NS:NAME gets a service account's
+                      groups
+  --groups G,G        request.userInfo.groups instead of the default ones
+                      ("" for none)
   --no-object         leave request.object out
   --containers N      replace the containers with N copies of the first, named
                       by the pattern given with --names (default c%02d)
@@ -131,12 +135,19 @@ def modify(obj, sets, merges, deletes):
         del node[key]
 
 
-def user_info(name):
-    if name.endswith("-controller"):
-        return {"username": "system:serviceaccount:kube-system:" + name,
-                "groups": ["system:serviceaccounts", "system:serviceaccounts:kube-system",
+def user_info(name, groups=None):
+    if name.endswith("-controller") and ":" not in name:
+        name = "system:serviceaccount:kube-system:" + name
+    if name.startswith("system:serviceaccount:"):
+        ns = name.split(":")[2]
+        info = {"username": name,
+                "groups": ["system:serviceaccounts", "system:serviceaccounts:" + ns,
                            "system:authenticated"]}
-    return {"username": name, "groups": ["system:masters", "system:authenticated"]}
+    else:
+        info = {"username": name, "groups": ["system:masters", "system:authenticated"]}
+    if groups is not None:
+        info["groups"] = [g for g in groups.split(",") if g]
+    return info
 
 
 def main():
@@ -161,6 +172,7 @@ def main():
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--sub")
     ap.add_argument("--user", default="kubernetes-admin")
+    ap.add_argument("--groups")
     ap.add_argument("--no-object", action="store_true")
     ap.add_argument("--containers", type=int)
     ap.add_argument("--names", default="c%02d")
@@ -202,7 +214,7 @@ def main():
         "requestKind": {"group": group, "version": version, "kind": kind},
         "name": name,
         "operation": a.op,
-        "userInfo": user_info(a.user),
+        "userInfo": user_info(a.user, a.groups),
         "dryRun": bool(a.dry_run),
         "options": {"apiVersion": "meta.k8s.io/v1", "kind": a.op.capitalize() + "Options"},
     }
