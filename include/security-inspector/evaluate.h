@@ -25,6 +25,7 @@ struct si_result {
 	char *message;    /* owned: subject, finding, fix (SI_EVAL_MESSAGES) */
 	char *detail;     /* owned: the finding alone (SI_EVAL_MESSAGES) */
 	const char *reason;                     /* whitelisted: borrowed */
+	const char *fix;  /* borrowed: the item's fix for this workload (si_item_fix) */
 };
 
 /* The results of one workload, with counts. */
