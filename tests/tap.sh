@@ -114,6 +114,16 @@ def ok(cond, desc, *diag):
 def eq(got, exp, desc):
     return ok(got == exp, desc, "expected: %r" % (exp,), "     got: %r" % (got,))
 
+def items():
+    """The item table as the binary gives it (`checks --format json`)."""
+    import os, subprocess
+    out = subprocess.run([os.environ["SI_BIN"], "checks", "--format", "json"],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+def item_ids():
+    return [i["id"] for i in items()]
+
 def load(path):
     try:
         with open(path, encoding="utf-8") as f:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The 17 inspection items: one table row each (ID, category, default
- * severity, texts, scope and the function that inspects one subject). */
+/* The inspection items: one table row each (ID, category, default severity,
+ * texts, scope, Pod Security Standards control and the function that
+ * inspects one subject). The seed's 17 come first, PSS controls after. */
 #ifndef SI_CHECKS_H
 #define SI_CHECKS_H
 
@@ -51,7 +52,26 @@ enum si_item_id {
 	SI_LIVENESS_PROBE_MISSING,
 	SI_TAG_NOT_SPECIFIED,
 	SI_ANONYMOUS_USER_RBAC_BINDING,
+	SI_HOST_PROCESS_SET,
+	SI_HOST_PATH_VOLUME_SET,
+	SI_APPARMOR_UNCONFINED,
+	SI_SELINUX_OPTIONS_SET,
+	SI_PROC_MOUNT_UNMASKED,
+	SI_SECCOMP_UNCONFINED,
+	SI_UNSAFE_SYSCTLS_SET,
+	SI_HOST_PROBE_SET,
+	SI_VOLUME_TYPE_RESTRICTED,
+	SI_SECCOMP_PROFILE_MISSING,
+	SI_CAPABILITIES_NOT_DROPPED,
+	SI_RUN_AS_USER_ROOT,
 	SI_ITEM_COUNT,
+};
+
+/* The Pod Security Standards level an item's control belongs to. */
+enum si_psa_level {
+	SI_PSA_NONE,            /* no PSS control corresponds */
+	SI_PSA_BASELINE,
+	SI_PSA_RESTRICTED,
 };
 
 /* Input of an item function: the workload, the container (NULL for pod and
@@ -78,6 +98,10 @@ struct si_item {
 	const char *risk;
 	const char *fix;
 	si_check_fn fn;
+	enum si_psa_level psa;   /* the PSS level of `control` */
+	const char *control;     /* PSS control name as the standard spells it, or NULL */
+	bool linux_only;         /* no result for pods with spec.os.name: windows */
+	const char *fix_windows; /* the fix for Windows pods when it differs, or NULL */
 };
 
 /* The table, SI_ITEM_COUNT rows in enum order. */
@@ -86,9 +110,16 @@ extern const struct si_item si_items[SI_ITEM_COUNT];
 /* The row named `name` (exact, case-sensitive), or NULL. */
 const struct si_item *si_item_find(const char *name);
 
-/* Whether `item` applies to containers of `role` in `w`. */
+/* Whether `item` applies to containers of `role` in `w` (never to Windows
+ * pods when the item is Linux-only). */
 bool si_item_applies(const struct si_item *item, const struct si_workload *w,
 		     enum si_container_role role);
+
+/* The fix to show for `item` in `w`: borrowed, never NULL. */
+const char *si_item_fix(const struct si_item *item, const struct si_workload *w);
+
+/* "baseline", "restricted", or NULL for SI_PSA_NONE. */
+const char *si_psa_level_name(enum si_psa_level level);
 
 const char *si_category_name(enum si_category cat);
 const char *si_severity_name(enum si_severity sev);

@@ -28,6 +28,7 @@ struct si_result {
 	/* whitelisted by this policy entry (borrowed); NULL otherwise and
 	 * for annotation exemptions */
 	const struct si_whitelist_entry *entry;
+	const char *fix;  /* borrowed: the item's fix for this workload (si_item_fix) */
 };
 
 /* The results of one workload, with counts. */

@@ -57,6 +57,7 @@ struct si_workload {
 	struct si_owner owners[SI_MAX_OWNERS];
 	size_t n_owners;
 	bool job_like;               /* Job, CronJob, or a Pod owned by a Job */
+	bool windows;                /* the pod spec says os.name: windows */
 	const cJSON *pod_spec;       /* SI_CLASS_POD */
 	const cJSON *subjects;       /* SI_CLASS_BINDING: array or NULL */
 	struct si_container *containers;

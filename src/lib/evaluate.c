@@ -9,7 +9,7 @@
 #include "security-inspector/evaluate.h"
 
 static si_rc add_result(struct si_evaluation *ev, size_t *cap, const struct si_item *item,
-			    const struct si_container *ct, enum si_severity sev,
+			    const char *fix, const struct si_container *ct, enum si_severity sev,
 			    enum si_result_status status, const char *message, const char *detail,
 			    const char *reason, const struct si_whitelist_entry *entry,
 			    struct si_error *err)
@@ -29,7 +29,7 @@ static si_rc add_result(struct si_evaluation *ev, size_t *cap, const struct si_i
 		return si_error_set(err, SI_ERR_NOMEM, NULL, 0, "out of memory");
 	}
 	ev->results[ev->n_results++] = (struct si_result){
-		item, ct, status, sev, msg, det, reason, entry,
+		item, ct, status, sev, msg, det, reason, entry, fix,
 	};
 	switch (status) {
 	case SI_RESULT_PASSED:
@@ -63,6 +63,7 @@ static si_rc run_one(const struct si_workload *w, const struct si_policy *p,
 	char *message = with_messages ? buf : NULL;
 	detail[0] = '\0';
 	bool failed = item->fn(&ctx, detail, with_messages ? sizeof(detail) : 0);
+	const char *fix = si_item_fix(item, w);
 
 	if (with_messages) {
 		if (ct)
@@ -72,23 +73,23 @@ static si_rc run_one(const struct si_workload *w, const struct si_policy *p,
 			snprintf(subject, sizeof(subject), "%s",
 				 w->class == SI_CLASS_BINDING ? w->kind : "pod spec:");
 		if (failed)
-			snprintf(buf, sizeof(buf), "%s %s; fix: %s", subject, detail, item->fix);
+			snprintf(buf, sizeof(buf), "%s %s; fix: %s", subject, detail, fix);
 		else
 			snprintf(buf, sizeof(buf), "%s %s", subject, detail);
 	}
 	if (!failed)
-		return add_result(ev, cap, item, ct, sev, SI_RESULT_PASSED, message, detail,
+		return add_result(ev, cap, item, fix, ct, sev, SI_RESULT_PASSED, message, detail,
 				  NULL, NULL, err);
 	const struct si_whitelist_entry *e =
 		si_policy_whitelisted(p, w, ct ? ct->name : NULL, item->id);
 	if (e)
-		return add_result(ev, cap, item, ct, sev, SI_RESULT_WHITELISTED, message, detail,
+		return add_result(ev, cap, item, fix, ct, sev, SI_RESULT_WHITELISTED, message, detail,
 				  e->reason[0] ? e->reason : "whitelisted by policy", e, err);
 	if (exempt[item->id])
-		return add_result(ev, cap, item, ct, sev, SI_RESULT_WHITELISTED, message, detail,
+		return add_result(ev, cap, item, fix, ct, sev, SI_RESULT_WHITELISTED, message, detail,
 				  "exempted by annotation " SI_EXEMPT_ANNOTATION, NULL, err);
-	return add_result(ev, cap, item, ct, sev, SI_RESULT_FAILED, message, detail, NULL, NULL,
-			  err);
+	return add_result(ev, cap, item, fix, ct, sev, SI_RESULT_FAILED, message, detail, NULL,
+			  NULL, err);
 }
 
 si_rc si_evaluate(const struct si_workload *w, const struct si_policy *p, unsigned flags,

@@ -186,6 +186,38 @@ static si_rc checks_map(struct parser *p, const cJSON *v, const char *key,
 	return SI_OK;
 }
 
+/* A Pod Security Standards level: baseline or restricted. */
+static si_rc pss_level(struct parser *p, const cJSON *v, const char *key,
+		       enum si_psa_level *out)
+{
+	if (cJSON_IsString(v) && strcmp(v->valuestring, "baseline") == 0)
+		*out = SI_PSA_BASELINE;
+	else if (cJSON_IsString(v) && strcmp(v->valuestring, "restricted") == 0)
+		*out = SI_PSA_RESTRICTED;
+	else if (cJSON_IsString(v))
+		return bad(p, v, key, "unknown Pod Security Standards level \"%s\" (use baseline "
+			   "or restricted)", v->valuestring);
+	else
+		return bad(p, v, key, "expected baseline or restricted, got %s",
+			   si_json_type_name(v));
+	return SI_OK;
+}
+
+/* podSecurity: the items of the level and below become danger, those of a
+ * higher level ignore; items without a PSS control keep their severity.
+ * Items in `explicit` (named under checks:, in any order) keep theirs, and
+ * every item this sets is marked there. */
+static void apply_pss_level(enum si_psa_level level, bool explicit[SI_ITEM_COUNT],
+			    enum si_severity sev[SI_ITEM_COUNT])
+{
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
+		if (si_items[i].psa == SI_PSA_NONE || explicit[i])
+			continue;
+		sev[i] = si_items[i].psa <= level ? SI_SEVERITY_DANGER : SI_SEVERITY_IGNORE;
+		explicit[i] = true;
+	}
+}
+
 static si_rc ns_rule(struct parser *p, const cJSON *v, const char *key,
 			 struct si_ns_rule *r)
 {
@@ -194,6 +226,7 @@ static si_rc ns_rule(struct parser *p, const cJSON *v, const char *key,
 			   si_json_type_name(v));
 	r->line = si_input_line(p->in, v, 0);
 	bool named = false;
+	enum si_psa_level level = SI_PSA_NONE;
 	for (const cJSON *c = v->child; c; c = c->next) {
 		char k[192];
 		si_rc rc;
@@ -206,12 +239,17 @@ static si_rc ns_rule(struct parser *p, const cJSON *v, const char *key,
 			r->has_mode = true;
 		} else if (strcmp(c->string, "checks") == 0) {
 			rc = checks_map(p, c, k, r->has_severity, r->severity);
+		} else if (strcmp(c->string, "podSecurity") == 0) {
+			rc = pss_level(p, c, k, &level);
 		} else {
-			rc = bad(p, c, k, "unknown key (a namespace rule has names, mode and checks)");
+			rc = bad(p, c, k, "unknown key (a namespace rule has names, mode, checks "
+				 "and podSecurity)");
 		}
 		if (rc)
 			return rc;
 	}
+	if (level != SI_PSA_NONE)
+		apply_pss_level(level, r->has_severity, r->severity);
 	if (!named || r->names.n == 0)
 		return bad(p, v, key, "a namespace rule needs a non-empty names list");
 	return SI_OK;
@@ -353,6 +391,8 @@ static si_rc wl_entry_cb(struct parser *p, const cJSON *v, const char *k, void *
 static si_rc policy_body(struct parser *p, const cJSON *root, struct si_policy *pol)
 {
 	si_rc rc = SI_OK;
+	bool explicit[SI_ITEM_COUNT] = { false };
+	enum si_psa_level level = SI_PSA_NONE;
 	if (!root)
 		return SI_OK;
 	if (!cJSON_IsObject(root))
@@ -362,7 +402,9 @@ static si_rc policy_body(struct parser *p, const cJSON *root, struct si_policy *
 		if (strcmp(k, "mode") == 0) {
 			rc = mode(p, c, k, &pol->mode);
 		} else if (strcmp(k, "checks") == 0) {
-			rc = checks_map(p, c, k, NULL, pol->severity);
+			rc = checks_map(p, c, k, explicit, pol->severity);
+		} else if (strcmp(k, "podSecurity") == 0) {
+			rc = pss_level(p, c, k, &level);
 		} else if (strcmp(k, "allowedCapabilities") == 0) {
 			strings_free(&pol->allowed_caps);
 			rc = string_list(p, c, k, &pol->allowed_caps, true);
@@ -377,11 +419,13 @@ static si_rc policy_body(struct parser *p, const cJSON *root, struct si_policy *
 			rc = parse_list(p, c, k, (void **)&pol->whitelist, &pol->n_whitelist,
 					sizeof(*pol->whitelist), wl_entry_cb);
 		} else {
-			rc = bad(p, c, k, "unknown key (the policy has mode, checks, "
+			rc = bad(p, c, k, "unknown key (the policy has mode, checks, podSecurity, "
 				 "allowedCapabilities, allowAnnotationExemptions, namespaces "
 				 "and whitelist)");
 		}
 	}
+	if (rc == SI_OK && level != SI_PSA_NONE)
+		apply_pss_level(level, explicit, pol->severity);
 	return rc;
 }
 

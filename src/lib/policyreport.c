@@ -273,7 +273,7 @@ static void message_of(const struct si_audit_entry *e, const struct si_result *r
 		snprintf(buf, size, "%s %s", subject, r->detail ? r->detail : "");
 	else
 		snprintf(buf, size, "%s %s; risk: %s; fix: %s", subject, r->detail ? r->detail : "",
-			 r->item->risk, r->item->fix);
+			 r->item->risk, r->fix);
 }
 
 static const char *meta_string(const cJSON *obj, const char *key)

@@ -53,7 +53,7 @@ static cJSON *result_json(const struct si_result *r)
 				: cJSON_AddNullToObject(o, "container") != NULL) &&
 		  cJSON_AddStringToObject(o, "status", si_result_status_name(r->status)) &&
 		  cJSON_AddStringToObject(o, "message", r->message) &&
-		  cJSON_AddStringToObject(o, "fix", r->item->fix) &&
+		  cJSON_AddStringToObject(o, "fix", r->fix) &&
 		  (r->status != SI_RESULT_WHITELISTED ||
 		   cJSON_AddStringToObject(o, "reason", r->reason) != NULL);
 	return built(o, ok);
@@ -215,6 +215,17 @@ static const char *scope_name(enum si_scope s)
 	return "container";
 }
 
+/* Adds "psa": {"level", "control"} for an item that maps to a Pod Security
+ * Standards control, else "psa": null. */
+static bool psa_json(cJSON *o, const struct si_item *it)
+{
+	if (it->psa == SI_PSA_NONE)
+		return cJSON_AddNullToObject(o, "psa") != NULL;
+	cJSON *p = cJSON_AddObjectToObject(o, "psa");
+	return p && cJSON_AddStringToObject(p, "level", si_psa_level_name(it->psa)) &&
+	       cJSON_AddStringToObject(p, "control", it->control);
+}
+
 si_rc si_report_checks_json(FILE *out, struct si_error *err)
 {
 	cJSON *root = cJSON_CreateArray();
@@ -229,7 +240,8 @@ si_rc si_report_checks_json(FILE *out, struct si_error *err)
 			cJSON_AddStringToObject(o, "scope", scope_name(it->scope)) &&
 			cJSON_AddStringToObject(o, "title", it->title) &&
 			cJSON_AddStringToObject(o, "risk", it->risk) &&
-			cJSON_AddStringToObject(o, "fix", it->fix)));
+			cJSON_AddStringToObject(o, "fix", it->fix) &&
+			psa_json(o, it)));
 	}
 	return print_json(built(root, ok), out, err);
 }

@@ -42,7 +42,7 @@ static void subject_results(FILE *out, const struct style *st, const struct si_e
 		if (want == SI_RESULT_FAILED)
 			fprintf(out, "    %s%-7s%s %s: %s\n            %sfix:%s %s\n",
 				sev_color(st, r->severity), si_severity_name(r->severity), st->off,
-				r->item->name, r->detail, st->dim, st->off, r->item->fix);
+				r->item->name, r->detail, st->dim, st->off, r->fix);
 		else
 			fprintf(out, "    %swhitelisted%s %s: %s\n", st->dim, st->off,
 				r->item->name, r->reason);

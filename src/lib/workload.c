@@ -177,6 +177,58 @@ static si_rc read_metadata(struct ctx *c, const cJSON *obj, struct si_workload *
 	return SI_OK;
 }
 
+/* Type-checks the securityContext fields that pods and containers share
+ * (`path` names `sc`). */
+static void check_security_context(struct ctx *c, si_rc *rc, const cJSON *sc, const char *path)
+{
+	char p[224];
+	field(c, rc, sc, path, "runAsNonRoot", T_BOOL);
+	field(c, rc, sc, path, "runAsUser", T_NUMBER);
+	static const char *const typed[] = { "seccompProfile", "appArmorProfile", NULL };
+	for (const char *const *k = typed; *k; k++) {
+		const cJSON *o = field(c, rc, sc, path, *k, T_OBJECT);
+		snprintf(p, sizeof(p), "%s.%s", path, *k);
+		field(c, rc, o, p, "type", T_STRING);
+	}
+	const cJSON *se = field(c, rc, sc, path, "seLinuxOptions", T_OBJECT);
+	snprintf(p, sizeof(p), "%s.seLinuxOptions", path);
+	field(c, rc, se, p, "user", T_STRING);
+	field(c, rc, se, p, "role", T_STRING);
+	field(c, rc, se, p, "type", T_STRING);
+	const cJSON *win = field(c, rc, sc, path, "windowsOptions", T_OBJECT);
+	snprintf(p, sizeof(p), "%s.windowsOptions", path);
+	field(c, rc, win, p, "hostProcess", T_BOOL);
+}
+
+/* Type-checks the pod-level fields the PSS items read: volumes, sysctls, os. */
+static void check_pod_fields(struct ctx *c, si_rc *rc, const cJSON *spec, const char *path,
+			     const cJSON *sc)
+{
+	char p[224];
+	field(c, rc, spec, path, "hostUsers", T_BOOL);
+	const cJSON *os = field(c, rc, spec, path, "os", T_OBJECT);
+	snprintf(p, sizeof(p), "%s.os", path);
+	field(c, rc, os, p, "name", T_STRING);
+	const cJSON *vols = field(c, rc, spec, path, "volumes", T_ARRAY);
+	int i = 0;
+	for (const cJSON *v = vols ? vols->child : NULL; v; v = v->next, i++) {
+		snprintf(p, sizeof(p), "%s.volumes[%d]", path, i);
+		check(c, rc, v, p, T_OBJECT);
+		field(c, rc, v, p, "name", T_STRING);
+		const cJSON *hp = field(c, rc, v, p, "hostPath", T_OBJECT);
+		snprintf(p, sizeof(p), "%s.volumes[%d].hostPath", path, i);
+		field(c, rc, hp, p, "path", T_STRING);
+	}
+	snprintf(p, sizeof(p), "%s.securityContext", path);
+	const cJSON *sysctls = field(c, rc, sc, p, "sysctls", T_ARRAY);
+	i = 0;
+	for (const cJSON *s = sysctls ? sysctls->child : NULL; s; s = s->next, i++) {
+		snprintf(p, sizeof(p), "%s.securityContext.sysctls[%d]", path, i);
+		check(c, rc, s, p, T_OBJECT);
+		field(c, rc, s, p, "name", T_STRING);
+	}
+}
+
 /* Type-checks the fields of one container that the items read. */
 static si_rc check_container(struct ctx *c, const cJSON *ct, const char *path)
 {
@@ -190,8 +242,8 @@ static si_rc check_container(struct ctx *c, const cJSON *ct, const char *path)
 	field(c, &rc, ct, path, "livenessProbe", T_OBJECT);
 	const cJSON *sc = field(c, &rc, ct, path, "securityContext", T_OBJECT);
 	snprintf(p, sizeof(p), "%s.securityContext", path);
-	field(c, &rc, sc, p, "runAsNonRoot", T_BOOL);
-	field(c, &rc, sc, p, "runAsUser", T_NUMBER);
+	check_security_context(c, &rc, sc, p);
+	field(c, &rc, sc, p, "procMount", T_STRING);
 	field(c, &rc, sc, p, "privileged", T_BOOL);
 	field(c, &rc, sc, p, "allowPrivilegeEscalation", T_BOOL);
 	field(c, &rc, sc, p, "readOnlyRootFilesystem", T_BOOL);
@@ -201,6 +253,13 @@ static si_rc check_container(struct ctx *c, const cJSON *ct, const char *path)
 	int i = 0;
 	for (const cJSON *a = add ? add->child : NULL; a; a = a->next, i++) {
 		snprintf(p, sizeof(p), "%s.securityContext.capabilities.add[%d]", path, i);
+		check(c, &rc, a, p, T_STRING);
+	}
+	snprintf(p, sizeof(p), "%s.securityContext.capabilities", path);
+	const cJSON *drop = field(c, &rc, caps, p, "drop", T_ARRAY);
+	i = 0;
+	for (const cJSON *a = drop ? drop->child : NULL; a; a = a->next, i++) {
+		snprintf(p, sizeof(p), "%s.securityContext.capabilities.drop[%d]", path, i);
 		check(c, &rc, a, p, T_STRING);
 	}
 	const cJSON *res = field(c, &rc, ct, path, "resources", T_OBJECT);
@@ -310,10 +369,13 @@ static si_rc read_pod(struct ctx *c, const cJSON *obj, struct si_workload *w)
 	const cJSON *sc = field(c, &rc, w->pod_spec, path, "securityContext", T_OBJECT);
 	char p[96];
 	snprintf(p, sizeof(p), "%s.securityContext", path);
-	field(c, &rc, sc, p, "runAsNonRoot", T_BOOL);
-	field(c, &rc, sc, p, "runAsUser", T_NUMBER);
+	check_security_context(c, &rc, sc, p);
+	check_pod_fields(c, &rc, w->pod_spec, path, sc);
 	if (rc)
 		return rc;
+	const cJSON *os = cJSON_GetObjectItemCaseSensitive(w->pod_spec, "os");
+	const cJSON *os_name = cJSON_GetObjectItemCaseSensitive(os, "name");
+	w->windows = cJSON_IsString(os_name) && strcmp(os_name->valuestring, "windows") == 0;
 	if ((rc = add_containers(c, w, path, "containers", SI_ROLE_CONTAINER, &cap)) ||
 	    (rc = add_containers(c, w, path, "initContainers", SI_ROLE_INIT, &cap)) ||
 	    (rc = add_containers(c, w, path, "ephemeralContainers", SI_ROLE_EPHEMERAL, &cap)))

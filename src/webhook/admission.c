@@ -114,12 +114,17 @@ static void item_line(const struct si_evaluation *ev, const struct si_item *item
 		      enum si_severity sev, bool with_severity, char *buf, size_t size)
 {
 	char who[WHO_MAX + 32];
+	const char *fix = item->fix;
 	who_failed(ev, item, who, sizeof(who));
+	for (size_t i = 0; i < ev->n_results; i++)
+		if (ev->results[i].item == item && ev->results[i].fix) {
+			fix = ev->results[i].fix;
+			break;
+		}
 	if (with_severity)
-		snprintf(buf, size, "[%s] %s%s: %s", si_severity_name(sev), item->name, who,
-			 item->fix);
+		snprintf(buf, size, "[%s] %s%s: %s", si_severity_name(sev), item->name, who, fix);
 	else
-		snprintf(buf, size, "%s%s: %s", item->name, who, item->fix);
+		snprintf(buf, size, "%s%s: %s", item->name, who, fix);
 	printable(buf);
 }
 

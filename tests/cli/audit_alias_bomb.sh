@@ -66,7 +66,7 @@ spec:
     metadata:
       labels: *labels
     spec:
-      securityContext: {runAsNonRoot: true, runAsUser: 10001}
+      securityContext: {runAsNonRoot: true, runAsUser: 10001, seccompProfile: {type: RuntimeDefault}}
       containers:
         - &app
           name: app

@@ -31,7 +31,7 @@ stdin_names() {
 si --stdin hardened.yaml audit --format json -
 exits_with 0 "stdin YAML: exit 0 for the hardened workload"
 is "$(stdin_names "$SCRATCH/last.out")" "Deployment/shop/hardened@STDIN:3
-RoleBinding/shop/hardened-reader@STDIN:48" \
+RoleBinding/shop/hardened-reader@STDIN:50" \
 	"stdin YAML: both documents reported, each with its own stdin line"
 
 si --stdin pod.json audit --format json -
@@ -41,7 +41,7 @@ is "$(stdin_names "$SCRATCH/last.out")" "Pod/tools/json-pod@STDIN:1" "stdin JSON
 si --stdin pod.json audit --format json hardened.yaml -
 is "$(stdin_names "$SCRATCH/last.out" | sort)" "Deployment/shop/hardened@hardened.yaml:3
 Pod/tools/json-pod@STDIN:1
-RoleBinding/shop/hardened-reader@hardened.yaml:48" "a file and stdin together: all objects reported"
+RoleBinding/shop/hardened-reader@hardened.yaml:50" "a file and stdin together: all objects reported"
 
 si --stdin /dev/null audit --format json -
 exits_with 0 "empty stdin: exit 0"

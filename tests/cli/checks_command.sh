@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-# The `checks` and `policy` commands: the 17-item table as the contract
-# gives it, the embedded default policy, and policy validation errors.
+# The `checks` and `policy` commands: the item table (the 17 items of the
+# contract first, then the Pod Security Standards controls), the embedded
+# default policy, and policy validation errors.
 
 . "$(dirname "$0")/lib.sh"
 tap_setup "$@"
@@ -9,10 +10,9 @@ workdir checks
 cp "$DATA"/checks/*.yaml .
 cp "$DATA"/exit/danger-pod.yaml "$DATA"/exit/hardened.yaml .
 
-IDS="hostNetworkSet hostIPCSet hostPIDSet hostPortSet runAsRootAllowed runAsPrivileged
-privilegeEscalationAllowed capabilitiesAdded notReadOnlyRootFileSystem cpuRequestsMissing
-cpuLimitsMissing memoryRequestsMissing memoryLimitsMissing readinessProbeMissing
-livenessProbeMissing tagNotSpecified anonymousUserRBACBinding"
+si checks --format json
+IDS=$(printf '%s' "$OUT" | python3 -c 'import json, sys; print(" ".join(r["id"] for r in json.load(sys.stdin)))')
+nonempty "$IDS" "checks --format json gives the item IDs"
 
 # --- checks (text) ------------------------------------------------------------
 
@@ -22,7 +22,7 @@ missing=""
 for id in $IDS; do
 	printf '%s\n' "$OUT" | grep -Eq "(^|[^A-Za-z])$id([^A-Za-z]|\$)" || missing="$missing $id"
 done
-is "$missing" "" "checks: the text lists all 17 item IDs"
+is "$missing" "" "checks: the text lists every item ID"
 text_out=$OUT
 
 si checks --format text
@@ -79,8 +79,35 @@ rows = load(sys.argv[1])
 text = open(sys.argv[2]).read()
 ok(isinstance(rows, list), "checks --format json: a JSON array", type(rows))
 rows = rows if isinstance(rows, list) else []
-eq(len(rows), 17, "checks --format json: 17 rows")
-eq(sorted(r.get("id") for r in rows), sorted(t[0] for t in TABLE), "checks --format json: the 17 IDs of the contract")
+eq([r.get("id") for r in rows[:len(TABLE)]], [t[0] for t in TABLE],
+   "checks --format json: the 17 items of the contract come first, in their order")
+ids = [r.get("id") for r in rows]
+eq(len(ids), len(set(ids)), "checks --format json: IDs are unique")
+# The Pod Security Standards mapping: level and control, or null.
+PSA = {
+    "hostNetworkSet": ("baseline", "Host Namespaces"), "hostIPCSet": ("baseline", "Host Namespaces"),
+    "hostPIDSet": ("baseline", "Host Namespaces"), "hostPortSet": ("baseline", "Host Ports"),
+    "runAsPrivileged": ("baseline", "Privileged Containers"),
+    "capabilitiesAdded": ("baseline", "Capabilities"),
+    "privilegeEscalationAllowed": ("restricted", "Privilege Escalation"),
+    "runAsRootAllowed": ("restricted", "Running as Non-root"),
+    "hostProcessSet": ("baseline", "HostProcess"), "hostPathVolumeSet": ("baseline", "HostPath Volumes"),
+    "appArmorUnconfined": ("baseline", "AppArmor"), "seLinuxOptionsSet": ("baseline", "SELinux"),
+    "procMountUnmasked": ("baseline", "/proc Mount Type"), "seccompUnconfined": ("baseline", "Seccomp"),
+    "unsafeSysctlsSet": ("baseline", "Sysctls"),
+    "hostProbeSet": ("baseline", "Host Probes / Lifecycle Hooks"),
+    "volumeTypeRestricted": ("restricted", "Volume Types"),
+    "seccompProfileMissing": ("restricted", "Seccomp"),
+    "capabilitiesNotDropped": ("restricted", "Capabilities"),
+    "runAsUserRoot": ("restricted", "Running as Non-root user"),
+}
+got = {r.get("id"): (r["psa"]["level"], r["psa"]["control"]) for r in rows if r.get("psa")}
+eq(got, PSA, "checks --format json: psa gives the Pod Security Standards level and control")
+eq(sorted(r.get("id") for r in rows if "psa" in r and r["psa"] is None),
+   sorted(i for i in ids if i not in PSA), "checks --format json: psa is null for the other items")
+eq(sorted(r.get("id") for r in rows[len(TABLE):] if r.get("severity") == "danger"),
+   sorted(i for i, (lvl, _) in PSA.items() if lvl == "baseline" and i not in [t[0] for t in TABLE]),
+   "new items: baseline controls default to danger, restricted ones to warning")
 by = {r.get("id"): r for r in rows}
 fields = ["id", "category", "severity", "scope", "title", "risk", "fix"]
 eq([(r.get("id"), f) for r in rows for f in fields if not isinstance(r.get(f), str) or not r.get(f)], [],
@@ -89,9 +116,10 @@ for cid, cat, sev in TABLE:
     r = by.get(cid, {})
     eq((r.get("category"), r.get("severity")), (cat, sev), "%s: category %s, default severity %s" % (cid, cat, sev))
 pod = sorted(r.get("id") for r in rows if r.get("scope") == "pod")
-eq(pod, ["hostIPCSet", "hostNetworkSet", "hostPIDSet"], "scope pod: exactly hostNetworkSet, hostIPCSet, hostPIDSet")
+eq(pod, ["hostIPCSet", "hostNetworkSet", "hostPIDSet", "hostPathVolumeSet", "unsafeSysctlsSet",
+          "volumeTypeRestricted"], "scope pod: the host namespaces, hostPath, sysctls and volume types")
 ctr = sorted(r.get("id") for r in rows if r.get("scope") == "container")
-ok(len(ctr) == 13, "scope container: the 13 per-container items", ctr)
+eq(sorted(ctr + pod + ["anonymousUserRBACBinding"]), sorted(ids), "scope container: every other item")
 rb = by.get("anonymousUserRBACBinding", {}).get("scope")
 ok(rb not in (None, "", "pod", "container"), "anonymousUserRBACBinding has a scope of its own (per binding)", rb)
 for cid, (risk_words, fix_words) in FACTS.items():
@@ -142,6 +170,7 @@ DEFAULTS = {"hostNetworkSet": "danger", "hostIPCSet": "danger", "hostPIDSet": "d
             "memoryLimitsMissing": "warning", "readinessProbeMissing": "warning",
             "livenessProbeMissing": "warning", "tagNotSpecified": "danger",
             "anonymousUserRBACBinding": "danger"}
+DEFAULTS.update({r["id"]: r["severity"] for r in items()})
 # Entries "  <id>: <severity>" of the top-level checks: mapping.
 sev, inside = {}, False
 for line in text.splitlines():

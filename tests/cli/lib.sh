@@ -28,6 +28,7 @@ tap_setup() {
 		exit 2
 	fi
 	case $SI in /*) ;; *) SI="$PWD/$SI" ;; esac
+	export SI_BIN="$SI"     # for item_ids() in the python checks
 	if [ ! -x "$SI" ]; then
 		echo "Bail out! $SI is not an executable"
 		exit 2

@@ -110,13 +110,15 @@ function report(name, format, args) {
 function manifest(kind, name, ns, bad) {
 	const spec = [
 		'spec:',
-		`  securityContext: {runAsNonRoot: ${!bad}, runAsUser: ${bad ? 0 : 1000}}`,
+		`  securityContext: {runAsNonRoot: ${!bad}, runAsUser: ${bad ? 0 : 1000}` +
+			`${bad ? '' : ', seccompProfile: {type: RuntimeDefault}'}}`,
 		`  restartPolicy: ${kind === 'Job' || kind === 'CronJob' ? 'Never' : 'Always'}`,
 		'  containers:',
 		'  - name: app',
 		...(bad ? ['    image: nginx'] : [
 			'    image: ghcr.io/example/app:1.2.3',
-			'    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}',
+			'    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,' +
+				' capabilities: {drop: [ALL]}}',
 			'    resources:',
 			'      requests: {cpu: 100m, memory: 64Mi}',
 			'      limits: {cpu: 200m, memory: 128Mi}',

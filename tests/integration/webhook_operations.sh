@@ -85,7 +85,7 @@ is "$(untouched)" '[["allowed", true], ["uid", "sub-scale"]]' "UPDATE deployment
 
 # pods/ephemeralcontainers (kubectl debug) is judged like the pod it
 # changes: the ephemeral containers like any container.
-DEBUG_PRIV='{"spec":{"ephemeralContainers":[{"name":"debugger","image":"busybox:1.36","targetContainerName":"app","securityContext":{"privileged":true}}]}}'
+DEBUG_PRIV='{"spec":{"ephemeralContainers":[{"name":"debugger","image":"busybox:1.36","targetContainerName":"app","securityContext":{"privileged":true,"capabilities":{"drop":["ALL"]}}}]}}'
 admit /validate pod-clean --op UPDATE --sub ephemeralcontainers --old-base --change-merge "$DEBUG_PRIV" \
 	--uid eph-priv
 is "$(resp_summary)" "200 allowed=false warnings=1 status=403" \
@@ -98,10 +98,11 @@ admit /validate pod-clean --op UPDATE --sub ephemeralcontainers --old-base --cha
 is "$(resp_summary)" "200 allowed=true warnings=0 status=-" \
 	"... a debug container that passes every security item: allowed (resources and probes do not apply to it)"
 admit /validate pod-clean --op UPDATE --sub ephemeralcontainers --old-base \
-	--change-merge '{"spec":{"ephemeralContainers":[{"name":"debugger","image":"busybox","targetContainerName":"app","securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"runAsUser":0}}]}}' \
+	--change-merge '{"spec":{"ephemeralContainers":[{"name":"debugger","image":"busybox","targetContainerName":"app","securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"runAsUser":0,"capabilities":{"drop":["ALL"]}}}]}}' \
 	--uid eph-root
-is "$(resp_summary)" "200 allowed=false warnings=0 status=403" "... one that runs as root with an untagged image: denied"
-is "$(jv 'r["auditAnnotations"]["failed-checks"]')" "runAsRootAllowed,tagNotSpecified" "... for runAsRootAllowed and tagNotSpecified"
+is "$(resp_summary)" "200 allowed=false warnings=1 status=403" "... one that runs as root with an untagged image: denied"
+is "$(jv 'r["auditAnnotations"]["failed-checks"]')" "runAsRootAllowed,tagNotSpecified,runAsUserRoot" \
+	"... for runAsRootAllowed and tagNotSpecified (and the warning runAsUserRoot)"
 admit /validate pod-clean --op UPDATE --sub ephemeralcontainers --old-base --change-merge "$DEBUG_PRIV" \
 	--kind EphemeralContainers --uid eph-other-kind
 is "$(untouched)" '[["allowed", true], ["uid", "eph-other-kind"]]' \

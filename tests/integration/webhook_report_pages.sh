@@ -373,10 +373,11 @@ eq(html.unescape(blocks.get("all", "")),
    '- namespaces: ["team-a"]\n  kinds: ["Deployment"]\n  names: ["web"]\n  containers: ["web"]\n'
    '  checks: [runAsRootAllowed, privilegeEscalationAllowed, notReadOnlyRootFileSystem, cpuRequestsMissing, '
    'cpuLimitsMissing, memoryRequestsMissing, memoryLimitsMissing, readinessProbeMissing, livenessProbeMissing, '
-   'tagNotSpecified]\n  reason: ""   # say why this is accepted\n'
+   'tagNotSpecified, seccompProfileMissing, capabilitiesNotDropped]\n  reason: ""   # say why this is accepted\n'
    '- namespaces: ["team-a"]\n  kinds: ["Deployment"]\n  names: ["web"]\n  containers: ["sidecar"]\n'
    '  checks: [runAsRootAllowed, privilegeEscalationAllowed, notReadOnlyRootFileSystem, cpuRequestsMissing, '
-   'cpuLimitsMissing, memoryRequestsMissing, memoryLimitsMissing, readinessProbeMissing, livenessProbeMissing]\n'
+   'cpuLimitsMissing, memoryRequestsMissing, memoryLimitsMissing, readinessProbeMissing, livenessProbeMissing, '
+   'seccompProfileMissing, capabilitiesNotDropped]\n'
    '  reason: ""   # say why this is accepted\n',
    "the owned Pod's entries name the Deployment at the top of its owners, one per container, exactly")
 PY

@@ -107,7 +107,8 @@ static void counts_add_up(const struct si_evaluation *ev)
 #define HARDENED_POD \
 	"{\"apiVersion\": \"v1\", \"kind\": \"Pod\"," \
 	" \"metadata\": {\"name\": \"good\", \"namespace\": \"team\"}," \
-	" \"spec\": {\"securityContext\": {\"runAsNonRoot\": true}," \
+	" \"spec\": {\"securityContext\": {\"runAsNonRoot\": true," \
+	"   \"seccompProfile\": {\"type\": \"RuntimeDefault\"}}," \
 	"   \"containers\": [" HARDENED_CONTAINER("app") "]}}"
 
 #define BARE_POD(ns) \
@@ -115,10 +116,22 @@ static void counts_add_up(const struct si_evaluation *ev)
 	" \"metadata\": {\"name\": \"web\", \"namespace\": \"" ns "\"}," \
 	" \"spec\": {\"containers\": [{\"name\": \"app\", \"image\": \"nginx\"}]}}"
 
-/* Items a pod spec with one container gives: 3 pod-level, 7 security,
- * 4 resource and 2 probe items. */
-enum { RESULTS_ONE_CONTAINER = 16, POD_ITEMS = 3, SECURITY_ITEMS = 7, RUNTIME_ITEMS = 4,
-       PROBE_ITEMS = 2 };
+/* How many items of `scope` the table has: the counts below follow the
+ * table rather than repeat it. */
+static size_t scope_items(enum si_scope scope)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+		n += si_items[i].scope == scope;
+	return n;
+}
+
+/* Items a (Linux) pod spec with one container gives. */
+#define POD_ITEMS scope_items(SI_SCOPE_POD)
+#define SECURITY_ITEMS scope_items(SI_SCOPE_SECURITY)
+#define RUNTIME_ITEMS scope_items(SI_SCOPE_RUNTIME)
+#define PROBE_ITEMS scope_items(SI_SCOPE_PROBE)
+#define RESULTS_ONE_CONTAINER (POD_ITEMS + SECURITY_ITEMS + RUNTIME_ITEMS + PROBE_ITEMS)
 
 /* ---- score and health --------------------------------------------------- */
 
@@ -200,7 +213,7 @@ static void test_bare_pod_fails_the_expected_items(void **state)
 		SI_RUN_AS_ROOT_ALLOWED, SI_PRIVILEGE_ESCALATION_ALLOWED, SI_NOT_READ_ONLY_ROOT_FS,
 		SI_CPU_REQUESTS_MISSING, SI_CPU_LIMITS_MISSING, SI_MEMORY_REQUESTS_MISSING,
 		SI_MEMORY_LIMITS_MISSING, SI_READINESS_PROBE_MISSING, SI_LIVENESS_PROBE_MISSING,
-		SI_TAG_NOT_SPECIFIED,
+		SI_TAG_NOT_SPECIFIED, SI_SECCOMP_PROFILE_MISSING, SI_CAPABILITIES_NOT_DROPPED,
 	};
 	struct si_policy *p = policy_of("");
 	struct wl x;
@@ -208,10 +221,10 @@ static void test_bare_pod_fails_the_expected_items(void **state)
 	wl_load(&x, BARE_POD("default"));
 	evaluate(&x, p, &ev);
 	assert_int_equal(ev.n_results, RESULTS_ONE_CONTAINER);
-	assert_int_equal(ev.failed, 10);
-	assert_int_equal(ev.passed, 6);
+	assert_int_equal(ev.failed, 12);
+	assert_int_equal(ev.passed, RESULTS_ONE_CONTAINER - 12);
 	assert_int_equal(ev.danger_failed, 3);
-	assert_int_equal(ev.warning_failed, 7);
+	assert_int_equal(ev.warning_failed, 9);
 	assert_int_equal(ev.whitelisted, 0);
 	counts_add_up(&ev);
 	for (size_t i = 0; i < ev.n_results; i++) {
@@ -372,7 +385,7 @@ static void test_ignored_item_gives_no_results(void **state)
 	assert_int_equal(ev.n_results, RESULTS_ONE_CONTAINER - 2);
 	assert_int_equal(count_results(&ev, SI_LIVENESS_PROBE_MISSING, "*"), 0);
 	assert_int_equal(count_results(&ev, SI_HOST_NETWORK_SET, NULL), 0);
-	assert_int_equal(ev.failed, 9);
+	assert_int_equal(ev.failed, 11);
 	counts_add_up(&ev);
 	si_evaluation_clear(&ev);
 	wl_free(&x);
@@ -397,7 +410,7 @@ static void test_namespace_rule_severity_override_changes_result_severity(void *
 	assert_int_equal(result_of(&ev, SI_CPU_REQUESTS_MISSING, "app")->severity,
 			 SI_SEVERITY_WARNING);
 	assert_int_equal(ev.danger_failed, 3);    /* root, escalation, cpu limits */
-	assert_int_equal(ev.warning_failed, 6);
+	assert_int_equal(ev.warning_failed, 8);
 	counts_add_up(&ev);
 	si_evaluation_clear(&ev);
 
@@ -431,9 +444,9 @@ static void test_whitelisted_failure_carries_the_entry_reason(void **state)
 	assert_int_equal(result_of(&ev, SI_PRIVILEGE_ESCALATION_ALLOWED, "app")->status,
 			 SI_RESULT_FAILED);
 	assert_int_equal(ev.whitelisted, 2);
-	assert_int_equal(ev.failed, 8);
+	assert_int_equal(ev.failed, 10);
 	assert_int_equal(ev.danger_failed, 1);
-	assert_int_equal(ev.passed, 6);
+	assert_int_equal(ev.passed, RESULTS_ONE_CONTAINER - 12);
 	counts_add_up(&ev);
 	si_evaluation_clear(&ev);
 	wl_free(&x);
@@ -463,8 +476,8 @@ static void test_whitelist_does_not_change_passing_results(void **state)
 	struct si_evaluation ev;
 	wl_load(&x, BARE_POD("default"));
 	evaluate(&x, p, &ev);
-	assert_int_equal(ev.passed, 6);
-	assert_int_equal(ev.whitelisted, 10);
+	assert_int_equal(ev.passed, RESULTS_ONE_CONTAINER - 12);
+	assert_int_equal(ev.whitelisted, 12);
 	assert_int_equal(ev.failed, 0);
 	assert_int_equal(result_of(&ev, SI_HOST_NETWORK_SET, NULL)->status, SI_RESULT_PASSED);
 	assert_null(result_of(&ev, SI_HOST_NETWORK_SET, NULL)->reason);

@@ -92,6 +92,10 @@ static void test_table_default_severities_follow_the_design(void **state)
 		SI_HOST_NETWORK_SET, SI_HOST_IPC_SET, SI_HOST_PID_SET, SI_RUN_AS_ROOT_ALLOWED,
 		SI_RUN_AS_PRIVILEGED, SI_PRIVILEGE_ESCALATION_ALLOWED, SI_CAPABILITIES_ADDED,
 		SI_TAG_NOT_SPECIFIED, SI_ANONYMOUS_USER_RBAC_BINDING,
+		/* the Pod Security Standards baseline controls */
+		SI_HOST_PROCESS_SET, SI_HOST_PATH_VOLUME_SET, SI_APPARMOR_UNCONFINED,
+		SI_SELINUX_OPTIONS_SET, SI_PROC_MOUNT_UNMASKED, SI_SECCOMP_UNCONFINED,
+		SI_UNSAFE_SYSCTLS_SET, SI_HOST_PROBE_SET,
 	};
 	struct si_policy *p = policy_ok("");
 	size_t n_danger = 0;
@@ -103,7 +107,7 @@ static void test_table_default_severities_follow_the_design(void **state)
 		assert_int_equal(p->severity[i],
 				 is_danger ? SI_SEVERITY_DANGER : SI_SEVERITY_WARNING);
 	}
-	assert_int_equal(n_danger, 9);
+	assert_int_equal(n_danger, 17);
 	si_policy_free(p);
 }
 
@@ -243,6 +247,79 @@ static void test_per_item_severities_including_ignore(void **state)
 	assert_int_equal(si_policy_severity(p, "anything", SI_LIVENESS_PROBE_MISSING),
 			 SI_SEVERITY_IGNORE);
 	si_policy_free(p);
+}
+
+/* ---- podSecurity ---------------------------------------------------------- */
+
+static void test_pod_security_baseline_makes_baseline_items_danger_and_restricted_ignored(void **state)
+{
+	struct si_policy *p = policy_ok("podSecurity: baseline\n");
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++) {
+		enum si_severity want = si_items[i].severity;
+		if (si_items[i].psa == SI_PSA_BASELINE)
+			want = SI_SEVERITY_DANGER;
+		else if (si_items[i].psa == SI_PSA_RESTRICTED)
+			want = SI_SEVERITY_IGNORE;
+		if (p->severity[i] != want)
+			fail_msg("%s: severity %d, expected %d", si_items[i].name, p->severity[i], want);
+	}
+	/* hostPortSet is baseline "Host Ports": warning by default, danger here. */
+	assert_int_equal(p->severity[SI_HOST_PORT_SET], SI_SEVERITY_DANGER);
+	assert_int_equal(p->severity[SI_SECCOMP_PROFILE_MISSING], SI_SEVERITY_IGNORE);
+	/* Items without a PSS control keep the table's severity. */
+	assert_int_equal(p->severity[SI_CPU_LIMITS_MISSING], SI_SEVERITY_WARNING);
+	assert_int_equal(p->severity[SI_TAG_NOT_SPECIFIED], SI_SEVERITY_DANGER);
+	si_policy_free(p);
+}
+
+static void test_pod_security_restricted_makes_every_pss_item_danger(void **state)
+{
+	struct si_policy *p = policy_ok("podSecurity: restricted\n");
+	for (size_t i = 0; i < SI_ITEM_COUNT; i++)
+		if (si_items[i].psa != SI_PSA_NONE && p->severity[i] != SI_SEVERITY_DANGER)
+			fail_msg("%s: not danger under restricted", si_items[i].name);
+	assert_int_equal(p->severity[SI_NOT_READ_ONLY_ROOT_FS], SI_SEVERITY_WARNING);
+	si_policy_free(p);
+}
+
+static void test_pod_security_explicit_checks_win_in_any_order(void **state)
+{
+	const char *texts[] = {
+		"podSecurity: restricted\nchecks:\n  seccompProfileMissing: warning\n  hostPortSet: ignore\n",
+		"checks:\n  seccompProfileMissing: warning\n  hostPortSet: ignore\npodSecurity: restricted\n",
+	};
+	for (size_t t = 0; t < 2; t++) {
+		struct si_policy *p = policy_ok(texts[t]);
+		assert_int_equal(p->severity[SI_SECCOMP_PROFILE_MISSING], SI_SEVERITY_WARNING);
+		assert_int_equal(p->severity[SI_HOST_PORT_SET], SI_SEVERITY_IGNORE);
+		assert_int_equal(p->severity[SI_CAPABILITIES_NOT_DROPPED], SI_SEVERITY_DANGER);
+		si_policy_free(p);
+	}
+}
+
+static void test_pod_security_in_a_namespace_rule(void **state)
+{
+	struct si_policy *p = policy_ok("namespaces:\n"
+					"  - names: [\"prod-*\"]\n"
+					"    podSecurity: restricted\n"
+					"    checks: {runAsUserRoot: warning}\n");
+	assert_int_equal(si_policy_severity(p, "prod-eu", SI_SECCOMP_PROFILE_MISSING),
+			 SI_SEVERITY_DANGER);
+	assert_int_equal(si_policy_severity(p, "prod-eu", SI_RUN_AS_USER_ROOT), SI_SEVERITY_WARNING);
+	assert_int_equal(si_policy_severity(p, "prod-eu", SI_CPU_LIMITS_MISSING), SI_SEVERITY_WARNING);
+	/* Other namespaces keep the defaults. */
+	assert_int_equal(si_policy_severity(p, "dev", SI_SECCOMP_PROFILE_MISSING), SI_SEVERITY_WARNING);
+	si_policy_free(p);
+}
+
+static void test_pod_security_unknown_level_names_file_line_and_key(void **state)
+{
+	struct si_error err;
+	policy_fails("mode: warn\npodSecurity: privileged\n", 2, "podSecurity", &err);
+	assert_non_null(strstr(err.message, "privileged"));
+	policy_fails("podSecurity: [baseline]\n", 1, "podSecurity", &err);
+	policy_fails("namespaces:\n  - names: [a]\n    podSecurity: Baseline\n", 3,
+		     "namespaces[0].podSecurity", &err);
 }
 
 static void test_namespace_rules_first_match_wins(void **state)
@@ -788,6 +865,11 @@ int main(void)
 		cmocka_unit_test(test_every_mode_name_is_accepted),
 		cmocka_unit_test(test_mode_names_round_trip),
 		cmocka_unit_test(test_per_item_severities_including_ignore),
+		cmocka_unit_test(test_pod_security_baseline_makes_baseline_items_danger_and_restricted_ignored),
+		cmocka_unit_test(test_pod_security_restricted_makes_every_pss_item_danger),
+		cmocka_unit_test(test_pod_security_explicit_checks_win_in_any_order),
+		cmocka_unit_test(test_pod_security_in_a_namespace_rule),
+		cmocka_unit_test(test_pod_security_unknown_level_names_file_line_and_key),
 		cmocka_unit_test(test_namespace_rules_first_match_wins),
 		cmocka_unit_test(test_namespace_without_matching_rule_has_none),
 		cmocka_unit_test(test_namespace_rule_overrides_severity),

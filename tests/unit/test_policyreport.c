@@ -89,7 +89,7 @@ struct part {
 
 struct parts {
 	struct run *run;
-	struct part p[64];
+	struct part p[256];
 	size_t n;
 	const cJSON *metadata;
 };
@@ -99,7 +99,7 @@ static si_rc collect(const struct si_policyreport_part *part, void *ctx, struct 
 	struct parts *ps = ctx;
 	char *text;
 	size_t len;
-	assert_true(ps->n < 64);
+	assert_true(ps->n < 256);
 	struct part *p = &ps->p[ps->n++];
 	snprintf(p->namespace, sizeof(p->namespace), "%s", part->namespace);
 	snprintf(p->kind, sizeof(p->kind), "%s", part->kind);

@@ -379,9 +379,11 @@ static void test_failed_only_leaves_out_passing_workloads_and_results(void **sta
 	char yaml[2048];
 	const char *good =
 		"apiVersion: v1\nkind: Pod\nmetadata: {name: good}\nspec:\n"
-		"  securityContext: {runAsNonRoot: true, runAsUser: 1000}\n"
+		"  securityContext: {runAsNonRoot: true, runAsUser: 1000,"
+		" seccompProfile: {type: RuntimeDefault}}\n"
 		"  containers:\n  - name: c\n    image: c:1.0\n"
-		"    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}\n"
+		"    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,"
+		" capabilities: {drop: [ALL]}}\n"
 		"    resources: {requests: {cpu: 1m, memory: 1Mi}, limits: {cpu: 1m, memory: 1Mi}}\n"
 		"    readinessProbe: {exec: {command: [\"true\"]}}\n"
 		"    livenessProbe: {exec: {command: [\"true\"]}}\n---\n";
