@@ -399,7 +399,8 @@ si_rc si_policyreports_each(struct si_policyreports *p, si_policyreport_part_fn 
 
 	if ((rc = flush(p, err)))
 		return rc;
-	qsort(p->ns, p->n_ns, sizeof(*p->ns), by_name);   /* "" (the cluster) first */
+	if (p->n_ns)   /* qsort() takes no NULL array, even empty */
+		qsort(p->ns, p->n_ns, sizeof(*p->ns), by_name);   /* "" (the cluster) first */
 	free(p->table);
 	p->table = NULL;
 	p->n_table = 0;
@@ -415,7 +416,7 @@ si_rc si_policyreports_each(struct si_policyreports *p, si_policyreport_part_fn 
 		uint64_t off = ns->first;
 		for (size_t i = 0; i < ns->n; i++) {
 			struct record rec;
-			const char *text;
+			const char *text = NULL;
 			if ((rc = read_record(p, off, &rec, &text, err)))
 				return rc;
 			size_t add = rec.len + ts_len + 1;
@@ -535,7 +536,7 @@ si_rc si_policyreports_render(struct si_policyreports *p, const struct si_policy
 	uint64_t off = part->start;
 	for (size_t i = 0; i < part->n_results && off != NONE; i++) {
 		struct record rec;
-		const char *rt;
+		const char *rt = NULL;
 		if ((rc = read_record(p, off, &rec, &rt, err)))
 			goto out;
 		if (i)

@@ -129,7 +129,8 @@ si_rc si_namespace_tally_top(struct si_namespace_tally *t, size_t max,
 			if (t->slots[k - 1].f.namespace[0])
 				(*failing)++;
 		}
-	qsort(t->slots, k, sizeof(*t->slots), by_failures);
+	if (k)   /* qsort() takes no NULL array, even empty */
+		qsort(t->slots, k, sizeof(*t->slots), by_failures);
 	if (max == 0)
 		return SI_OK;
 	size_t named = k < max ? k : max;

@@ -304,7 +304,8 @@ si_rc si_policyreport_sync(struct si_policyreports *p, const struct si_policyrep
 		stats->no_crd = rc == SI_OK;
 		goto out;
 	}
-	qsort(s.found, s.n_found, sizeof(*s.found), found_order);
+	if (s.n_found)   /* qsort() takes no NULL array, even empty */
+		qsort(s.found, s.n_found, sizeof(*s.found), found_order);
 	if (o->owner_namespace)
 		s.owner = owner_references(&s);
 	if ((rc = si_policyreports_each(p, sync_part, &s, err)))
